@@ -1,0 +1,66 @@
+/**
+ * Commands are what a transition asks the outside world to do. They are plain data written to the
+ * outbox (`executions/{id}/commands/{id}`) in the same transaction as the events, and carried out by
+ * adapters only after commit. The command id is the idempotency key everywhere (Cloud Tasks task
+ * name, Dataproc requestId, Dataflow job name suffix).
+ */
+import type { Json, Target } from '../flow/model.ts';
+import type { Receipt } from './events.ts';
+
+interface CommandBase {
+  /** Unique within the execution and deterministic; see {@link commandId}. */
+  id: string;
+  executionId: string;
+  /** Step name as written. */
+  step: string;
+  path: string;
+  attempt: number;
+}
+
+/** W3C trace context derived from (execution, path, attempt): the correlation key for log entries. */
+export interface TraceContext {
+  /** 32 lowercase hex. */
+  traceId: string;
+  /** 16 lowercase hex. */
+  spanId: string;
+}
+
+export interface LaunchCommand extends CommandBase {
+  kind: 'launch';
+  flowId: string;
+  target: Target;
+  /** `parameters` with every `$.input…` / `$.steps.…` reference resolved. */
+  input: Json;
+  trace: TraceContext;
+  timeoutSeconds?: number;
+}
+
+export interface TimerCommand extends CommandBase {
+  kind: 'timer';
+  timer: 'retry' | 'wait' | 'timeout';
+  /** ISO time the timer is due. */
+  dueAt: string;
+}
+
+/** Ask an adapter to stop a running attempt (execution cancelled). Best effort. */
+export interface CancelCommand extends CommandBase {
+  kind: 'cancel';
+  target: Target;
+  receipt?: Receipt;
+}
+
+export type Command = LaunchCommand | TimerCommand | CancelCommand;
+
+/**
+ * Build the deterministic command id (a valid Firestore document id: `/` is percent-encoded).
+ *
+ * @example commandId('launch', 'Step2/1/Branch2', 1) === 'launch~Step2%2F1%2FBranch2~1'
+ * @example commandId('timer-retry', 'Step1', 2) === 'timer-retry~Step1~2'
+ */
+export function commandId(
+  name: 'launch' | 'cancel' | 'timer-retry' | 'timer-wait' | 'timer-timeout',
+  path: string,
+  attempt: number,
+): string {
+  return `${name}~${encodeURIComponent(path)}~${attempt}`;
+}

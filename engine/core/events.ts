@@ -1,0 +1,81 @@
+/**
+ * The event log: the only source of truth about an execution (DESIGN.md §5). Stored `type` names are
+ * a contract with tests, exports and replay; never rename one. A new event type must be handled in
+ * `evolve` (a `switch` with no `default`), so the compiler points at every place to update.
+ */
+import type { Json } from '../flow/model.ts';
+
+/** Where a fact came from, for audit (log insertId, CloudEvent id, callback id, timer id, api request). */
+export interface SignalSource {
+  kind: 'log' | 'eventarc' | 'callback' | 'timer' | 'api' | 'dispatcher' | 'probe' | 'sweep';
+  /** insertId / CloudEvent id / callback id / command id … */
+  id?: string;
+}
+
+/** A failure as data: `name` is the Step Functions-style error name that retry/catch match on. */
+export interface StepError {
+  /** e.g. `States.TaskFailed`, `States.Timeout`, `States.LaunchFailed`, or a user error name. */
+  name: string;
+  /** What kind of thing failed: the function, the job, the launch, a timeout, the engine. */
+  kind: 'function' | 'job' | 'http' | 'launch' | 'timeout' | 'condition' | 'fail' | 'branch' | 'cancelled';
+  message: string;
+  cause?: Json;
+}
+
+/** What an adapter returned when it launched a step attempt. */
+export interface Receipt {
+  /** Adapter that launched it: CloudFunction, Dataflow, Dataproc, Http, PubSub. */
+  target: string;
+  traceId?: string;
+  jobId?: string;
+  jobName?: string;
+  url?: string;
+  consoleUrl?: string;
+  operation?: string;
+  taskName?: string;
+  messageId?: string;
+  [extra: string]: Json | undefined;
+}
+
+interface StepRef {
+  /** The step's name as written in the flow. */
+  step: string;
+  /** Full path, e.g. `Step2/1/Branch2`. */
+  path: string;
+  attempt: number;
+}
+
+export type EventBody =
+  | {
+      type: 'ExecutionStarted';
+      executionId: string;
+      flowId: string;
+      definitionHash: string;
+      input: Json;
+      /** Caller-given idempotent name, if any. */
+      name?: string;
+    }
+  | ({ type: 'StepLaunched'; commandId: string; receipt: Receipt } & StepRef)
+  | ({ type: 'StepSucceeded'; output: Json } & StepRef)
+  | ({ type: 'StepFailed'; error: StepError } & StepRef)
+  | ({ type: 'StepRetryScheduled'; nextAttempt: number; delaySeconds: number; dueAt: string } & StepRef)
+  | ({ type: 'StepTimedOut' } & StepRef)
+  | ({ type: 'TimerFired'; timer: 'retry' | 'wait' } & StepRef)
+  | ({ type: 'StepLogged'; lines: string[]; metadata?: Json } & StepRef)
+  | { type: 'ExecutionSucceeded'; output: Json }
+  | { type: 'ExecutionFailed'; error: StepError; step?: string; path?: string }
+  | { type: 'ExecutionCancelled'; reason: string }
+  | { type: 'ExecutionRedriven'; redriveCount: number; paths: string[] };
+
+export type EventType = EventBody['type'];
+
+/** An event as stored at `executions/{id}/events/{seq}` (seq zero-padded in the doc id). */
+export type ExecutionEvent = EventBody & {
+  /** 1, 2, 3 … with no gaps. */
+  seq: number;
+  /** ISO-8601 time the engine recorded it (taken from the `now` argument, never the clock). */
+  at: string;
+  source?: SignalSource;
+};
+
+export const TERMINAL_EXECUTION_EVENTS = ['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionCancelled'] as const;

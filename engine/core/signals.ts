@@ -1,0 +1,55 @@
+/**
+ * A signal is something the engine is told (a completion, a launch receipt, a timer, a cancel). It is
+ * already correlated to an execution (and to a step attempt where it concerns one): parsing raw
+ * LogEntries / CloudEvents into signals is `engine/signals`' job. `decide` turns signals into events.
+ */
+import type { Json } from '../flow/model.ts';
+import type { Receipt, SignalSource, StepError } from './events.ts';
+
+export interface StepAttemptRef {
+  path: string;
+  attempt: number;
+}
+
+export type Signal =
+  /** The adapter launched the attempt (dispatcher, after commit). */
+  | ({ kind: 'launched'; commandId: string; receipt: Receipt; source: SignalSource } & StepAttemptRef)
+  /** The launch failed terminally (after the dispatcher's own retries). */
+  | ({ kind: 'launchFailed'; commandId: string; error: StepError; source: SignalSource } & StepAttemptRef)
+  /** The step attempt finished (log entry, Eventarc, callback, sync HTTP response, probe). */
+  | ({ kind: 'completed'; outcome: 'succeeded'; output: Json; source: SignalSource } & StepAttemptRef)
+  | ({ kind: 'completed'; outcome: 'failed'; error: StepError; source: SignalSource } & StepAttemptRef)
+  /** Log lines / metadata reported by a running attempt (callback SDK). */
+  | ({ kind: 'logged'; lines: string[]; metadata?: Json; source: SignalSource } & StepAttemptRef)
+  /** A timer the engine scheduled is due. */
+  | ({ kind: 'timer'; timer: 'retry' | 'wait' | 'timeout'; source: SignalSource } & StepAttemptRef)
+  | { kind: 'cancel'; reason: string; source: SignalSource }
+  /** Re-run a FAILED execution from its failed/unfinished steps (Step Functions "redrive"). */
+  | { kind: 'redrive'; source: SignalSource };
+
+export type SignalKind = Signal['kind'];
+
+/**
+ * Business dedupe key (DESIGN.md §5): (step attempt + what happened), not the transport's message id,
+ * so a callback and a log entry reporting the same success collapse into one.
+ *
+ * @example signalKey({kind:'completed', outcome:'succeeded', path:'Step1', attempt:1, …}) === 'Step1#1#succeeded'
+ */
+export function signalKey(signal: Signal, redriveCount = 0): string {
+  switch (signal.kind) {
+    case 'launched':
+      return `${signal.path}#${signal.attempt}#launched`;
+    case 'launchFailed':
+      return `${signal.path}#${signal.attempt}#failed`;
+    case 'completed':
+      return `${signal.path}#${signal.attempt}#${signal.outcome}`;
+    case 'logged':
+      return `${signal.path}#${signal.attempt}#log#${signal.source.id ?? ''}`;
+    case 'timer':
+      return `${signal.path}#${signal.attempt}#timer-${signal.timer}`;
+    case 'cancel':
+      return 'cancel';
+    case 'redrive':
+      return `redrive#${redriveCount + 1}`;
+  }
+}

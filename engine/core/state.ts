@@ -1,0 +1,61 @@
+/**
+ * Execution state: the fold of the event log. The head document in Firestore is a projection of it
+ * (everything but `machine`); snapshots store all of it. Never a second truth: replay(events) must
+ * reproduce it exactly.
+ */
+import type { Json } from '../flow/model.ts';
+import type { Receipt, StepError } from './events.ts';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export type StepStatus =
+  /** Launch decided (outbox command written), no receipt yet. */
+  | 'LAUNCHING'
+  /** Adapter receipt recorded. */
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  /** Failed, waiting for the retry timer. */
+  | 'RETRY_SCHEDULED'
+  | 'TIMED_OUT'
+  /** A Wait step waiting for its timer. */
+  | 'WAITING'
+  | 'CANCELLED';
+
+/** One row of the per-step table on the head document. Keyed by step path. */
+export interface StepState {
+  step: string;
+  path: string;
+  type: 'Task' | 'Wait';
+  status: StepStatus;
+  attempt: number;
+  launchedAt?: string;
+  finishedAt?: string;
+  receipt?: Receipt;
+  error?: StepError;
+}
+
+/** XState persisted snapshot essentials (`value` + `context`), enough for `machine.resolveState`. */
+export interface MachineState {
+  value: Json;
+  context: Json;
+  /** XState snapshot status: 'active' | 'done' | 'error' | 'stopped'. */
+  status: string;
+}
+
+export interface ExecutionState {
+  executionId: string;
+  flowId: string;
+  definitionHash: string;
+  name?: string;
+  status: ExecutionStatus;
+  input: Json;
+  output?: Json;
+  error?: StepError;
+  startedAt: string;
+  updatedAt: string;
+  lastSeq: number;
+  redriveCount: number;
+  steps: Record<string, StepState>;
+  machine: MachineState;
+}

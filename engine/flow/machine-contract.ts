@@ -1,0 +1,49 @@
+/**
+ * The contract between the compiled XState machine (engine/flow/compile.ts) and the core
+ * (engine/core/decide.ts): which events the machine accepts and which actions it emits. Actions are
+ * plain data (`{type, params}`) returned by XState's pure `transition`; the core turns them into
+ * events and commands. The machine never performs I/O.
+ */
+import type { Json } from './model.ts';
+import type { StepError } from '../core/events.ts';
+
+/** Events the machine reacts to. `path` addresses the step; `attempt` guards against stale signals. */
+export type MachineEvent =
+  | { type: 'STEP_SUCCEEDED'; path: string; attempt: number; output: Json }
+  | { type: 'STEP_FAILED'; path: string; attempt: number; error: StepError }
+  | { type: 'STEP_TIMED_OUT'; path: string; attempt: number }
+  /** The retry timer fired: re-enter the Task with `attempt` (the new attempt number). */
+  | { type: 'RETRY_DUE'; path: string; attempt: number }
+  | { type: 'WAIT_ELAPSED'; path: string }
+  /** Re-enter every Task that did not succeed (failed or still running) with attempt + 1. */
+  | { type: 'REDRIVE' };
+
+/** Actions the machine emits (XState action objects: `{ type, params }`). */
+export type MachineAction =
+  /** Entering a Task (first attempt, retry, redrive): launch it. */
+  | { type: 'launch'; params: { path: string; step: string; attempt: number } }
+  /** A Task failed with retries left: schedule `RETRY_DUE` after `delaySeconds`. */
+  | {
+      type: 'scheduleRetry';
+      params: { path: string; step: string; attempt: number; nextAttempt: number; delaySeconds: number };
+    }
+  /** Entering a Wait step. */
+  | { type: 'scheduleWait'; params: { path: string; step: string; seconds: number } }
+  /**
+   * The execution cannot go on: an unhandled Task failure, a Fail step, a Condition with no match.
+   * The machine stays in a non-final dead-end state (so that REDRIVE can revive failed Tasks).
+   */
+  | { type: 'failExecution'; params: { path: string; step: string; error: StepError } };
+
+/**
+ * Machine context. `outputs` is keyed by step *name* (what `$.steps.<Name>.output` reads);
+ * `attempts` by step path. `lastOutput` is what the flow (or a branch) returns: the output of the
+ * last Task completed on the path that ended it; a Parallel's output is the array of its branches'.
+ */
+export interface MachineContext {
+  input: Json;
+  outputs: Record<string, Json>;
+  attempts: Record<string, number>;
+  lastOutput: Json;
+  [key: string]: Json | Record<string, Json> | Record<string, number>;
+}

@@ -1,0 +1,182 @@
+/**
+ * The normalized flow model: what both front doors (reference JSON, TypeScript builder) produce,
+ * what validation checks, what the definition hash covers and what compiles to XState.
+ *
+ * It stays close to the reference JSON (snake_case, `next`/`end`) so that a person can read a
+ * normalized flow next to the file they wrote. Target-specific fields are grouped under `target`,
+ * a union discriminated by `type`, so that a Dataflow step without a template cannot be expressed.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export const TARGET_TYPES = ['CloudFunction', 'Dataflow', 'Dataproc', 'Http', 'PubSub'] as const;
+export type TargetType = (typeof TARGET_TYPES)[number];
+
+export const STEP_TYPES = ['Task', 'Parallel', 'Condition', 'Wait', 'Fail', 'End'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** A step continues to `next`, or ends its (sub-)flow. Exactly one, by construction. */
+export type NextOrEnd = { next: string; end?: never } | { end: true; next?: never };
+
+/** Step Functions semantics: `max_attempts` counts retries after the first attempt. */
+export interface RetryPolicy {
+  /** Error names this policy applies to; absent = all errors (`States.ALL`). */
+  errors?: string[];
+  /** Retries after the first attempt (Step Functions default 3). */
+  max_attempts: number;
+  /** Delay before the first retry (default 1 s). */
+  interval_seconds: number;
+  /** Multiplier per retry (default 2.0). */
+  backoff_rate: number;
+  /** Upper bound for one delay, if any. */
+  max_delay_seconds?: number;
+}
+
+/** On a failure matching `errors` (after retries are exhausted) continue at `next`. */
+export interface CatchRule {
+  /** Error names; `States.ALL` matches everything. */
+  errors: string[];
+  next: string;
+}
+
+interface TargetBase {
+  /** The function / job / endpoint name as people know it (reference `target_name`). */
+  name: string;
+  project_id?: string;
+  region?: string;
+}
+
+export interface CloudFunctionTarget extends TargetBase {
+  type: 'CloudFunction';
+  /** Full HTTPS URL; default derived from name/project/region (gen1 URL form). */
+  url?: string;
+  /** 1 = gen1 (log lines "Function execution took…"), 2 = gen2/Cloud Run (request logs). Default 1. */
+  gen?: 1 | 2;
+  /** `http` = HTTP invocation (default); `pubsub` = publish to `topic` (Pub/Sub-triggered function). */
+  trigger?: 'http' | 'pubsub';
+  topic?: string;
+}
+
+export type DataflowTemplate =
+  | { kind: 'flex'; container_gcs_path: string }
+  | { kind: 'classic'; template_path: string };
+
+export interface DataflowTarget extends TargetBase {
+  type: 'Dataflow';
+  template: DataflowTemplate;
+}
+
+export interface DataprocTarget extends TargetBase {
+  type: 'Dataproc';
+  /** Inline WorkflowTemplate body (REST shape) for `workflowTemplates.instantiateInline`. */
+  workflow: JsonObject;
+}
+
+export type HttpAuth =
+  | { type: 'none' }
+  | { type: 'oidc'; audience?: string }
+  | { type: 'bearer'; secret_env: string };
+
+export interface HttpTarget extends TargetBase {
+  type: 'Http';
+  url: string;
+  method?: 'POST' | 'PUT' | 'GET';
+  auth?: HttpAuth;
+  /** `sync`: the HTTP response is the completion (default). `async`: completion by callback. */
+  mode?: 'sync' | 'async';
+}
+
+export interface PubSubTarget extends TargetBase {
+  type: 'PubSub';
+  topic: string;
+  /** `fire` (default): publishing is the completion. `callback`: a subscriber reports back. */
+  mode?: 'fire' | 'callback';
+}
+
+export type Target = CloudFunctionTarget | DataflowTarget | DataprocTarget | HttpTarget | PubSubTarget;
+
+export type TaskStep = {
+  type: 'Task';
+  target: Target;
+  /** May contain `$.input…` / `$.steps.<Name>.output…` strings, resolved at launch. */
+  parameters?: JsonObject;
+  retry?: RetryPolicy[];
+  catch?: CatchRule[];
+  timeout_seconds?: number;
+} & NextOrEnd;
+
+/** A branch of a Parallel: a sub-flow with its own start. */
+export interface Branch {
+  start: string;
+  steps: Record<string, Step>;
+}
+
+export type ParallelStep = { type: 'Parallel'; branches: Branch[] } & NextOrEnd;
+
+export type ChoiceRule =
+  | { variable: string; string_equals: string }
+  | { variable: string; numeric_equals: number }
+  | { variable: string; numeric_greater_than: number }
+  | { variable: string; numeric_greater_than_or_equal: number }
+  | { variable: string; numeric_less_than: number }
+  | { variable: string; numeric_less_than_or_equal: number }
+  | { variable: string; boolean_equals: boolean }
+  | { variable: string; is_present: boolean }
+  | { and: ChoiceRule[] }
+  | { or: ChoiceRule[] }
+  | { not: ChoiceRule };
+
+export type Choice = ChoiceRule & { next: string };
+
+export interface ConditionStep {
+  type: 'Condition';
+  choices: Choice[];
+  /** Taken when no choice matches; without it, no match fails the execution (States.NoChoiceMatched). */
+  default?: string;
+}
+
+export type WaitStep = { type: 'Wait'; seconds: number } & NextOrEnd;
+
+export interface FailStep {
+  type: 'Fail';
+  error?: string;
+  cause?: string;
+}
+
+export interface EndStep {
+  type: 'End';
+}
+
+export type Step = TaskStep | ParallelStep | ConditionStep | WaitStep | FailStep | EndStep;
+
+/** A normalized flow. The definition hash covers exactly this object (canonical JSON). */
+export interface Flow {
+  start: string;
+  steps: Record<string, Step>;
+}
+
+/** A flow with its identity, as the registry, the store and the CLI handle it. */
+export interface FlowDefinition {
+  /** Registry id (file base name or `defineFlow` id). */
+  id: string;
+  flow: Flow;
+  /** sha256 hex of the canonical JSON of `flow`. */
+  hash: string;
+}
+
+/**
+ * A step's address in the flow: names of enclosing Parallels and branch indexes (0-based), then the
+ * step name. Top-level `Step1` → `Step1`; `Branch2` in the second branch of `Step2` → `Step2/1/Branch2`.
+ */
+export type StepPath = string;
+
+/** Step Functions-compatible error names the engine itself produces. */
+export const ERROR_NAMES = {
+  all: 'States.ALL',
+  timeout: 'States.Timeout',
+  taskFailed: 'States.TaskFailed',
+  launchFailed: 'States.LaunchFailed',
+  noChoice: 'States.NoChoiceMatched',
+  branchFailed: 'States.BranchFailed',
+} as const;
