@@ -42,6 +42,11 @@ export interface CorrelationKey {
   value: string;
 }
 
+/** The document id of a correlation key in `correlations/`. */
+export function correlationDocId(key: CorrelationKey): string {
+  return `${key.kind}:${encodeURIComponent(key.value)}`;
+}
+
 /** What a correlation key points at. */
 export interface CorrelationTarget {
   executionId: string;
