@@ -18,8 +18,10 @@ export type ErrorCode =
   | 'SIGNAL_UNCORRELATED'
   | 'LAUNCH_FAILED'
   | 'STORE_UNAVAILABLE'
+  | 'RETRY_LATER' // a fact is not settled yet (e.g. Dataflow API lags the job's logs): redeliver later; always retryable
   | 'CONFIG'
   | 'UNAUTHENTICATED'
+  | 'LOG_INVALID' // an event log (export file / stored log) that cannot be read or does not replay
   | 'INTERNAL';
 
 export class FirestepError extends Error {

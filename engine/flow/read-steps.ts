@@ -1,0 +1,186 @@
+/**
+ * Maps a parsed flow document (reference JSON, or a normalized `Flow`) onto the model, step by step,
+ * collecting every shape problem with its path and the outline that the graph checks need.
+ */
+import type { Branch, Flow, Step, StepType } from './model.ts';
+import { STEP_TYPES } from './model.ts';
+import type { FlowOutline, ScopeOutline, StepOutline } from './outline.ts';
+import { childPath, type ProblemList } from './problems.ts';
+import { readChoices, stepOutputReads } from './read-condition.ts';
+import { liftTarget, readCatch, readRetry, readTarget } from './read-task.ts';
+import { compact, describe, isObject, type RawObject, readJsonObject, readNumber, readString, warnUnknownFields } from './read-values.ts';
+import { didYouMean } from './suggest.ts';
+
+const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
+  Parallel: ['type', 'branches', 'next', 'end'],
+  Condition: ['type', 'choices', 'default'],
+  Wait: ['type', 'seconds', 'next', 'end'],
+  Fail: ['type', 'error', 'cause'],
+  End: ['type'],
+};
+
+/** Characters that would make a name ambiguous in step paths (`A/0/B`) and `$.steps.<Name>` reads. */
+const RESERVED_IN_NAMES = /[/.[\]]/;
+
+interface Reader {
+  out: ProblemList;
+  outline: FlowOutline;
+}
+
+/** Reads a flow (or a branch) at `path`; returns the scope's model when its shape is whole. */
+export function readScope(raw: unknown, path: string, reader: Reader): Flow | undefined {
+  const { out } = reader;
+  const what = path === '' ? 'a flow' : 'a branch';
+  if (!isObject(raw)) {
+    out.error(path, `${what} must be an object with "start" and "steps", got ${describe(raw)}`);
+    return undefined;
+  }
+  warnUnknownFields(raw, ['start', 'steps'], path, out, what);
+  const scope: ScopeOutline = { path, steps: [] };
+  reader.outline.scopes.push(scope);
+  const startAt = childPath(path, 'start');
+  if (raw.start === undefined) out.error(startAt, `missing; name the ${path === '' ? "flow's" : "branch's"} first step`);
+  else if (typeof raw.start !== 'string') out.error(startAt, `must be a step name, got ${describe(raw.start)}`);
+  else scope.start = { to: raw.start, path: startAt };
+
+  const stepsAt = childPath(path, 'steps');
+  if (!isObject(raw.steps) || Object.keys(raw.steps).length === 0) {
+    const got = raw.steps === undefined ? 'missing' : `got ${describe(raw.steps)}`;
+    out.error(stepsAt, `must be an object of named steps (${got})`);
+    return undefined;
+  }
+  const steps: Record<string, Step> = {};
+  let whole = scope.start !== undefined;
+  for (const [name, step] of Object.entries(raw.steps)) {
+    const at = childPath(stepsAt, name);
+    const outline: StepOutline = { name, path: at, edges: [] };
+    scope.steps.push(outline);
+    if (name.trim() === '' || RESERVED_IN_NAMES.test(name)) {
+      out.error(at, 'a step name must be non-empty and free of "/", ".", "[" and "]" (they address steps in paths)');
+      whole = false;
+    }
+    const read = readStep(step, name, at, reader, outline);
+    if (read === undefined) whole = false;
+    else steps[name] = read;
+  }
+  return whole ? { start: raw.start as string, steps } : undefined;
+}
+
+function readStep(raw: unknown, name: string, path: string, reader: Reader, outline: StepOutline): Step | undefined {
+  const { out } = reader;
+  if (!isObject(raw)) {
+    out.error(path, `a step must be an object with a "type", got ${describe(raw)}`);
+    return undefined;
+  }
+  const typeAt = childPath(path, 'type');
+  if (!(STEP_TYPES as readonly unknown[]).includes(raw.type)) {
+    if (raw.type === undefined) out.error(typeAt, `missing; expected one of ${STEP_TYPES.join(', ')}`);
+    else {
+      const hint = typeof raw.type === 'string' ? didYouMean(raw.type, STEP_TYPES) : '';
+      out.error(typeAt, `unknown step type ${JSON.stringify(raw.type)}${hint}; expected one of ${STEP_TYPES.join(', ')}`);
+    }
+    // Keep the references so that the graph checks do not report the step's successors as unreachable.
+    if (typeof raw.next === 'string') outline.edges.push({ to: raw.next, path: childPath(path, 'next') });
+    return undefined;
+  }
+  const type = raw.type as StepType;
+  const onEdge = (to: string, at: string) => outline.edges.push({ to, path: at });
+  switch (type) {
+    case 'Task':
+      return readTask(liftTarget(raw), name, path, reader, onEdge);
+    case 'Parallel': {
+      warnUnknownFields(raw, FIELDS.Parallel, path, out, 'a Parallel step');
+      const flow = readNextOrEnd(raw, path, out, onEdge);
+      const branches = readBranches(raw.branches, childPath(path, 'branches'), reader);
+      return flow && branches && ({ type, branches, ...flow } as Step);
+    }
+    case 'Condition': {
+      warnUnknownFields(raw, FIELDS.Condition, path, out, 'a Condition step');
+      for (const key of ['next', 'end'] as const) {
+        if (raw[key] !== undefined) out.error(childPath(path, key), 'a Condition has no "next"/"end"; route with "choices" and "default"');
+      }
+      const sink = { problems: out, edges: outline.edges, outputReferences: reader.outline.outputReferences };
+      const choices = readChoices(raw.choices, childPath(path, 'choices'), sink);
+      const fallback = readString(raw, 'default', path, out);
+      if (fallback !== undefined) onEdge(fallback, childPath(path, 'default'));
+      return choices && compact({ type, choices, default: fallback });
+    }
+    case 'Wait': {
+      warnUnknownFields(raw, FIELDS.Wait, path, out, 'a Wait step');
+      if (raw.seconds === undefined) out.error(childPath(path, 'seconds'), 'missing; how long to wait, in seconds');
+      const seconds = readNumber(raw, 'seconds', path, out, { min: 0, exclusive: true });
+      const flow = readNextOrEnd(raw, path, out, onEdge);
+      return flow && seconds !== undefined ? ({ type, seconds, ...flow } as Step) : undefined;
+    }
+    case 'Fail':
+    case 'End': {
+      warnUnknownFields(raw, FIELDS[type], path, out, `a ${type} step`);
+      if (raw.next !== undefined) out.error(childPath(path, 'next'), `a ${type} step ends its flow; it has no "next"`);
+      if (type === 'End') return raw.next === undefined ? { type } : undefined;
+      const fail = compact({ type, error: readString(raw, 'error', path, out), cause: readString(raw, 'cause', path, out) });
+      return raw.next === undefined ? fail : undefined;
+    }
+  }
+}
+
+function readTask(
+  raw: RawObject,
+  name: string,
+  path: string,
+  reader: Reader,
+  onEdge: (to: string, path: string) => void,
+): Step | undefined {
+  const { out } = reader;
+  const target = readTarget(raw, name, path, out);
+  const parameters = readJsonObject(raw, 'parameters', path, out);
+  for (const read of stepOutputReads(parameters, childPath(path, 'parameters'))) {
+    reader.outline.outputReferences.push({ ...read, severity: 'warning' });
+  }
+  const retry = readRetry(raw, path, out);
+  const rescue = readCatch(raw, path, out, onEdge);
+  const timeout_seconds = readNumber(raw, 'timeout_seconds', path, out, { min: 0, exclusive: true });
+  const flow = readNextOrEnd(raw, path, out, onEdge);
+  const broken = raw.parameters !== undefined && parameters === undefined;
+  if (target === undefined || flow === undefined || broken) return undefined;
+  return compact({ type: 'Task', target, parameters, retry, catch: rescue, timeout_seconds, ...flow }) as Step;
+}
+
+function readBranches(raw: unknown, path: string, reader: Reader): Branch[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    const got = raw === undefined ? 'missing' : `got ${describe(raw)}`;
+    reader.out.error(path, `must be a non-empty array of branches, each {"start", "steps"} (${got})`);
+    return undefined;
+  }
+  const branches = raw.map((branch, i) => readScope(branch, childPath(path, i), reader));
+  return branches.every((b) => b !== undefined) ? (branches as Branch[]) : undefined;
+}
+
+/** Exactly one of `next` (a step name) and `end: true`. */
+function readNextOrEnd(
+  raw: RawObject,
+  path: string,
+  out: ProblemList,
+  onEdge: (to: string, path: string) => void,
+): { next: string } | { end: true } | undefined {
+  const nextAt = childPath(path, 'next');
+  if (raw.end !== undefined && typeof raw.end !== 'boolean') {
+    out.error(childPath(path, 'end'), `must be true (or absent), got ${describe(raw.end)}`);
+    return undefined;
+  }
+  if (raw.next !== undefined && typeof raw.next !== 'string') {
+    out.error(nextAt, `must be a step name, got ${describe(raw.next)}`);
+    return undefined;
+  }
+  const next = raw.next as string | undefined;
+  if (next !== undefined) onEdge(next, nextAt);
+  if (next !== undefined && raw.end === true) {
+    out.error(path, 'has both "next" and "end"; a step either continues to "next" or ends with "end": true');
+    return undefined;
+  }
+  if (next === undefined && raw.end !== true) {
+    out.error(path, 'needs "next" (the step that follows) or "end": true');
+    return undefined;
+  }
+  return next === undefined ? { end: true } : { next };
+}
+
