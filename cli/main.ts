@@ -13,7 +13,11 @@ const program = new Command('firestep')
   });
 
 // Subcommands (one module each; keep this list sorted).
-const modules: Array<Promise<{ command: () => Command }>> = [];
+const modules: Array<Promise<{ command: () => Command }>> = [
+  import('./commands/graph.ts'),
+  import('./commands/signals.ts'),
+  import('./commands/validate.ts'),
+];
 for (const m of await Promise.all(modules)) program.addCommand(m.command());
 
 try {

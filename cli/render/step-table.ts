@@ -3,7 +3,7 @@
  * and as the summary at the end of `run`. Pure: rows in, text out; colours come in as a palette so
  * that nothing here knows whether stdout is a terminal.
  */
-import type { Colors } from 'picocolors/types';
+import type { Colors } from './colors.ts';
 import type { ExecutionStatus, StepState, StepStatus } from '../../engine/core/state.ts';
 
 /** The head fields the table shows (a subset of the stored head document). */

@@ -6,7 +6,7 @@
  * present `null`; `and` of nothing is true, `or` of nothing is false.
  */
 import type { Choice, ChoiceRule } from './model.ts';
-import { type ReferenceContext, lookup } from './reference.ts';
+import { lookup, type ReferenceContext } from './reference.ts';
 
 /**
  * Whether `rule` holds for `ctx`.

@@ -4,6 +4,7 @@
  */
 import { FirestepError } from '../errors.ts';
 import { definitionHash } from './hash.ts';
+import { findJsonSyntaxError } from './json-syntax.ts';
 import type { Flow, FlowDefinition } from './model.ts';
 import { formatProblem, type Problem, ROOT_PATH } from './problems.ts';
 import { type FlowCheck, validateFlow } from './validate.ts';
@@ -26,15 +27,11 @@ export function readFlowJson(text: string, source?: string): FlowCheck {
   return validateFlow(value);
 }
 
-/** Node's JSON.parse message, with the line and column of the reported position. */
+/** Where and why the text is not JSON, in words a person can act on. */
 function jsonErrorText(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message);
-  if (position === null) return message;
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `${message} (line ${line}, column ${column})`;
+  const syntax = findJsonSyntaxError(text);
+  if (syntax === undefined) return error instanceof Error ? error.message : String(error);
+  return `${syntax.message} at line ${syntax.line}, column ${syntax.column}`;
 }
 
 /**

@@ -14,7 +14,8 @@ export type MachineEvent =
   | { type: 'STEP_TIMED_OUT'; path: string; attempt: number }
   /** The retry timer fired: re-enter the Task with `attempt` (the new attempt number). */
   | { type: 'RETRY_DUE'; path: string; attempt: number }
-  | { type: 'WAIT_ELAPSED'; path: string }
+  /** The wait timer fired. `attempt` (additive) guards against a timer armed before a redrive. */
+  | { type: 'WAIT_ELAPSED'; path: string; attempt?: number }
   /** Re-enter every Task that did not succeed (failed or still running) with attempt + 1. */
   | { type: 'REDRIVE' };
 
@@ -28,7 +29,7 @@ export type MachineAction =
       params: { path: string; step: string; attempt: number; nextAttempt: number; delaySeconds: number };
     }
   /** Entering a Wait step. */
-  | { type: 'scheduleWait'; params: { path: string; step: string; seconds: number } }
+  | { type: 'scheduleWait'; params: { path: string; step: string; seconds: number; attempt: number } }
   /**
    * The execution cannot go on: an unhandled Task failure, a Fail step, a Condition with no match.
    * The machine stays in a non-final dead-end state (so that REDRIVE can revive failed Tasks).

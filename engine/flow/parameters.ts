@@ -11,7 +11,7 @@
  *   `$.steps.<Name>.output` references, so a step's input is always visible in the flow.
  */
 import type { Json, JsonObject } from './model.ts';
-import { type ReferenceContext, isReference, lookup } from './reference.ts';
+import { isReference, lookup, type ReferenceContext } from './reference.ts';
 
 export interface ResolvedParameters {
   value: Json;

@@ -55,8 +55,8 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
     const at = childPath(stepsAt, name);
     const outline: StepOutline = { name, path: at, edges: [] };
     scope.steps.push(outline);
-    if (name.trim() === '' || RESERVED_IN_NAMES.test(name)) {
-      out.error(at, 'a step name must be non-empty and free of "/", ".", "[" and "]" (they address steps in paths)');
+    if (name.trim() === '' || RESERVED_IN_NAMES.test(name) || name.startsWith('$')) {
+      out.error(at, 'a step name must be non-empty, free of "/", ".", "[", "]" and not start with "$" (these address steps in paths and references)');
       whole = false;
     }
     const read = readStep(step, name, at, reader, outline);

@@ -1,43 +1,49 @@
 /**
- * "Did you mean …?" for misspelt step names, types and fields: the closest candidate by Levenshtein
+ * "Did you mean …?" for misspelt step names, types and fields: the closest candidate by edit
  * distance, if it is close enough to be a plausible typo.
  */
 
 /**
- * Edit distance (insertions, deletions, substitutions) between two strings.
+ * Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
+ * characters (Levenshtein with transpositions, "optimal string alignment"), so `Edn` → `End` is 1.
  *
- * @example levenshtein('Edn', 'End') // 2
+ * @example editDistance('Edn', 'End') // 1
+ * @example editDistance('kitten', 'sitting') // 3
  */
-export function levenshtein(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      let best = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /**
- * The candidate closest to `word`, or undefined when none is within a typo's reach (a third of the
- * longer word, at least 2 edits; a case-only difference always counts). Ties go to the earlier
- * candidate, so the answer is deterministic.
+ * The candidate closest to `word`, or undefined when none is within a typo's reach: at most a third
+ * of the longer word's length (at least 1), and fewer edits than `word` has characters (so `B` does
+ * not suggest `A`); a case-only difference always counts. Ties go to the earlier candidate.
  *
  * @example closest('Edn', ['Init', 'End']) // 'End'
+ * @example closest('B', ['A']) // undefined
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === word) continue;
-    const distance =
-      candidate.toLowerCase() === word.toLowerCase() ? 0.5 : levenshtein(word, candidate);
-    const reach = Math.max(2, Math.floor(Math.max(word.length, candidate.length) / 3));
-    if (distance <= reach && distance < bestDistance) {
+    const caseOnly = candidate.toLowerCase() === word.toLowerCase();
+    const distance = caseOnly ? 0.5 : editDistance(word, candidate);
+    const reach = Math.max(1, Math.floor(Math.max(word.length, candidate.length) / 3));
+    const plausible = caseOnly || (distance <= reach && distance < word.length);
+    if (plausible && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }

@@ -63,11 +63,13 @@ function checkScope(scope: ScopeOutline, everywhere: ReadonlyMap<string, string>
     if (elsewhere !== undefined) {
       return `step ${JSON.stringify(edge.to)} (at ${elsewhere}) is in another scope; a reference can only name steps of its own flow or branch`;
     }
-    const hint = didYouMean(edge.to, names);
+    // Own scope first; then the whole flow, since a branch's step often means an outer one (DESIGN §3's example).
+    const hint = didYouMean(edge.to, names) || didYouMean(edge.to, everywhere.keys());
     const listing = hint === '' && names.length <= 12 ? `; steps here: ${names.join(', ')}` : '';
     return `unknown step ${JSON.stringify(edge.to)}${hint}${listing}`;
   };
 
+  if (scope.steps.length === 0) return; // the scope's "steps" is itself broken, already reported
   if (scope.start !== undefined && !known.has(scope.start.to)) out.error(scope.start.path, unknown(scope.start));
   const edges = new Map<string, Edge[]>();
   for (const step of scope.steps) {

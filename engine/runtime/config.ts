@@ -1,6 +1,7 @@
 /**
  * The engine's configuration, read once from the environment of the deployed functions and checked
- * with zod. Every problem is reported at once, naming the variable, so a misconfigured deploy fails
+ * with zod. (Push authentication, `FIRESTEP_AUTH` / `FIRESTEP_PUSH_*`, is read by the functions
+ * themselves through `pushAuthConfigFromEnv`: the CLI's runtime has no use for it.) Every problem is reported at once, naming the variable, so a misconfigured deploy fails
  * at start with one readable message instead of a stack trace on the first Pub/Sub message.
  */
 import { z } from 'zod';
@@ -8,9 +9,6 @@ import { FirestepError } from '../errors.ts';
 
 /** How commands reach Cloud Functions: through a Cloud Tasks HTTP task (default) or a direct call. */
 export type LaunchMode = 'task' | 'direct';
-
-/** Push / Cloud Tasks authentication: verified Google-signed OIDC tokens, or none (local runs only). */
-export type AuthMode = 'oidc' | 'none';
 
 /** Configuration of a deployed engine / API function. */
 export interface CloudRuntimeConfig {
@@ -33,7 +31,6 @@ export interface CloudRuntimeConfig {
   engineFunction: string;
   /** Name of the API function: its log entries are ignored too. */
   apiFunction: string;
-  auth: { mode: AuthMode; audience?: string; serviceAccount?: string };
   launchMode: LaunchMode;
   /** Directory of bundled flows (default `flows/` in the function's working directory). */
   flowsDir: string;
@@ -63,9 +60,6 @@ const EnvSchema = z.object({
   FIRESTEP_TASKS_SERVICE_ACCOUNT: optionalText,
   FIRESTEP_ENGINE_FUNCTION: optionalText.default('firestep-engine'),
   FIRESTEP_API_FUNCTION: optionalText.default('firestep-api'),
-  FIRESTEP_AUTH: z.enum(['oidc', 'none'], { error: 'must be "oidc" (default) or "none" (local runs only)' }).default('oidc'),
-  FIRESTEP_PUSH_AUDIENCE: optionalText,
-  FIRESTEP_PUSH_SERVICE_ACCOUNT: optionalText,
   FIRESTEP_LAUNCH_MODE: z.enum(['task', 'direct'], { error: 'must be "task" (default) or "direct"' }).default('task'),
   FIRESTEP_FLOWS_DIR: optionalText,
   FIRESTEP_SNAPSHOT_EVERY: z.coerce
@@ -99,14 +93,6 @@ export function loadRuntimeConfig(
     });
   }
   const e = parsed.data;
-  if (e.FIRESTEP_AUTH === 'oidc' && e.FIRESTEP_PUSH_AUDIENCE === undefined) {
-    throw new FirestepError(
-      'CONFIG',
-      'invalid firestep configuration (environment):\n  FIRESTEP_PUSH_AUDIENCE: required when FIRESTEP_AUTH=oidc ' +
-        '(the audience of the push subscription / Cloud Tasks OIDC tokens, usually the function URL)',
-      { details: { variables: ['FIRESTEP_PUSH_AUDIENCE'] } },
-    );
-  }
   return {
     mode: 'cloud',
     projectId: e.GOOGLE_CLOUD_PROJECT,
@@ -118,11 +104,6 @@ export function loadRuntimeConfig(
     ...(e.FIRESTEP_TASKS_SERVICE_ACCOUNT ? { tasksServiceAccount: e.FIRESTEP_TASKS_SERVICE_ACCOUNT } : {}),
     engineFunction: e.FIRESTEP_ENGINE_FUNCTION,
     apiFunction: e.FIRESTEP_API_FUNCTION,
-    auth: {
-      mode: e.FIRESTEP_AUTH,
-      ...(e.FIRESTEP_PUSH_AUDIENCE ? { audience: e.FIRESTEP_PUSH_AUDIENCE } : {}),
-      ...(e.FIRESTEP_PUSH_SERVICE_ACCOUNT ? { serviceAccount: e.FIRESTEP_PUSH_SERVICE_ACCOUNT } : {}),
-    },
     launchMode: e.FIRESTEP_LAUNCH_MODE,
     flowsDir: e.FIRESTEP_FLOWS_DIR ?? `${(opts.cwd ?? process.cwd()).replace(/\/+$/, '')}/flows`,
     ...(e.FIRESTEP_SNAPSHOT_EVERY ? { snapshotEvery: e.FIRESTEP_SNAPSHOT_EVERY } : {}),

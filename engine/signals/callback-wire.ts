@@ -46,7 +46,9 @@ export const CallbackMessageSchema = z.object({
   attempt: z.number().int().positive(),
   outcome: z.enum(['succeeded', 'failed', 'log']),
   output: z.unknown().optional(),
-  error: z.object({ name: z.string().default('Error'), message: z.string(), cause: z.unknown().optional() }).optional(),
+  error: z
+    .object({ name: z.string().default('Error'), message: z.string(), cause: z.unknown().optional() })
+    .optional(),
   lines: z.array(z.string()).max(1000).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });

@@ -12,9 +12,10 @@
  * References: https://cloud.google.com/dataflow/docs/guides/logging,
  * https://cloud.google.com/dataflow/docs/guides/troubleshoot-templates
  */
-import { clean } from './parse-function-logs.ts';
+
 import type { CorrelationFields, Observation } from './observation.ts';
 import { ignored, rejected } from './observation.ts';
+import { clean } from './parse-function-logs.ts';
 import { DataflowJobEventDataSchema, jobStateOutcome } from './wire/dataflow.ts';
 import { type LogEntry, logId, projectOf } from './wire/log-entry.ts';
 import type { CloudEvent } from './wire/pubsub.ts';
@@ -41,9 +42,11 @@ export function parseDataflowLog(entry: LogEntry): Observation {
   });
   const source = { kind: 'log' as const, id: entry.insertId };
   const log = logId(entry.logName);
-  if (log !== JOB_MESSAGE_LOG) return ignored(`log "${log}" is not the Dataflow job-message log`, { fields, source });
+  if (log !== JOB_MESSAGE_LOG)
+    return ignored(`log "${log}" is not the Dataflow job-message log`, { fields, source });
   const text = (entry.textPayload ?? stringMessage(entry.jsonPayload))?.trim();
-  if (text === undefined || text === '') return ignored('Dataflow job message without text', { fields, source });
+  if (text === undefined || text === '')
+    return ignored('Dataflow job message without text', { fields, source });
   if (fields.jobId === undefined && fields.jobName === undefined) {
     return rejected('Dataflow job message without job_id or job_name labels', { fields, source });
   }
@@ -66,9 +69,12 @@ export function parseDataflowEvent(event: CloudEvent): Observation {
   const source = { kind: 'eventarc' as const, id: event.id };
   const parsed = DataflowJobEventDataSchema.safeParse(event.data);
   if (!parsed.success) {
-    return rejected(`statusChanged event ${event.id}: data.payload is not a Dataflow Job (${issue(parsed.error)})`, {
-      source,
-    });
+    return rejected(
+      `statusChanged event ${event.id}: data.payload is not a Dataflow Job (${issue(parsed.error)})`,
+      {
+        source,
+      },
+    );
   }
   const job = parsed.data.payload;
   const ext = event as Record<string, unknown>;

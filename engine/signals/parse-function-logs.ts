@@ -42,8 +42,10 @@ export function parseGen1(entry: LogEntry, opts: FunctionLogOptions): Observatio
     return ignored(`entry from firestep's own function "${fields.function}"`, { fields, source });
   }
   const text = entry.textPayload?.trim();
-  if (text === undefined) return ignored('cloud_function entry without textPayload is not an end line', { fields, source });
-  if (START_LINE.test(text)) return ignored('"Function execution started" is not a completion', { fields, source });
+  if (text === undefined)
+    return ignored('cloud_function entry without textPayload is not an end line', { fields, source });
+  if (START_LINE.test(text))
+    return ignored('"Function execution started" is not a completion', { fields, source });
   const m = END_LINE.exec(text);
   if (!m) return ignored('not an end-of-execution line', { fields, source });
   const code = m[2];
@@ -51,10 +53,24 @@ export function parseGen1(entry: LogEntry, opts: FunctionLogOptions): Observatio
   if (code !== undefined) {
     const status = Number(code);
     const ok = status >= 200 && status < 300;
-    return { kind: 'cloudFunction', outcome: ok ? 'succeeded' : 'failed', status, detail: text, fields, source };
+    return {
+      kind: 'cloudFunction',
+      outcome: ok ? 'succeeded' : 'failed',
+      status,
+      detail: text,
+      fields,
+      source,
+    };
   }
   const status = word ?? '';
-  return { kind: 'cloudFunction', outcome: status === 'ok' ? 'succeeded' : 'failed', status, detail: text, fields, source };
+  return {
+    kind: 'cloudFunction',
+    outcome: status === 'ok' ? 'succeeded' : 'failed',
+    status,
+    detail: text,
+    fields,
+    source,
+  };
 }
 
 /**
@@ -87,10 +103,18 @@ export function parseCloudRun(entry: LogEntry, opts: FunctionLogOptions): Observ
     });
   }
   const ok = http.status >= 200 && http.status < 300;
-  const detail = `${http.requestMethod ?? 'request'} ${http.requestUrl ?? ''} finished with status code: ${http.status}${
-    http.latency ? ` after ${http.latency}` : ''
-  }`.replace('  ', ' ');
-  return { kind: 'cloudFunction', outcome: ok ? 'succeeded' : 'failed', status: http.status, detail, fields, source };
+  const detail =
+    `${http.requestMethod ?? 'request'} ${http.requestUrl ?? ''} finished with status code: ${http.status}${
+      http.latency ? ` after ${http.latency}` : ''
+    }`.replace('  ', ' ');
+  return {
+    kind: 'cloudFunction',
+    outcome: ok ? 'succeeded' : 'failed',
+    status: http.status,
+    detail,
+    fields,
+    source,
+  };
 }
 
 /** Drop undefined/empty values so summaries and equality stay clean. */

@@ -53,8 +53,8 @@ interface Ctx {
 export function parse(raw: unknown, opts: ParseOptions = {}): Observation {
   const ctx: Ctx = {
     ownNames: new Set(
-      [opts.engineFunctionName ?? DEFAULT_ENGINE_FUNCTION, opts.apiFunctionName ?? DEFAULT_API_FUNCTION].map((n) =>
-        n.toLowerCase(),
+      [opts.engineFunctionName ?? DEFAULT_ENGINE_FUNCTION, opts.apiFunctionName ?? DEFAULT_API_FUNCTION].map(
+        (n) => n.toLowerCase(),
       ),
     ),
     maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
@@ -103,7 +103,10 @@ function classify(value: unknown, ctx: Ctx): Observation {
   const extra = t ? { transport: t } : {};
   if (ctx.depth > 3) return rejected('envelopes nested too deep', extra);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return rejected(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : String(value === null ? null : typeof value)}`, extra);
+    return rejected(
+      `expected a JSON object, got ${Array.isArray(value) ? 'an array' : String(value === null ? null : typeof value)}`,
+      extra,
+    );
   }
   const obj = value as Record<string, unknown>;
   if (typeof obj.kind === 'string' && obj.kind.startsWith('firestep.')) return firestepMessage(obj, ctx);
@@ -111,13 +114,20 @@ function classify(value: unknown, ctx: Ctx): Observation {
   if (looksLikePushBody(obj)) {
     const body = PushBodySchema.safeParse(obj);
     if (!body.success) return rejected(`Pub/Sub push body: ${issue(body.error)}`, extra);
-    const transport = t ?? { kind: 'pubsub' as const, id: messageIdOf(body.data.message), subscription: body.data.subscription };
+    const transport = t ?? {
+      kind: 'pubsub' as const,
+      id: messageIdOf(body.data.message),
+      subscription: body.data.subscription,
+    };
     return unwrap(body.data.message, { ...ctx, transport });
   }
   if (typeof obj.data === 'string' && ('messageId' in obj || 'message_id' in obj || 'attributes' in obj)) {
     const message = PubsubMessageSchema.safeParse(obj);
     if (!message.success) return rejected(`Pub/Sub message: ${issue(message.error)}`, extra);
-    return unwrap(message.data, { ...ctx, transport: t ?? { kind: 'pubsub', id: messageIdOf(message.data) } });
+    return unwrap(message.data, {
+      ...ctx,
+      transport: t ?? { kind: 'pubsub', id: messageIdOf(message.data) },
+    });
   }
   if (looksLikeLogEntry(obj)) return logEntry(obj, ctx);
   return rejected('not a LogEntry, CloudEvent, Pub/Sub push body, callback or timer message', extra);
@@ -141,10 +151,13 @@ function firestepMessage(obj: Record<string, unknown>, ctx: Ctx): Observation {
     if (!m.success) return rejected(`timer: ${issue(m.error)}`, extra);
     const source = { kind: 'timer' as const, id: m.data.commandId };
     if (!timerCommandMatches(m.data)) {
-      return rejected(`timer: commandId "${m.data.commandId}" does not match ${m.data.timer}/${m.data.path}/${m.data.attempt}`, {
-        ...extra,
-        source,
-      });
+      return rejected(
+        `timer: commandId "${m.data.commandId}" does not match ${m.data.timer}/${m.data.path}/${m.data.attempt}`,
+        {
+          ...extra,
+          source,
+        },
+      );
     }
     return { kind: 'timer', outcome: null, message: m.data, fields: {}, source, ...extra };
   }
@@ -160,8 +173,12 @@ function cloudEvent(obj: Record<string, unknown>, ctx: Ctx): Observation {
   if (event.type === DATAFLOW_STATUS_CHANGED) return { ...parseDataflowEvent(event), transport };
   if (event.type === PUBSUB_MESSAGE_PUBLISHED) {
     const body = PushBodySchema.safeParse(event.data);
-    if (!body.success) return rejected(`Pub/Sub CloudEvent ${event.id}: data ${issue(body.error)}`, { transport });
-    return unwrap(body.data.message, { ...ctx, transport: { ...transport, subscription: body.data.subscription } });
+    if (!body.success)
+      return rejected(`Pub/Sub CloudEvent ${event.id}: data ${issue(body.error)}`, { transport });
+    return unwrap(body.data.message, {
+      ...ctx,
+      transport: { ...transport, subscription: body.data.subscription },
+    });
   }
   return ignored(`CloudEvent type "${event.type}" is not a completion source`, { transport });
 }
@@ -174,7 +191,8 @@ function unwrap(message: PubsubMessage, ctx: Ctx): Observation {
     return rejected('Pub/Sub message data is not base64', extra);
   }
   const bytes = Buffer.from(data, /[-_]/.test(data) ? 'base64url' : 'base64');
-  if (bytes.byteLength > ctx.maxBytes) return rejected(`oversized: ${bytes.byteLength} bytes > limit ${ctx.maxBytes}`, extra);
+  if (bytes.byteLength > ctx.maxBytes)
+    return rejected(`oversized: ${bytes.byteLength} bytes > limit ${ctx.maxBytes}`, extra);
   const value = toJson(bytes);
   if (!value.ok) return rejected(`Pub/Sub message data: ${value.reason}`, extra);
   return classify(value.value, { ...ctx, depth: ctx.depth + 1 });
@@ -197,6 +215,8 @@ function logEntry(obj: Record<string, unknown>, ctx: Ctx): Observation {
         ? parseCloudRun(entry, opts)
         : type === 'dataflow_step'
           ? parseDataflowLog(entry)
-          : ignored(`resource type "${type}" is not a completion source`, { source: { kind: 'log', id: entry.insertId } });
+          : ignored(`resource type "${type}" is not a completion source`, {
+              source: { kind: 'log', id: entry.insertId },
+            });
   return { ...observation, ...extra };
 }

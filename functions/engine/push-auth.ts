@@ -35,14 +35,18 @@ export interface PushAuthConfig {
   verifier?: IdTokenVerifier;
 }
 
-export type PushAuthResult =
-  | { ok: true; email?: string }
-  | { ok: false; status: 401 | 403; reason: string };
+export type PushAuthResult = { ok: true; email?: string } | { ok: false; status: 401 | 403; reason: string };
 
 /** Issuers of Google-signed ID tokens, both spellings that Google uses. */
 export const GOOGLE_ISSUERS: readonly string[] = ['accounts.google.com', 'https://accounts.google.com'];
 
 let sharedClient: OAuth2Client | undefined;
+
+/** One client per process: it caches Google's certificates between requests. */
+function sharedGoogleClient(): OAuth2Client {
+  if (!sharedClient) sharedClient = new OAuth2Client();
+  return sharedClient;
+}
 
 /**
  * The production verifier: Google's public certificates (fetched once and cached by the client).
@@ -51,9 +55,9 @@ let sharedClient: OAuth2Client | undefined;
  */
 export function googleIdTokenVerifier(client?: OAuth2Client): IdTokenVerifier {
   return async (idToken, audience) => {
-    const oauth = client ?? (sharedClient ??= new OAuth2Client());
+    const oauth = client ?? sharedGoogleClient();
     const ticket = await oauth.verifyIdToken({ idToken, audience });
-    return requirePayload(ticket.getPayload(), ticket.getEnvelope()?.iss);
+    return requirePayload(ticket.getPayload());
   };
 }
 
@@ -67,11 +71,11 @@ export function certsIdTokenVerifier(certs: Record<string, string>): IdTokenVeri
   const client = new OAuth2Client();
   return async (idToken, audience) => {
     const ticket = await client.verifySignedJwtWithCertsAsync(idToken, certs, audience, [...GOOGLE_ISSUERS]);
-    return requirePayload(ticket.getPayload(), undefined);
+    return requirePayload(ticket.getPayload());
   };
 }
 
-function requirePayload(payload: TokenPayload | undefined, _iss: unknown): TokenPayload {
+function requirePayload(payload: TokenPayload | undefined): TokenPayload {
   if (!payload) throw new Error('token has no payload');
   return payload;
 }
@@ -91,7 +95,11 @@ export async function verifyPushAuth(
 ): Promise<PushAuthResult> {
   if (cfg.mode === 'disabled-local-only') return { ok: true };
   if (!cfg.audience) {
-    return { ok: false, status: 401, reason: 'push authentication is enforced but no audience is configured' };
+    return {
+      ok: false,
+      status: 401,
+      reason: 'push authentication is enforced but no audience is configured',
+    };
   }
   if (!cfg.serviceAccountEmail) {
     return {

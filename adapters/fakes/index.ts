@@ -1,0 +1,37 @@
+/**
+ * Protocol-level fakes of the Google services firestep drives, for tests, `run --local` and the demo.
+ * Each is a loopback HTTP server speaking the service's real REST protocol, so the real client
+ * libraries talk to it; none writes to the console.
+ */
+export { type FakeCloudTasks, type FakeCloudTasksOptions, type FakeTask, startFakeCloudTasks } from './cloud-tasks.ts';
+export {
+  type DataflowBehavior,
+  type DataflowJobJson,
+  type DataflowJobState,
+  type FakeDataflow,
+  type FakeDataflowJob,
+  type FakeDataflowOptions,
+  startFakeDataflow,
+} from './dataflow.ts';
+export {
+  type DataprocBehavior,
+  type DataprocOperationJson,
+  type FakeDataproc,
+  type FakeDataprocOptions,
+  type FakeDataprocWorkflow,
+  startFakeDataproc,
+} from './dataproc.ts';
+export {
+  type FakeFunctionHost,
+  type FunctionBehavior,
+  type FunctionHostOptions,
+  type Invocation,
+  startFakeFunctionHost,
+} from './function-host.ts';
+export {
+  type CloudEventLike,
+  type CloudEventSink,
+  DATAFLOW_MESSAGES,
+  type LogEntry,
+  type LogSink,
+} from './log-entries.ts';

@@ -1,0 +1,80 @@
+/**
+ * The Firestore project the CLI talks to: `--project`, else GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT;
+ * the emulator when FIRESTORE_EMULATOR_HOST is set (the client library honours it). The CLI uses the
+ * store directly — the same transactions as the deployed engine.
+ *
+ * Commands that only read (`status`, `history`, `export`, `replay`) get a store whose dispatcher is
+ * never used. Commands that write (`start`, `cancel`, `redrive`) pass the dispatcher that carries
+ * out the commands their decision produces (see `cli/local/dispatch.ts`).
+ */
+import { Firestore } from '@google-cloud/firestore';
+import type { Command } from '../../engine/core/commands.ts';
+import { FirestepError } from '../../engine/errors.ts';
+import { ExecutionStore } from '../../engine/store/index.ts';
+import type { CommandDispatcher, DispatchOutcome } from '../../engine/store/ports.ts';
+
+export interface ProjectFlags {
+  /** Project id; default GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */
+  project?: string;
+}
+
+export interface ProjectStore {
+  projectId: string;
+  /** `host:port` when talking to the Firestore emulator. */
+  emulator: string | undefined;
+  db: Firestore;
+  store: ExecutionStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The project id the flags and environment name, or a CONFIG error saying how to give one.
+ *
+ * @example resolveProjectId({ project: 'my-proj' }) === 'my-proj'
+ */
+export function resolveProjectId(flags: ProjectFlags, env: NodeJS.ProcessEnv = process.env): string {
+  const id = flags.project ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT;
+  if (!id) {
+    throw new FirestepError(
+      'CONFIG',
+      'no project: pass --project PROJECT_ID or set GOOGLE_CLOUD_PROJECT (with FIRESTORE_EMULATOR_HOST for the emulator); ' +
+        'to inspect runs made with `run --local`, add --local',
+    );
+  }
+  return id;
+}
+
+/** A dispatcher for stores that only read: dispatching through it is a bug, reported as such. */
+export const readOnlyDispatcher: CommandDispatcher = {
+  dispatch: async (command: Command): Promise<DispatchOutcome> => {
+    throw new FirestepError('INTERNAL', `read-only CLI store asked to dispatch ${command.id}`);
+  },
+  correlationKeys: () => [],
+};
+
+/**
+ * Open the store of a project.
+ *
+ * @example
+ * const { store, close } = await openProjectStore({ project: 'my-proj' });
+ * const head = await store.getHead(executionId);
+ * await close();
+ */
+export async function openProjectStore(
+  flags: ProjectFlags,
+  dispatcher: CommandDispatcher = readOnlyDispatcher,
+): Promise<ProjectStore> {
+  const projectId = resolveProjectId(flags);
+  const emulator = process.env.FIRESTORE_EMULATOR_HOST || undefined;
+  const db = new Firestore({ projectId, ...(emulator ? { host: emulator, ssl: false } : {}) });
+  const store = new ExecutionStore({ db, dispatcher });
+  return {
+    projectId,
+    emulator,
+    db,
+    store,
+    close: async () => {
+      await db.terminate().catch(() => {});
+    },
+  };
+}

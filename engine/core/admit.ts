@@ -1,0 +1,157 @@
+/**
+ * Admission: is a signal still meaningful for this state, and which events does it become? This is
+ * where idempotency lives in the model — a late, duplicate or stale signal is ignored with a code,
+ * and nothing changes.
+ */
+import type { FlowDefinition } from '../flow/model.ts';
+import { nameOf, stepAt } from '../flow/paths.ts';
+import type { EventBody } from './events.ts';
+import type { Signal } from './signals.ts';
+import type { ExecutionState } from './state.ts';
+import { ACTIVE_ATTEMPT, FINISHED_ATTEMPT } from './step-table.ts';
+
+/** Why a signal changed nothing. */
+export interface Ignored {
+  code: 'STALE_ATTEMPT' | 'UNKNOWN_STEP' | 'EXECUTION_FINISHED' | 'ALREADY_TERMINAL' | 'NOT_REDRIVABLE';
+  message: string;
+}
+
+export type Admission = { ignored: Ignored } | { events: EventBody[] };
+
+type StepSignal = Exclude<Signal, { kind: 'cancel' } | { kind: 'redrive' }>;
+
+/**
+ * Check a signal against the state; step-level signals become the events that record them.
+ * `redrive` and `cancel` are admitted with no events (decide builds those, it needs the machine).
+ *
+ * @example admit(def, state, {kind: 'completed', outcome: 'succeeded', path: 'Nope', attempt: 1, output: null, source})
+ * // {ignored: {code: 'UNKNOWN_STEP', …}}
+ */
+export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal): Admission {
+  if (signal.kind === 'redrive') return admitRedrive(state);
+  if (state.status !== 'RUNNING') {
+    return ignore(
+      'EXECUTION_FINISHED',
+      `execution "${state.executionId}" is ${state.status}; ${describe(signal)} changes nothing`,
+    );
+  }
+  if (signal.kind === 'cancel') return { events: [] };
+  return admitStepSignal(def, state, signal);
+}
+
+function admitRedrive(state: ExecutionState): Admission {
+  if (state.status !== 'FAILED') {
+    return ignore(
+      'NOT_REDRIVABLE',
+      `execution "${state.executionId}" is ${state.status}; only a FAILED execution can be redriven`,
+    );
+  }
+  const error = state.error;
+  if (error !== undefined && (error.kind === 'fail' || error.kind === 'condition')) {
+    const where = error.kind === 'fail' ? 'a Fail step' : 'a Condition with no match';
+    return ignore(
+      'NOT_REDRIVABLE',
+      `execution "${state.executionId}" failed by design (${error.name} at ${where}); a redrive would fail the same way — start a new execution instead`,
+    );
+  }
+  return { events: [] };
+}
+
+function admitStepSignal(def: FlowDefinition, state: ExecutionState, signal: StepSignal): Admission {
+  const { path, attempt } = signal;
+  const step = stepAt(def.flow, path);
+  if (step === undefined) return ignore('UNKNOWN_STEP', `flow "${def.id}" has no step at path "${path}"`);
+  const expected = signal.kind === 'timer' && signal.timer === 'wait' ? 'Wait' : 'Task';
+  if (step.type !== expected) {
+    return ignore(
+      'UNKNOWN_STEP',
+      `step "${path}" is a ${step.type}; ${describe(signal)} is for a ${expected} step`,
+    );
+  }
+  const row = state.steps[path];
+  if (row === undefined)
+    return ignore(
+      'STALE_ATTEMPT',
+      `step "${path}" has not started; ${describe(signal)} is not for this execution's run`,
+    );
+  const ref = { step: row.step, path, attempt };
+
+  if (signal.kind === 'timer' && signal.timer === 'retry') {
+    if (row.status === 'RETRY_SCHEDULED' && attempt === row.attempt + 1) {
+      return { events: [{ type: 'TimerFired', timer: 'retry', ...ref }] };
+    }
+    return ignore(
+      'STALE_ATTEMPT',
+      `step "${path}" is ${row.status} at attempt ${row.attempt}; retry timer for attempt ${attempt} is stale`,
+    );
+  }
+  if (attempt !== row.attempt) {
+    return ignore(
+      'STALE_ATTEMPT',
+      `step "${path}" is at attempt ${row.attempt}; ${describe(signal)} is stale`,
+    );
+  }
+  switch (signal.kind) {
+    case 'logged':
+      return {
+        events: [
+          {
+            type: 'StepLogged',
+            lines: signal.lines,
+            ...ref,
+            ...(signal.metadata === undefined ? {} : { metadata: signal.metadata }),
+          },
+        ],
+      };
+    case 'launched':
+      if (row.receipt !== undefined)
+        return terminal(`launch of step "${path}" attempt ${attempt} is already recorded`);
+      return {
+        events: [{ type: 'StepLaunched', commandId: signal.commandId, receipt: signal.receipt, ...ref }],
+      };
+    case 'timer':
+      if (signal.timer === 'wait') {
+        if (row.status !== 'WAITING')
+          return terminal(`wait "${path}" attempt ${attempt} is already ${row.status}`);
+        return { events: [{ type: 'TimerFired', timer: 'wait', ...ref }] };
+      }
+      if (!ACTIVE_ATTEMPT.has(row.status))
+        return terminal(`step "${path}" attempt ${attempt} is already ${row.status}; timeout ignored`);
+      return { events: [{ type: 'StepTimedOut', ...ref }] };
+    case 'launchFailed':
+    case 'completed':
+      if (FINISHED_ATTEMPT.has(row.status)) {
+        return terminal(
+          `step "${path}" attempt ${attempt} is already ${row.status}; ${describe(signal)} ignored`,
+        );
+      }
+      if (signal.kind === 'completed' && signal.outcome === 'succeeded') {
+        return { events: [{ type: 'StepSucceeded', output: signal.output, ...ref }] };
+      }
+      return { events: [{ type: 'StepFailed', error: signal.error, ...ref }] };
+  }
+}
+
+function terminal(message: string): Admission {
+  return ignore('ALREADY_TERMINAL', message);
+}
+
+function ignore(code: Ignored['code'], message: string): Admission {
+  return { ignored: { code, message } };
+}
+
+function describe(signal: Signal): string {
+  switch (signal.kind) {
+    case 'completed':
+      return `completion (${signal.outcome}) of "${nameOf(signal.path)}" attempt ${signal.attempt}`;
+    case 'launched':
+    case 'launchFailed':
+    case 'logged':
+      return `${signal.kind} signal for "${nameOf(signal.path)}" attempt ${signal.attempt}`;
+    case 'timer':
+      return `${signal.timer} timer of "${nameOf(signal.path)}" attempt ${signal.attempt}`;
+    case 'cancel':
+    case 'redrive':
+      return signal.kind;
+  }
+}

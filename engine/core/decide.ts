@@ -1,0 +1,227 @@
+/**
+ * decide: state × signal → events + commands. The signal is admitted (or ignored with a code), turned
+ * into events, and each event is applied with evolve; the machine actions it causes become more
+ * events (retry scheduled, execution failed/succeeded) and commands (launch, timers, cancel). Every
+ * event gets the next `seq`, `at = now` and the signal's `source`.
+ */
+import { FirestepError } from '../errors.ts';
+import type { MachineAction } from '../flow/machine-contract.ts';
+import type { FlowDefinition, TaskStep } from '../flow/model.ts';
+import { resolveParametersDetailed } from '../flow/parameters.ts';
+import { stepAt } from '../flow/paths.ts';
+import { admit, type Ignored } from './admit.ts';
+import { type Command, commandId, type LaunchCommand } from './commands.ts';
+import type { EventBody, ExecutionEvent, SignalSource } from './events.ts';
+import { evolve, evolveWithActions } from './evolve.ts';
+import { contextOf, stepMachine } from './machine.ts';
+import type { Signal } from './signals.ts';
+import type { ExecutionState } from './state.ts';
+import { ACTIVE_ATTEMPT } from './step-table.ts';
+import { addSeconds } from './time.ts';
+import { traceFor } from './trace.ts';
+
+export type { Ignored } from './admit.ts';
+
+/** What a signal decided: events to append, commands to write to the outbox, or why nothing. */
+export interface Decision {
+  events: ExecutionEvent[];
+  commands: Command[];
+  ignored?: Ignored;
+}
+
+const outcomes = new WeakMap<Decision, { from: ExecutionState; to: ExecutionState }>();
+
+/**
+ * Decide what a signal means for an execution.
+ *
+ * @example
+ * const d = decide(def, state, { kind: 'completed', outcome: 'succeeded', path: 'Init', attempt: 1,
+ *   output: { rows: 3 }, source: { kind: 'log', id: 'insert-1' } }, '2024-01-01T00:00:05.000Z');
+ * d.events.map((e) => e.type); // ['StepSucceeded']
+ * d.commands.map((c) => c.id); // ['launch~Step1~1']
+ */
+export function decide(def: FlowDefinition, state: ExecutionState, signal: Signal, now: string): Decision {
+  const admission = admit(def, state, signal);
+  if ('ignored' in admission) return { events: [], commands: [], ignored: admission.ignored };
+  const run = new Run(def, state, now, signal.source);
+  if (signal.kind === 'cancel') run.cancel(signal.reason);
+  else if (signal.kind === 'redrive') run.redrive();
+  else for (const body of admission.events) run.emit(body);
+  return run.finish();
+}
+
+/**
+ * Fold a decision's events into the state it was decided on.
+ *
+ * @example const next = applyDecision(def, state, decide(def, state, signal, now));
+ */
+export function applyDecision(
+  def: FlowDefinition,
+  state: ExecutionState,
+  decision: Decision,
+): ExecutionState {
+  const known = outcomes.get(decision);
+  if (known !== undefined && known.from === state) return known.to;
+  return decision.events.reduce<ExecutionState>((s, event) => evolve(def, s, event), state);
+}
+
+/** One decision in progress: appends events, applies them, translates machine actions. */
+export class Run {
+  readonly events: ExecutionEvent[] = [];
+  readonly commands: Command[] = [];
+  private readonly from: ExecutionState | undefined;
+
+  constructor(
+    private readonly def: FlowDefinition,
+    private state: ExecutionState | undefined,
+    private readonly now: string,
+    private readonly source: SignalSource | undefined,
+  ) {
+    this.from = state;
+  }
+
+  /** The state after every event emitted so far. */
+  get current(): ExecutionState | undefined {
+    return this.state;
+  }
+
+  emit(body: EventBody): void {
+    const event = {
+      ...body,
+      seq: (this.state?.lastSeq ?? 0) + 1,
+      at: this.now,
+      ...(this.source === undefined ? {} : { source: this.source }),
+    } as ExecutionEvent;
+    const { state, actions } = evolveWithActions(this.def, this.state, event);
+    this.state = state;
+    this.events.push(event);
+    for (const action of actions) this.translate(action);
+    const after = this.state;
+    if (after.status === 'RUNNING' && after.machine.status === 'done') {
+      this.emit({ type: 'ExecutionSucceeded', output: contextOf(after.machine).lastOutput });
+    }
+  }
+
+  cancel(reason: string): void {
+    const state = this.require();
+    for (const row of Object.values(state.steps)) {
+      if (row.type !== 'Task' || !ACTIVE_ATTEMPT.has(row.status)) continue;
+      const task = this.task(row.path);
+      this.commands.push({
+        id: commandId('cancel', row.path, row.attempt),
+        kind: 'cancel',
+        executionId: state.executionId,
+        step: row.step,
+        path: row.path,
+        attempt: row.attempt,
+        target: task.target,
+        ...(row.receipt === undefined ? {} : { receipt: row.receipt }),
+      });
+    }
+    this.emit({ type: 'ExecutionCancelled', reason });
+  }
+
+  redrive(): void {
+    const state = this.require();
+    const { actions } = stepMachine(this.def, state.machine, { type: 'REDRIVE' });
+    const paths = actions.flatMap((a) =>
+      a.type === 'launch' || a.type === 'scheduleWait' ? [a.params.path] : [],
+    );
+    this.emit({ type: 'ExecutionRedriven', redriveCount: state.redriveCount + 1, paths });
+  }
+
+  finish(): Decision {
+    const decision: Decision = { events: this.events, commands: this.commands };
+    if (this.from !== undefined && this.state !== undefined) {
+      outcomes.set(decision, { from: this.from, to: this.state });
+    }
+    return decision;
+  }
+
+  private translate(action: MachineAction): void {
+    const state = this.require();
+    switch (action.type) {
+      case 'launch':
+        this.launch(state, action.params.path, action.params.step, action.params.attempt);
+        return;
+      case 'scheduleRetry': {
+        const { path, step, attempt, nextAttempt, delaySeconds } = action.params;
+        const dueAt = addSeconds(this.now, delaySeconds);
+        this.emit({ type: 'StepRetryScheduled', step, path, attempt, nextAttempt, delaySeconds, dueAt });
+        this.timer(state, 'retry', step, path, nextAttempt, dueAt);
+        return;
+      }
+      case 'scheduleWait': {
+        const { path, step, seconds, attempt } = action.params;
+        this.timer(state, 'wait', step, path, attempt, addSeconds(this.now, seconds));
+        return;
+      }
+      case 'failExecution':
+        if (state.status === 'RUNNING') {
+          const { error, step, path } = action.params;
+          this.emit({ type: 'ExecutionFailed', error, step, path });
+        }
+        return;
+    }
+  }
+
+  private launch(state: ExecutionState, path: string, step: string, attempt: number): void {
+    const task = this.task(path);
+    const { value, missing } = resolveParametersDetailed(task.parameters, contextOf(state.machine));
+    const command: LaunchCommand = {
+      id: commandId('launch', path, attempt),
+      kind: 'launch',
+      executionId: state.executionId,
+      flowId: state.flowId,
+      step,
+      path,
+      attempt,
+      target: task.target,
+      input: value,
+      trace: traceFor(state.executionId, path, attempt),
+      ...(task.timeout_seconds === undefined ? {} : { timeoutSeconds: task.timeout_seconds }),
+      ...(missing.length === 0 ? {} : { missingReferences: missing }),
+    };
+    this.commands.push(command);
+    if (task.timeout_seconds !== undefined) {
+      this.timer(state, 'timeout', step, path, attempt, addSeconds(this.now, task.timeout_seconds));
+    }
+  }
+
+  private timer(
+    state: ExecutionState,
+    timer: 'retry' | 'wait' | 'timeout',
+    step: string,
+    path: string,
+    attempt: number,
+    dueAt: string,
+  ): void {
+    this.commands.push({
+      id: commandId(`timer-${timer}`, path, attempt),
+      kind: 'timer',
+      timer,
+      executionId: state.executionId,
+      step,
+      path,
+      attempt,
+      dueAt,
+    });
+  }
+
+  private task(path: string): TaskStep {
+    const step = stepAt(this.def.flow, path);
+    if (step?.type !== 'Task') {
+      throw new FirestepError(
+        'INTERNAL',
+        `the compiled machine launched "${path}", which is not a Task of flow "${this.def.id}"`,
+      );
+    }
+    return step;
+  }
+
+  private require(): ExecutionState {
+    if (this.state === undefined)
+      throw new FirestepError('INTERNAL', 'a decision needs a state: emit ExecutionStarted first');
+    return this.state;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * evolve: state × event → state. The only way state changes; replay is a fold of it. Events that
+ * move the flow (completions, timers, redrive) are sent to the compiled machine; the machine's
+ * actions (launches, waits) open rows in the step table. Nothing here reads the clock: times come
+ * from the events.
+ */
+import { FirestepError } from '../errors.ts';
+import type { MachineAction, MachineEvent } from '../flow/machine-contract.ts';
+import type { FlowDefinition } from '../flow/model.ts';
+import { ERROR_NAMES } from '../flow/model.ts';
+import type { ExecutionEvent } from './events.ts';
+import { startMachine, stepMachine } from './machine.ts';
+import type { ExecutionState } from './state.ts';
+import {
+  cancelOpenSteps,
+  enterSteps,
+  finishStep,
+  markRetryScheduled,
+  recordLaunch,
+  type StepTable,
+} from './step-table.ts';
+
+/** A state after one event, with the actions the machine emitted while applying it. */
+export interface Evolution {
+  state: ExecutionState;
+  actions: MachineAction[];
+}
+
+/**
+ * Apply one event to a state (`undefined` before `ExecutionStarted`).
+ *
+ * @example
+ * const state = evolve(def, undefined, { type: 'ExecutionStarted', seq: 1, at, executionId: 'e1',
+ *   flowId: def.id, definitionHash: def.hash, input: {} });
+ * state.steps.Init?.status === 'LAUNCHING';
+ */
+export function evolve(
+  def: FlowDefinition,
+  state: ExecutionState | undefined,
+  event: ExecutionEvent,
+): ExecutionState {
+  return evolveWithActions(def, state, event).state;
+}
+
+/**
+ * evolve, also returning the machine actions the event caused (decide turns them into commands).
+ *
+ * @example evolveWithActions(def, state, succeeded).actions // [{type: 'launch', params: {path: 'Step1', …}}]
+ */
+export function evolveWithActions(
+  def: FlowDefinition,
+  state: ExecutionState | undefined,
+  event: ExecutionEvent,
+): Evolution {
+  if (event.type === 'ExecutionStarted') return started(def, state, event);
+  const s = expectNext(def, state, event);
+  const at = event.at;
+  switch (event.type) {
+    case 'StepLaunched':
+      return same({ ...s, steps: recordLaunch(s.steps, event.path, event.receipt, at) });
+    case 'StepSucceeded':
+      return drive(def, s, finishStep(s.steps, event.path, 'SUCCEEDED', at), at, {
+        type: 'STEP_SUCCEEDED',
+        path: event.path,
+        attempt: event.attempt,
+        output: event.output,
+      });
+    case 'StepFailed':
+      return drive(def, s, finishStep(s.steps, event.path, 'FAILED', at, event.error), at, {
+        type: 'STEP_FAILED',
+        path: event.path,
+        attempt: event.attempt,
+        error: event.error,
+      });
+    case 'StepTimedOut': {
+      const error = {
+        name: ERROR_NAMES.timeout,
+        kind: 'timeout' as const,
+        message: `step "${event.step}" attempt ${event.attempt} timed out`,
+      };
+      return drive(def, s, finishStep(s.steps, event.path, 'TIMED_OUT', at, error), at, {
+        type: 'STEP_TIMED_OUT',
+        path: event.path,
+        attempt: event.attempt,
+      });
+    }
+    case 'StepRetryScheduled':
+      return same({ ...s, steps: markRetryScheduled(s.steps, event.path) });
+    case 'TimerFired':
+      return event.timer === 'retry'
+        ? drive(def, s, s.steps, at, { type: 'RETRY_DUE', path: event.path, attempt: event.attempt })
+        : drive(def, s, finishStep(s.steps, event.path, 'SUCCEEDED', at), at, {
+            type: 'WAIT_ELAPSED',
+            path: event.path,
+            attempt: event.attempt,
+          });
+    case 'StepLogged':
+      return same(s);
+    case 'ExecutionSucceeded':
+      return same({ ...s, status: 'SUCCEEDED', output: event.output });
+    case 'ExecutionFailed':
+      return same({ ...s, status: 'FAILED', error: event.error });
+    case 'ExecutionCancelled':
+      return same({ ...s, status: 'CANCELLED', steps: cancelOpenSteps(s.steps, at) });
+    case 'ExecutionRedriven': {
+      const { error: _cleared, ...rest } = s;
+      return drive(def, { ...rest, status: 'RUNNING', redriveCount: event.redriveCount }, s.steps, at, {
+        type: 'REDRIVE',
+      });
+    }
+  }
+}
+
+function started(
+  def: FlowDefinition,
+  state: ExecutionState | undefined,
+  event: Extract<ExecutionEvent, { type: 'ExecutionStarted' }>,
+): Evolution {
+  if (state !== undefined) {
+    throw new FirestepError(
+      'INTERNAL',
+      `execution "${state.executionId}" already started; its log has two starts`,
+    );
+  }
+  if (event.seq !== 1) {
+    throw new FirestepError(
+      'INTERNAL',
+      `ExecutionStarted has seq ${event.seq}; an execution's log starts at 1`,
+    );
+  }
+  checkDefinition(def, event.definitionHash, event.executionId);
+  const { machine, actions } = startMachine(def, event.input);
+  const state0: ExecutionState = {
+    executionId: event.executionId,
+    flowId: event.flowId,
+    definitionHash: event.definitionHash,
+    ...(event.name === undefined ? {} : { name: event.name }),
+    status: 'RUNNING',
+    input: event.input,
+    startedAt: event.at,
+    updatedAt: event.at,
+    lastSeq: event.seq,
+    redriveCount: 0,
+    steps: enterSteps({}, actions, event.at),
+    machine,
+  };
+  return { state: state0, actions };
+}
+
+/** The state an event applies to, with lastSeq/updatedAt advanced; refuses gaps and foreign events. */
+function expectNext(
+  def: FlowDefinition,
+  state: ExecutionState | undefined,
+  event: ExecutionEvent,
+): ExecutionState {
+  if (state === undefined) {
+    throw new FirestepError('INTERNAL', `event ${event.seq} (${event.type}) comes before ExecutionStarted`);
+  }
+  checkDefinition(def, state.definitionHash, state.executionId);
+  if (event.seq !== state.lastSeq + 1) {
+    throw new FirestepError(
+      'INTERNAL',
+      `execution "${state.executionId}": event seq ${event.seq} does not follow ${state.lastSeq}; the log has a gap or a duplicate`,
+    );
+  }
+  return { ...state, lastSeq: event.seq, updatedAt: event.at };
+}
+
+function checkDefinition(def: FlowDefinition, hash: string, executionId: string): void {
+  if (def.hash !== hash) {
+    throw new FirestepError(
+      'DEFINITION_MISMATCH',
+      `execution "${executionId}" runs definition ${hash.slice(0, 12)}…, not ${def.hash.slice(0, 12)}… of flow "${def.id}"; load the definition the execution was started with`,
+      { details: { executionId, expected: hash, given: def.hash } },
+    );
+  }
+}
+
+function same(state: ExecutionState): Evolution {
+  return { state, actions: [] };
+}
+
+function drive(
+  def: FlowDefinition,
+  state: ExecutionState,
+  steps: StepTable,
+  at: string,
+  event: MachineEvent,
+): Evolution {
+  const { machine, actions } = stepMachine(def, state.machine, event);
+  return { state: { ...state, steps: enterSteps(steps, actions, at), machine }, actions };
+}

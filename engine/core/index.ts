@@ -1,0 +1,26 @@
+/**
+ * The pure, event-sourced core: decide (state × signal → events + commands), evolve (state × event →
+ * state), replay (events → state). No I/O, clock or randomness: time and ids are arguments.
+ */
+export type { Ignored } from './admit.ts';
+export type { CancelCommand, Command, LaunchCommand, TimerCommand, TraceContext } from './commands.ts';
+export { commandId } from './commands.ts';
+export { applyDecision, type Decision, decide } from './decide.ts';
+export type {
+  EventBody,
+  EventType,
+  ExecutionEvent,
+  Receipt,
+  SignalSource,
+  StepError,
+} from './events.ts';
+export { TERMINAL_EXECUTION_EVENTS } from './events.ts';
+export { evolve } from './evolve.ts';
+export { type HeadDocument, toHead } from './head.ts';
+export { replay } from './replay.ts';
+export type { Signal, SignalKind, StepAttemptRef } from './signals.ts';
+export { signalKey } from './signals.ts';
+export { type StartOptions, start } from './start.ts';
+export type { ExecutionState, ExecutionStatus, MachineState, StepState, StepStatus } from './state.ts';
+export { addSeconds } from './time.ts';
+export { traceFor, traceparent } from './trace.ts';

@@ -1,0 +1,83 @@
+/**
+ * The head's per-step table, as pure updates. Rows are keyed by step path and describe the current
+ * attempt of each Task and Wait step that has been entered.
+ */
+import type { MachineAction } from '../flow/machine-contract.ts';
+import type { Receipt, StepError } from './events.ts';
+import type { StepState, StepStatus } from './state.ts';
+
+export type StepTable = Record<string, StepState>;
+
+/** Statuses after which the attempt can no longer complete. */
+export const FINISHED_ATTEMPT: ReadonlySet<StepStatus> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'RETRY_SCHEDULED',
+  'CANCELLED',
+]);
+
+/** Statuses of an attempt that is (or is about to be) running somewhere. */
+export const ACTIVE_ATTEMPT: ReadonlySet<StepStatus> = new Set(['LAUNCHING', 'RUNNING']);
+
+/**
+ * New rows for the steps a machine transition entered: a launch starts a Task attempt, a
+ * scheduleWait starts a Wait.
+ *
+ * @example enterSteps({}, [{type: 'launch', params: {path: 'Init', step: 'Init', attempt: 1}}], at).Init?.status === 'LAUNCHING'
+ */
+export function enterSteps(steps: StepTable, actions: readonly MachineAction[], at: string): StepTable {
+  let next = steps;
+  for (const action of actions) {
+    if (action.type === 'launch') {
+      const { path, step, attempt } = action.params;
+      next = { ...next, [path]: { step, path, type: 'Task', status: 'LAUNCHING', attempt } };
+    } else if (action.type === 'scheduleWait') {
+      const { path, step, attempt } = action.params;
+      next = { ...next, [path]: { step, path, type: 'Wait', status: 'WAITING', attempt, launchedAt: at } };
+    }
+  }
+  return next;
+}
+
+/**
+ * Record the adapter's receipt. The status moves LAUNCHING → RUNNING; an attempt that already
+ * finished (completion before launch) keeps its status and just gains the receipt.
+ */
+export function recordLaunch(steps: StepTable, path: string, receipt: Receipt, at: string): StepTable {
+  const row = steps[path];
+  if (row === undefined) return steps;
+  const status: StepStatus = row.status === 'LAUNCHING' ? 'RUNNING' : row.status;
+  return { ...steps, [path]: { ...row, status, receipt, launchedAt: at } };
+}
+
+/** Close the current attempt of a step with a final status (and error, for failures). */
+export function finishStep(
+  steps: StepTable,
+  path: string,
+  status: StepStatus,
+  at: string,
+  error?: StepError,
+): StepTable {
+  const row = steps[path];
+  if (row === undefined) return steps;
+  const { error: _previous, ...rest } = row;
+  return { ...steps, [path]: { ...rest, status, finishedAt: at, ...(error === undefined ? {} : { error }) } };
+}
+
+/** A failed attempt that will be retried. */
+export function markRetryScheduled(steps: StepTable, path: string): StepTable {
+  const row = steps[path];
+  return row === undefined ? steps : { ...steps, [path]: { ...row, status: 'RETRY_SCHEDULED' } };
+}
+
+/** Execution cancelled: every attempt still open is cancelled. */
+export function cancelOpenSteps(steps: StepTable, at: string): StepTable {
+  const next: StepTable = {};
+  for (const [path, row] of Object.entries(steps)) {
+    const open =
+      ACTIVE_ATTEMPT.has(row.status) || row.status === 'RETRY_SCHEDULED' || row.status === 'WAITING';
+    next[path] = open ? { ...row, status: 'CANCELLED', finishedAt: at } : row;
+  }
+  return next;
+}

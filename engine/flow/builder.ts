@@ -1,0 +1,165 @@
+/**
+ * The TypeScript front door. Every step reference — `start`, `next`, `default`, a choice's `next`,
+ * a catch's `next`, a branch's `start` — is checked by the compiler against the step names of its
+ * own scope: a misspelt name is a type error. What types cannot express (cycles, Dataflow's
+ * `temp_location`, …) is checked by `validateFlow` when the flow is defined.
+ *
+ * @example
+ * export default defineFlow({
+ *   id: 'hello',
+ *   start: 'Greet',
+ *   steps: {
+ *     Greet: task(cloudFunction('greet'), { next: 'Done' }),
+ *     Done: end(),
+ *   },
+ * });
+ */
+import type { ChoiceInput } from './builder-choices.ts';
+import type { TargetInput } from './builder-targets.ts';
+import { definitionHash } from './hash.ts';
+import { invalidFlowError } from './json-reader.ts';
+import type { EndStep, FailStep, FlowDefinition, JsonObject, RetryPolicy } from './model.ts';
+import { validateFlow } from './validate.ts';
+
+/** `next: N` or `end: true`, never both. */
+export type NextOrEndInput<N extends string> = { next: N; end?: never } | { end: true; next?: never };
+
+/** A retry policy as written: Step Functions defaults (3 attempts, 1 s, ×2) fill what is left out. */
+export type RetryInput = Partial<RetryPolicy>;
+
+/** On a failure matching `errors` (default `States.ALL`), continue at `next`. */
+export interface CatchInput<N extends string> {
+  errors?: string[];
+  next: N;
+}
+
+/** Options of a Task besides its target. */
+export type TaskOptions<N extends string> = {
+  /** May contain `$.input…` / `$.steps.<Name>.output…` strings, resolved at launch. */
+  parameters?: JsonObject;
+  retry?: RetryInput | RetryInput[];
+  catch?: CatchInput<N>[];
+  timeout_seconds?: number;
+} & NextOrEndInput<N>;
+
+export type TaskInput<N extends string> = { type: 'Task'; target: TargetInput } & TaskOptions<N>;
+
+declare const checkedBranch: unique symbol;
+/** A branch made by `branch()`, whose references were checked in its own scope. */
+export interface BranchInput {
+  start: string;
+  steps: Record<string, StepInput<string>>;
+  readonly [checkedBranch]: true;
+}
+
+export type ParallelInput<N extends string> = { type: 'Parallel'; branches: BranchInput[] } & NextOrEndInput<N>;
+export interface ConditionInput<N extends string> {
+  type: 'Condition';
+  choices: ChoiceInput<N>[];
+  default?: N;
+}
+export type WaitInput<N extends string> = { type: 'Wait'; seconds: number } & NextOrEndInput<N>;
+
+/** A step whose references may only name `N`. */
+export type StepInput<N extends string> =
+  | TaskInput<N>
+  | ParallelInput<N>
+  | ConditionInput<N>
+  | WaitInput<N>
+  | FailStep
+  | EndStep;
+
+/** The step names of a `steps` object. */
+export type StepName<S> = Extract<keyof S, string>;
+
+/** Steps that only reference each other: the constraint that makes a typo a type error. */
+export type StepsOf<S> = { [K in keyof S]: StepInput<StepName<S>> };
+
+/**
+ * Defines a flow: checks it (throws `FLOW_INVALID` listing every problem), normalizes it exactly
+ * as the JSON reader does, and hashes it.
+ *
+ * @example
+ * defineFlow({ id: 'nightly', start: 'Load', steps: { Load: task(cloudFunction('load'), { end: true }) } })
+ */
+export function defineFlow<const S extends StepsOf<S>>(definition: {
+  id: string;
+  start: NoInfer<StepName<S>>;
+  steps: S;
+}): FlowDefinition {
+  const { id, start, steps } = definition;
+  const check = validateFlow({ start, steps });
+  if (check.flow === undefined) throw invalidFlowError(`flow "${id}"`, check.errors, check.warnings);
+  return { id, flow: check.flow, hash: definitionHash(check.flow) };
+}
+
+/**
+ * One branch of a Parallel: a sub-flow whose `start` and references name its own steps.
+ *
+ * @example branch({ start: 'Load', steps: { Load: task(cloudFunction('load'), { end: true }) } })
+ */
+export function branch<const S extends StepsOf<S>>(definition: { start: NoInfer<StepName<S>>; steps: S }): BranchInput {
+  return { start: definition.start, steps: definition.steps } as unknown as BranchInput;
+}
+
+/**
+ * A Task: launches `target`, then continues to `next` or ends.
+ *
+ * @example task(cloudFunction('orch-test-1'), { next: 'Step1', retry: { max_attempts: 2 }, timeout_seconds: 600 })
+ */
+export function task<const N extends string = never>(
+  target: TargetInput,
+  options: TaskOptions<N>,
+): TaskInput<NoInfer<N>> {
+  return { type: 'Task', target, ...options } as TaskInput<N>;
+}
+
+/**
+ * Runs every branch at once; continues when all have ended.
+ *
+ * @example parallel({ branches: [branch(…), branch(…)], next: 'End' })
+ */
+export function parallel<const N extends string = never>(
+  options: { branches: [BranchInput, ...BranchInput[]] } & NextOrEndInput<N>,
+): ParallelInput<NoInfer<N>> {
+  return { type: 'Parallel', ...options } as ParallelInput<N>;
+}
+
+/**
+ * Routes to the first matching choice, else to `default` (without one, no match fails the execution).
+ *
+ * @example condition({ choices: [choice(when('$.input.mode').stringEquals('full'), 'FullLoad')], default: 'Delta' })
+ */
+export function condition<const N extends string = never>(options: {
+  choices: [ChoiceInput<N>, ...ChoiceInput<N>[]];
+  default?: N;
+}): ConditionInput<NoInfer<N>> {
+  return { type: 'Condition', ...options } as ConditionInput<N>;
+}
+
+/**
+ * Waits `seconds`, then continues.
+ *
+ * @example wait(300, { next: 'Poll' })
+ */
+export function wait<const N extends string = never>(seconds: number, options: NextOrEndInput<N>): WaitInput<NoInfer<N>> {
+  return { type: 'Wait', seconds, ...options } as WaitInput<N>;
+}
+
+/**
+ * Fails the execution with an error name and cause.
+ *
+ * @example fail({ error: 'NoData', cause: 'the export was empty' })
+ */
+export function fail(options: { error?: string; cause?: string } = {}): FailStep {
+  return { type: 'Fail', ...options };
+}
+
+/**
+ * Ends the flow (or the branch) successfully.
+ *
+ * @example end()
+ */
+export function end(): EndStep {
+  return { type: 'End' };
+}

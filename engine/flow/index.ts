@@ -1,0 +1,49 @@
+/**
+ * Flows: the normalized model, the two front doors (reference JSON and the TypeScript builder),
+ * validation, the definition hash, the Mermaid graph and the compilation to XState.
+ *
+ * @example
+ * import { defineFlow, task, cloudFunction, end } from 'firestep/engine/flow';
+ */
+export { and, type ChoiceInput, type Comparisons, choice, not, or, type Variable, when } from './builder-choices.ts';
+export {
+  cloudFunction,
+  dataflowClassic,
+  dataflowFlex,
+  dataproc,
+  http,
+  type Location,
+  pubsub,
+  type TargetInput,
+} from './builder-targets.ts';
+export {
+  type BranchInput,
+  branch,
+  type CatchInput,
+  type ConditionInput,
+  condition,
+  defineFlow,
+  end,
+  fail,
+  type NextOrEndInput,
+  type ParallelInput,
+  parallel,
+  type RetryInput,
+  type StepInput,
+  type StepName,
+  type StepsOf,
+  type TaskInput,
+  type TaskOptions,
+  task,
+  type WaitInput,
+  wait,
+} from './builder.ts';
+export { type CompiledFlow, compileFlow, type MachineConfig } from './compile.ts';
+export { describeRule, toMermaid } from './graph-mermaid.ts';
+export { canonicalJson, definitionHash } from './hash.ts';
+export { invalidFlowError, loadFlowFromJson, normalizeFlow, readFlowJson } from './json-reader.ts';
+export * from './model.ts';
+export { childPath, formatProblem, type Problem, ROOT_PATH, type Validation } from './problems.ts';
+export { RETRY_DEFAULTS } from './read-task.ts';
+export { closest, didYouMean, editDistance } from './suggest.ts';
+export { type FlowCheck, validateFlow } from './validate.ts';

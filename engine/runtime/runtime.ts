@@ -1,0 +1,28 @@
+/**
+ * What the functions (and the CLI's `run --local`) run on: the store, the dispatcher that carries out
+ * its commands, the dependencies of signal ingestion and the flow registry, built once per process by
+ * `createRuntime` / `createLocalRuntime`.
+ */
+import type { Firestore } from '@google-cloud/firestore';
+import type { Launcher } from '../../adapters/launcher.ts';
+import type { TargetType } from '../flow/model.ts';
+import type { FlowRegistry } from '../registry/registry.ts';
+import type { IngestDeps } from '../signals/ingest.ts';
+import type { ExecutionStore } from '../store/index.ts';
+import type { CommandDispatcher } from '../store/ports.ts';
+import type { CloudRuntimeConfig } from './config.ts';
+import type { LocalRuntimeConfig } from './local-config.ts';
+
+export interface Runtime {
+  readonly config: CloudRuntimeConfig | LocalRuntimeConfig;
+  readonly db: Firestore;
+  readonly registry: FlowRegistry;
+  readonly store: ExecutionStore;
+  readonly dispatcher: CommandDispatcher;
+  /** Signal ingestion wired to this store (timeouts are probed before they are applied). */
+  readonly ingestDeps: IngestDeps;
+  /** The launcher of a target type (probes, cancels), if configured. */
+  launcherFor(targetType: TargetType): Launcher | undefined;
+  /** Stop timers and close clients. Idempotent. */
+  close(): Promise<void>;
+}

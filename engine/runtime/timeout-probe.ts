@@ -1,0 +1,95 @@
+/**
+ * A step timeout is the engine's last resort when a completion never arrives (a Dataflow job whose
+ * "Worker pool stopped." line was lost, a Dataproc operation whose logs were filtered). Before it
+ * fails the step, it asks the platform (`Launcher.probe`: Dataflow `jobs.get`, Dataproc operation):
+ * a job that already finished is recorded with its real outcome; only one still running times out.
+ */
+import { commandId, type LaunchCommand } from '../core/commands.ts';
+import type { Signal } from '../core/signals.ts';
+import type { ExecutionState } from '../core/state.ts';
+import { traceFor } from '../core/trace.ts';
+import { isFirestepError } from '../errors.ts';
+import type { FlowDefinition, TargetType, TaskStep } from '../flow/model.ts';
+import { stepAt } from '../flow/paths.ts';
+import { log } from '../log.ts';
+import type { Launcher, ProbeResult } from '../../adapters/launcher.ts';
+
+type TimerSignal = Extract<Signal, { kind: 'timer' }>;
+
+export interface TimeoutProbeDeps {
+  /** The execution's pinned definition and current state (the store's `loadState`). */
+  loadState(executionId: string): Promise<{ def: FlowDefinition; state: ExecutionState }>;
+  /** The launcher of a target type, if this runtime has one. */
+  launcherFor(targetType: TargetType): Launcher | undefined;
+}
+
+/**
+ * The launch command of a running attempt, rebuilt from the pinned definition: probes read its
+ * target (project, region) and the receipt (job id), never its input.
+ */
+function launchCommandFor(executionId: string, def: FlowDefinition, task: TaskStep, row: { step: string; path: string; attempt: number }): LaunchCommand {
+  return {
+    kind: 'launch',
+    id: commandId('launch', row.path, row.attempt),
+    executionId,
+    flowId: def.id,
+    step: row.step,
+    path: row.path,
+    attempt: row.attempt,
+    target: task.target,
+    input: null,
+    trace: traceFor(executionId, row.path, row.attempt),
+    ...(task.timeout_seconds === undefined ? {} : { timeoutSeconds: task.timeout_seconds }),
+  };
+}
+
+function completionFrom(result: ProbeResult, timer: TimerSignal): Signal | undefined {
+  const at = { path: timer.path, attempt: timer.attempt };
+  const source = { kind: 'probe' as const, ...(timer.source.id === undefined ? {} : { id: timer.source.id }) };
+  switch (result.state) {
+    case 'succeeded':
+      return { kind: 'completed', outcome: 'succeeded', output: result.output ?? null, source, ...at };
+    case 'failed':
+      return { kind: 'completed', outcome: 'failed', error: result.error, source, ...at };
+    case 'running':
+    case 'unknown':
+      return undefined;
+  }
+}
+
+/**
+ * The signal to apply for a due `timeout` timer: the attempt's real completion when the platform
+ * says it already finished, otherwise the timer itself. A transient probe failure throws (the timer
+ * is redelivered); any other probe failure lets the timeout stand.
+ *
+ * @example
+ * const signal = await resolveTimeout(executionId, timer, { loadState: (id) => store.loadState(id), launcherFor });
+ * await store.apply(executionId, signal);
+ */
+export async function resolveTimeout(executionId: string, timer: TimerSignal, deps: TimeoutProbeDeps): Promise<Signal> {
+  if (timer.timer !== 'timeout') return timer;
+  const { def, state } = await deps.loadState(executionId);
+  const row = state.steps[timer.path];
+  if (!row || row.attempt !== timer.attempt || row.status !== 'RUNNING' || !row.receipt) return timer;
+  const task = stepAt(def.flow, timer.path);
+  if (task?.type !== 'Task') return timer;
+  const launcher = deps.launcherFor(task.target.type);
+  if (!launcher?.probe) return timer;
+  let result: ProbeResult;
+  try {
+    result = await launcher.probe(launchCommandFor(executionId, def, task, row), row.receipt);
+  } catch (e) {
+    if (isFirestepError(e) && e.retryable) throw e;
+    log.warn('timeout probe failed; the step times out', { executionId, path: timer.path, attempt: timer.attempt, error: e });
+    return timer;
+  }
+  const completion = completionFrom(result, timer);
+  log.info('timeout probed', {
+    executionId,
+    path: timer.path,
+    attempt: timer.attempt,
+    probe: result.state,
+    applied: completion ? 'completion' : 'timeout',
+  });
+  return completion ?? timer;
+}

@@ -1,0 +1,170 @@
+/**
+ * The whole signal pipeline the engine function runs per Pub/Sub message (or the API function per
+ * callback): decode → parse → correlate → confirm (Dataflow) → apply.
+ *
+ * Acknowledgement semantics — resolving acknowledges, throwing makes Pub/Sub redeliver:
+ * - malformed / oversized / structurally wrong / forged → a `deadletters` document, acknowledged
+ *   (redelivering it would only fail again: no redelivery storm);
+ * - well-formed but not ours (no registered key) → acknowledged as `notOurs` with a log line;
+ * - not a completion (start lines, autoscaling, the engine's own logs, running jobs) → `ignored`;
+ * - transient (Firestore unavailable, Dataflow API lag, any retryable FirestepError, unknown errors)
+ *   → thrown, so Pub/Sub redelivers with backoff. Nothing is lost, nothing wrongly applied.
+ */
+import type { Signal } from '../core/signals.ts';
+import { isFirestepError } from '../errors.ts';
+import { log } from '../log.ts';
+import { confirmDataflow } from './confirm-dataflow.ts';
+import { correlate, signalsFor } from './correlate.ts';
+import { type Observation, type ObservationKind, summarize } from './observation.ts';
+import { type ParseOptions, parse } from './parse.ts';
+import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from './ports.ts';
+
+/** What the store answered for one signal (its `apply`). Unknown statuses count as `ignored`. */
+export interface ApplyResult {
+  status: 'applied' | 'duplicate' | 'queued' | (string & {});
+  reason?: string;
+}
+
+export interface IngestDeps extends ParseOptions {
+  lookup: CorrelationLookup;
+  /** Append the signal to the execution (the store's transaction: dedupe, replay, decide, outbox). */
+  apply: (executionId: string, signal: Signal) => Promise<ApplyResult>;
+  /** Needed to settle Dataflow "Worker pool stopped." lines. */
+  dataflow?: DataflowJobs;
+  deadLetters: DeadLetterSink;
+}
+
+export type IngestStatus = 'applied' | 'duplicate' | 'queued' | 'ignored' | 'notOurs' | 'deadLettered';
+
+export interface IngestOutcome {
+  status: IngestStatus;
+  /** What the message was (parser's verdict). */
+  kind: ObservationKind;
+  reason?: string;
+  executionId?: string;
+  /** `deadletters/{id}` when dead-lettered. */
+  deadLetterId?: string;
+}
+
+const APPLY_STATUSES = ['applied', 'duplicate', 'queued'] as const;
+/** FirestepError codes from `apply` that mean "this signal is not for that execution after all". */
+const DEAD_LETTER_CODES = new Set([
+  'EXECUTION_NOT_FOUND',
+  'UNKNOWN_STEP',
+  'SIGNAL_MALFORMED',
+  'SIGNAL_UNCORRELATED',
+]);
+/** Codes that mean "too late / already settled": acknowledge, nothing to do. */
+const IGNORE_CODES = new Set(['STALE_ATTEMPT', 'EXECUTION_FINISHED']);
+
+/**
+ * Ingest one message. Resolves (acknowledge) or throws (redeliver); see the module comment.
+ *
+ * @example
+ * const outcome = await ingest(cloudEvent, {
+ *   lookup: firestoreCorrelationLookup(db), deadLetters: firestoreDeadLetters(db),
+ *   apply: (id, signal) => store.apply(id, signal), dataflow: googleDataflowJobs(),
+ * });
+ * // → { status: 'applied', kind: 'cloudFunction', executionId: 'exec-1' }
+ */
+export async function ingest(raw: unknown, deps: IngestDeps): Promise<IngestOutcome> {
+  const o = parse(raw, deps);
+  switch (o.kind) {
+    case 'rejected':
+      return deadLetter(raw, o, o.reason, deps);
+    case 'ignored':
+      log.debug('signal ignored', { ...summarize(o) });
+      return { status: 'ignored', kind: o.kind, reason: o.reason };
+    case 'dataflow':
+      if (o.outcome === 'running') {
+        const reason = `Dataflow job ${o.fields.jobId ?? o.fields.jobName} is ${o.state ?? 'running'} (not terminal)`;
+        return { status: 'ignored', kind: o.kind, reason };
+      }
+      break;
+    default:
+      break;
+  }
+
+  const c = await correlate(o, deps.lookup);
+  if (c.status === 'notOurs') {
+    log.info('signal not ours', {
+      ...summarize(o),
+      reason: c.reason,
+      source: o.source,
+      transport: o.transport,
+    });
+    return { status: 'notOurs', kind: o.kind, reason: c.reason };
+  }
+  if (c.status === 'forged') return deadLetter(raw, o, c.reason, deps);
+
+  let signals: Signal[];
+  if (c.status === 'unconfirmed' && o.kind === 'dataflow') {
+    try {
+      signals = signalsFor(await confirmDataflow(o, c.target, deps.dataflow), c.target);
+    } catch (e) {
+      if (isFirestepError(e) && !e.retryable) return deadLetter(raw, o, e.message, deps, c.executionId);
+      throw e;
+    }
+  } else if (c.status === 'matched') {
+    signals = c.signals;
+  } else {
+    return deadLetter(raw, o, `unexpected correlation state ${c.status}`, deps);
+  }
+
+  let last: IngestOutcome = {
+    status: 'ignored',
+    kind: o.kind,
+    executionId: c.executionId,
+    reason: 'no signal',
+  };
+  for (const signal of signals) {
+    try {
+      const r = await deps.apply(c.executionId, signal);
+      const status = APPLY_STATUSES.find((s) => s === r.status);
+      last = status
+        ? { status, kind: o.kind, executionId: c.executionId }
+        : { status: 'ignored', kind: o.kind, executionId: c.executionId, reason: r.reason ?? r.status };
+    } catch (e) {
+      if (isFirestepError(e) && DEAD_LETTER_CODES.has(e.code))
+        return deadLetter(raw, o, `${e.code}: ${e.message}`, deps, c.executionId);
+      if (isFirestepError(e) && IGNORE_CODES.has(e.code)) {
+        return {
+          status: 'ignored',
+          kind: o.kind,
+          executionId: c.executionId,
+          reason: `${e.code}: ${e.message}`,
+        };
+      }
+      throw e;
+    }
+  }
+  log.info('signal ingested', {
+    status: last.status,
+    executionId: c.executionId,
+    ...summarize(o),
+    source: o.source,
+  });
+  return last;
+}
+
+async function deadLetter(
+  raw: unknown,
+  o: Observation,
+  reason: string,
+  deps: IngestDeps,
+  executionId?: string,
+): Promise<IngestOutcome> {
+  const observation: Record<string, unknown> = { ...summarize(o), reason };
+  if (o.source) observation.source = o.source;
+  if (executionId) observation.executionId = executionId;
+  const id = await deps.deadLetters.put({
+    raw,
+    reason,
+    ...(o.transport ? { transport: o.transport } : {}),
+    observation,
+  });
+  log.warn('signal dead-lettered', { reason, deadLetterId: id, kind: o.kind, transport: o.transport });
+  const out: IngestOutcome = { status: 'deadLettered', kind: o.kind, reason, deadLetterId: id };
+  if (executionId) out.executionId = executionId;
+  return out;
+}

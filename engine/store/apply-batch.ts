@@ -1,0 +1,149 @@
+/**
+ * One transaction that applies a batch of signals to one execution: dedupe each by its business key
+ * (`signals/{key}`, read by id, then `create`d), decide each in memory in order, and write all the
+ * resulting events, the head, commands and snapshot at once. With one signal this is `apply`'s
+ * transaction; with up to `drainBatchSize` it is how a fan-in of many completions costs a handful
+ * of transactions instead of one contended transaction each.
+ */
+import type { DocumentSnapshot, Transaction } from '@google-cloud/firestore';
+import {
+  applyDecision,
+  type Command,
+  decide,
+  type ExecutionEvent,
+  type ExecutionState,
+  type Ignored,
+  type Signal,
+  signalKey,
+} from '../core/index.ts';
+import { log } from '../log.ts';
+import { committed, type StoreContext } from './context.ts';
+import { writeDecisions } from './decision-writer.ts';
+import { ExecutionRefs } from './paths.ts';
+import { withStoreRetry } from './retry.ts';
+import { headPointers, loadStateAt } from './state-loader.ts';
+
+/** A signal to apply; `inboxId` when it was drained from the inbox (its entry is deleted on apply). */
+export interface BatchItem {
+  signal: Signal;
+  inboxId?: string;
+}
+
+/** What became of one item. `gone`: its inbox entry was already drained by another worker. */
+export interface ItemOutcome {
+  status: 'applied' | 'duplicate' | 'ignored' | 'gone';
+  events: ExecutionEvent[];
+  ignored?: Ignored;
+}
+
+export interface BatchResult {
+  outcomes: ItemOutcome[];
+  events: ExecutionEvent[];
+  commands: Command[];
+  state: ExecutionState;
+}
+
+/** Accepted-signal record at `signals/{key}`. */
+interface SignalRecord {
+  key: string;
+  kind: Signal['kind'];
+  acceptedAt: string;
+  /** Seqs of the events it produced (empty for a cancel of nothing). */
+  seqs: number[];
+  source: Signal['source'];
+}
+
+/**
+ * Apply `items` in one transaction (retried on contention; transient errors → STORE_UNAVAILABLE).
+ *
+ * @example const { outcomes } = await applyBatch(ctx, 'e1', [{ signal }]);
+ */
+export async function applyBatch(ctx: StoreContext, executionId: string, items: BatchItem[]): Promise<BatchResult> {
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  const result = await withStoreRetry(`applying ${items.length} signal(s) to execution "${executionId}"`, () =>
+    ctx.db.runTransaction(async (tx) => {
+      ctx.stats.transactionAttempts++;
+      const head = headPointers(await tx.get(refs.head), executionId);
+      const def = await ctx.definitions.get(head.definitionHash);
+      const stable = items.map((item) => (item.signal.kind === 'redrive' ? undefined : signalKey(item.signal)));
+      const inboxRefs = items.flatMap((item) => (item.inboxId === undefined ? [] : [refs.inbox(item.inboxId)]));
+      const keyRefs = stable.flatMap((key) => (key === undefined ? [] : [refs.signal(key)]));
+      const toRead = [...keyRefs, ...inboxRefs];
+      const reads = toRead.length === 0 ? [] : await tx.getAll(...toRead);
+      const accepted = new Set(reads.slice(0, keyRefs.length).filter((s) => s.exists).map((s) => s.id));
+      const queued = new Set(reads.slice(keyRefs.length).filter((s) => s.exists).map((s) => s.id));
+      let state = await loadStateAt(ctx, tx, executionId, def, head);
+
+      const now = ctx.clock().toISOString();
+      const outcomes: ItemOutcome[] = [];
+      const events: ExecutionEvent[] = [];
+      const commands = new Map<string, Command>();
+      const records: SignalRecord[] = [];
+      const consumed: string[] = [];
+      for (const [i, item] of items.entries()) {
+        if (item.inboxId !== undefined) {
+          if (!queued.has(item.inboxId)) {
+            outcomes.push({ status: 'gone', events: [] });
+            continue;
+          }
+          consumed.push(item.inboxId);
+        }
+        const key = stable[i] ?? signalKey(item.signal, state.redriveCount);
+        const docId = refs.signal(key).id;
+        if (stable[i] === undefined && (await tx.get(refs.signal(key))).exists) accepted.add(docId);
+        if (accepted.has(docId)) {
+          outcomes.push({ status: 'duplicate', events: [] });
+          continue;
+        }
+        const decision = decide(def, state, item.signal, now);
+        if (decision.ignored !== undefined) {
+          outcomes.push({ status: 'ignored', events: [], ignored: decision.ignored });
+          continue;
+        }
+        state = applyDecision(def, state, decision);
+        accepted.add(docId);
+        events.push(...decision.events);
+        for (const command of decision.commands) commands.set(command.id, command);
+        records.push({ key, kind: item.signal.kind, acceptedAt: now, seqs: decision.events.map((e) => e.seq), source: item.signal.source });
+        outcomes.push({ status: 'applied', events: decision.events });
+      }
+
+      const existing = await existingCommands(tx, refs, [...commands.keys()]);
+      if (records.length > 0) {
+        await writeDecisions(
+          ctx,
+          tx,
+          refs,
+          { def, state, events, commands: [...commands.values()], snapshotSeq: head.snapshotSeq },
+          existing,
+        );
+        for (const record of records) tx.create(refs.signal(record.key), JSON.parse(JSON.stringify(record)));
+      }
+      for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
+      return { outcomes, events, commands: [...commands.values()].filter((c) => !existing.has(c.id)), state };
+    }),
+  );
+  if (result.events.length > 0) ctx.states.set(result.state);
+  ctx.stats.signalsApplied += result.outcomes.filter((o) => o.status === 'applied').length;
+  await committed(ctx, executionId, result.events);
+  return result;
+}
+
+async function existingCommands(
+  tx: Transaction,
+  refs: ExecutionRefs,
+  ids: string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const snaps: DocumentSnapshot[] = await tx.getAll(...ids.map((id) => refs.command(id)));
+  const existing = new Set(snaps.filter((s) => s.exists).map((s) => s.id));
+  if (existing.size > 0) {
+    // Command ids are deterministic per (kind, path, attempt): a second decision for the same one is a
+    // core bug. Keep the first (it may be dispatched already) rather than jam the execution.
+    log.error('store: a decision repeated existing outbox commands; kept the first', {
+      executionId: refs.executionId,
+      commands: [...existing],
+    });
+  }
+  return existing;
+}

@@ -1,0 +1,96 @@
+/**
+ * The write half of a transaction: append events with `create`, rewrite the head, write a snapshot
+ * when due, create outbox commands and their correlation documents. Reads (which Firestore requires
+ * before any write) happen in the callers; this module only writes.
+ */
+import type { Transaction } from '@google-cloud/firestore';
+import { type Command, type ExecutionEvent, type ExecutionState, type LaunchCommand, toHead } from '../core/index.ts';
+import type { FlowDefinition } from '../flow/model.ts';
+import type { StoreContext } from './context.ts';
+import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
+import { type CorrelationTarget, correlationDocId } from './ports.ts';
+import type { SnapshotDoc } from './state-loader.ts';
+import type { OutboxEntry, StoredHead } from './types.ts';
+
+export interface DecisionBatch {
+  def: FlowDefinition;
+  /** State after every event of the batch. */
+  state: ExecutionState;
+  events: ExecutionEvent[];
+  commands: Command[];
+  /** Seq of the snapshot the head names now; undefined when the execution is being created. */
+  snapshotSeq: number | undefined;
+}
+
+/**
+ * Stage the batch's writes on `tx`. Returns the head as written (snapshotSeq possibly advanced).
+ * `existingCommands` are command ids already in the outbox: they are not created again.
+ */
+export async function writeDecisions(
+  ctx: StoreContext,
+  tx: Transaction,
+  refs: ExecutionRefs,
+  batch: DecisionBatch,
+  existingCommands: ReadonlySet<string>,
+): Promise<StoredHead> {
+  const { state } = batch;
+  const snapshotDue = batch.snapshotSeq === undefined || state.lastSeq - batch.snapshotSeq >= ctx.snapshotEvery;
+  const snapshotSeq = snapshotDue ? state.lastSeq : (batch.snapshotSeq ?? state.lastSeq);
+  const now = ctx.clock().toISOString();
+
+  const events = await Promise.all(batch.events.map((event) => ctx.chunks.pack({ ...event })));
+  batch.events.forEach((event, i) => tx.create(refs.event(event.seq), events[i] ?? {}));
+
+  if (snapshotDue) {
+    const doc: SnapshotDoc = { seq: state.lastSeq, at: state.updatedAt, state: JSON.stringify(state) };
+    tx.set(refs.snapshot(state.lastSeq), await ctx.chunks.pack({ ...doc }));
+  }
+
+  const head: StoredHead = {
+    ...toHead(state),
+    snapshotSeq,
+    definition: `${COLLECTIONS.definitions}/${state.definitionHash}`,
+  };
+  tx.set(refs.head, await ctx.chunks.pack({ ...head }));
+
+  for (const command of batch.commands) {
+    if (existingCommands.has(command.id)) continue;
+    tx.create(refs.command(command.id), await ctx.chunks.pack({ ...outboxEntry(command, now) }));
+    if (command.kind !== 'launch') continue;
+    const target = correlationTarget(command);
+    for (const key of ctx.dispatcher.correlationKeys(command)) {
+      tx.set(ctx.db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)), target);
+    }
+  }
+  return head;
+}
+
+/** A fresh outbox entry for a command. */
+export function outboxEntry(command: Command, now: string): OutboxEntry {
+  return {
+    command,
+    commandId: command.id,
+    executionId: command.executionId,
+    kind: command.kind,
+    path: command.path,
+    attempt: command.attempt,
+    status: 'PENDING',
+    attempts: 0,
+    createdAt: now,
+    nextAttemptAt: now,
+  };
+}
+
+/** What a launch command's correlation keys point at. */
+export function correlationTarget(command: LaunchCommand): CorrelationTarget {
+  return {
+    executionId: command.executionId,
+    step: command.step,
+    path: command.path,
+    attempt: command.attempt,
+    commandId: command.id,
+    targetType: command.target.type,
+    ...(command.target.project_id === undefined ? {} : { projectId: command.target.project_id }),
+    ...(command.target.region === undefined ? {} : { region: command.target.region }),
+  };
+}

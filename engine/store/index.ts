@@ -1,0 +1,33 @@
+/**
+ * The Firestore event store: `ExecutionStore` and the types its callers need.
+ *
+ * @example
+ * import { ExecutionStore } from '../store/index.ts';
+ * const store = new ExecutionStore({ db, dispatcher });
+ */
+export { ExecutionStore } from './execution-store.ts';
+export { isChunkRef, type ChunkRef, CHUNK_BYTES, DEFAULT_INLINE_LIMIT } from './chunks.ts';
+export { COLLECTIONS, namedExecutionId, safeDocId, seqDocId } from './paths.ts';
+export {
+  type CommandDispatcher,
+  type CorrelationKey,
+  type CorrelationTarget,
+  correlationDocId,
+  type DispatchOutcome,
+  type FlowResolver,
+  type SyncCompletion,
+} from './ports.ts';
+export type {
+  ApplyResult,
+  ExecutionStoreOptions,
+  ListExecutionsOptions,
+  OutboxEntry,
+  OutboxStatus,
+  StartOptions,
+  StartResult,
+  StoreFaults,
+  StoreStats,
+  StoredHead,
+  SweepOptions,
+  SweepReport,
+} from './types.ts';

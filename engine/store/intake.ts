@@ -1,0 +1,196 @@
+/**
+ * How signals reach the log without a hot spot (docs/ARCHITECTURE-store.md): a worker that takes
+ * the execution's drain lease applies its signals itself, in as few transactions as their size
+ * allows; a worker that finds the lease held drops its signal into `executions/{id}/inbox/{key}`
+ * (a `create` on a document of its own: no contention) and tries the lease once more. The holder
+ * releases the lease *before* it looks at the inbox again, so a signal queued while the lease was
+ * held is always seen, by the holder or by the worker that queued it.
+ */
+import type { QueryDocumentSnapshot } from '@google-cloud/firestore';
+import { type Signal, signalKey } from '../core/index.ts';
+import { isFirestepError } from '../errors.ts';
+import { log } from '../log.ts';
+import { applyBatch, type BatchItem, type ItemOutcome } from './apply-batch.ts';
+import { jsonBytes } from './chunks.ts';
+import type { StoreContext } from './context.ts';
+import type { HeldLease } from './lease.ts';
+import { pool } from './outbox.ts';
+import { ExecutionRefs, safeDocId } from './paths.ts';
+import { GRPC, grpcCode, withStoreRetry } from './retry.ts';
+import type { ApplyResult } from './types.ts';
+
+/** Bytes of signals decided in one transaction, so a commit stays well under the RPC size limit. */
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+interface InboxDoc {
+  signal: Signal;
+  /** Queue order: ISO time, then a per-process counter. */
+  sortKey: string;
+  queuedAt: string;
+}
+
+export interface SubmitReport {
+  /** One per submitted signal, in order. */
+  results: ApplyResult[];
+  /** Whether this worker held the lease at some point (and should therefore run the outbox). */
+  drained: boolean;
+  /** Signals this worker applied from the inbox. */
+  appliedFromInbox: number;
+}
+
+let queueCounter = 0;
+
+/**
+ * Apply signals now if this worker can take the lease, else queue them for the holder.
+ *
+ * @example const { results: [result] } = await submit(ctx, 'e1', [signal]);
+ */
+export async function submit(ctx: StoreContext, executionId: string, signals: Signal[]): Promise<SubmitReport> {
+  const lease = await ctx.leases.tryAcquire(executionId);
+  if (lease !== undefined) {
+    let results: ApplyResult[];
+    try {
+      results = await applyOwn(ctx, executionId, signals, lease);
+    } finally {
+      await ctx.leases.release(lease);
+    }
+    const fromInbox = await drainInbox(ctx, executionId, new Map());
+    return { results, drained: true, appliedFromInbox: fromInbox.applied };
+  }
+  const inboxIds = await enqueue(ctx, executionId, signals);
+  const byInbox = new Map<string, ItemOutcome>();
+  const fromInbox = await drainInbox(ctx, executionId, byInbox);
+  const results = inboxIds.map((id): ApplyResult => {
+    if (id === undefined) return { status: 'duplicate', events: [] };
+    const outcome = byInbox.get(id);
+    return outcome === undefined || outcome.status === 'gone' ? { status: 'queued', events: [] } : toResult(outcome);
+  });
+  return { results, drained: fromInbox.heldLease, appliedFromInbox: fromInbox.applied };
+}
+
+/**
+ * Apply whatever waits in the inbox: take the lease, drain, release, look again; stop when the
+ * inbox is empty after a release, or when another worker holds the lease (it will look after it
+ * releases).
+ */
+export async function drainInbox(
+  ctx: StoreContext,
+  executionId: string,
+  byInbox: Map<string, ItemOutcome>,
+): Promise<{ applied: number; heldLease: boolean }> {
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  let applied = 0;
+  let heldLease = false;
+  for (;;) {
+    const probe = await withStoreRetry('probing an inbox', () => refs.inboxes.limit(1).get());
+    if (probe.empty) return { applied, heldLease };
+    const lease = await ctx.leases.tryAcquire(executionId);
+    if (lease === undefined) return { applied, heldLease };
+    heldLease = true;
+    try {
+      applied += await drainHolding(ctx, executionId, lease, byInbox);
+    } finally {
+      await ctx.leases.release(lease);
+    }
+  }
+}
+
+async function drainHolding(
+  ctx: StoreContext,
+  executionId: string,
+  lease: HeldLease,
+  byInbox: Map<string, ItemOutcome>,
+): Promise<number> {
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  let applied = 0;
+  for (;;) {
+    const page = await withStoreRetry('reading an inbox', () =>
+      refs.inboxes.orderBy('sortKey').limit(ctx.drainBatchSize).get(),
+    );
+    if (page.empty) return applied;
+    const items = await Promise.all(page.docs.map((doc) => inboxItem(ctx, doc)));
+    for (const batch of splitBatches(items, ctx.drainBatchSize, BATCH_BYTES)) {
+      try {
+        const result = await applyBatch(ctx, executionId, batch);
+        result.outcomes.forEach((outcome, i) => {
+          const id = batch[i]?.inboxId;
+          if (id !== undefined) byInbox.set(id, outcome);
+          if (outcome.status === 'applied') applied++;
+        });
+      } catch (e) {
+        if (!isFirestepError(e, 'EXECUTION_NOT_FOUND')) throw e;
+        log.warn('store: dropping inbox entries of an execution that does not exist', { executionId, entries: batch.length });
+        await Promise.all(batch.map((item) => refs.inbox(item.inboxId ?? '').delete()));
+      }
+    }
+    if (!(await ctx.leases.renew(lease))) return applied;
+  }
+}
+
+async function inboxItem(ctx: StoreContext, doc: QueryDocumentSnapshot): Promise<BatchItem> {
+  const data = await ctx.chunks.unpack<InboxDoc>(doc.data());
+  return { signal: data.signal, inboxId: doc.id };
+}
+
+async function applyOwn(ctx: StoreContext, executionId: string, signals: Signal[], lease: HeldLease) {
+  const results: ApplyResult[] = [];
+  const batches = splitBatches(
+    signals.map((signal) => ({ signal })),
+    ctx.drainBatchSize,
+    BATCH_BYTES,
+  );
+  for (const [i, batch] of batches.entries()) {
+    const { outcomes } = await applyBatch(ctx, executionId, batch);
+    results.push(...outcomes.map(toResult));
+    if (i < batches.length - 1) await ctx.leases.renew(lease);
+  }
+  return results;
+}
+
+/** Queue signals; returns each one's inbox id, or undefined when the same key is already queued. */
+async function enqueue(ctx: StoreContext, executionId: string, signals: Signal[]): Promise<(string | undefined)[]> {
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  const queuedAt = ctx.clock().toISOString();
+  return pool(signals, 64, async (signal) => {
+    const id = inboxIdOf(ctx, signal);
+    const doc: InboxDoc = { signal, sortKey: `${queuedAt}~${String(queueCounter++).padStart(10, '0')}`, queuedAt };
+    const packed = await ctx.chunks.pack({ ...doc });
+    try {
+      await withStoreRetry('queueing a signal', () => refs.inbox(id).create(packed));
+      ctx.stats.signalsQueued++;
+      return id;
+    } catch (e) {
+      if (grpcCode(e) === GRPC.ALREADY_EXISTS) return undefined;
+      throw e;
+    }
+  });
+}
+
+/** The inbox id of a signal: its dedupe key (a redrive's key depends on state: it gets a fresh id). */
+function inboxIdOf(ctx: StoreContext, signal: Signal): string {
+  return safeDocId(signal.kind === 'redrive' ? `redrive@${ctx.newId()}` : signalKey(signal));
+}
+
+function toResult(outcome: ItemOutcome): ApplyResult {
+  const status = outcome.status === 'gone' ? 'queued' : outcome.status;
+  return { status, events: outcome.events, ...(outcome.ignored === undefined ? {} : { ignored: outcome.ignored }) };
+}
+
+/** Cut items into transactions of at most `maxCount` signals and about `maxBytes` of payload. */
+export function splitBatches(items: BatchItem[], maxCount: number, maxBytes: number): BatchItem[][] {
+  const batches: BatchItem[][] = [];
+  let current: BatchItem[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = jsonBytes(item.signal);
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,85 @@
+/**
+ * The drain lease `leases/{executionId}`: at most one worker at a time applies signals to an
+ * execution, so concurrent completions do not become contended transactions on its head. Taken
+ * with `create` (fails fast if held), valid for `leaseMs`, released with an update-time
+ * precondition so a worker never deletes a lease that expired and was taken over. Correctness never
+ * rests on the lease — every transaction re-reads the head — it only removes contention.
+ */
+import type { DocumentReference, Firestore, Timestamp } from '@google-cloud/firestore';
+import { log } from '../log.ts';
+import { ExecutionRefs } from './paths.ts';
+import { GRPC, grpcCode } from './retry.ts';
+
+/** A lease this worker holds. */
+export interface HeldLease {
+  executionId: string;
+  holder: string;
+  /** Update time of the lease document as written by us: the release/renew precondition. */
+  writeTime: Timestamp;
+}
+
+/**
+ * @example
+ * const lease = await leases.tryAcquire('e1');
+ * if (lease) try { … } finally { await leases.release(lease); }
+ */
+export class DrainLeases {
+  constructor(
+    private readonly db: Firestore,
+    private readonly opts: { leaseMs: number; clock: () => Date; newId: () => string },
+  ) {}
+
+  /** Take the lease, or return undefined when another worker holds a valid one. */
+  async tryAcquire(executionId: string): Promise<HeldLease | undefined> {
+    const ref = new ExecutionRefs(this.db, executionId).lease;
+    const holder = this.opts.newId();
+    for (let tries = 0; tries < 3; tries++) {
+      const now = this.opts.clock();
+      try {
+        const result = await ref.create({
+          executionId,
+          holder,
+          acquiredAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + this.opts.leaseMs).toISOString(),
+        });
+        return { executionId, holder, writeTime: result.writeTime };
+      } catch (e) {
+        if (grpcCode(e) !== GRPC.ALREADY_EXISTS) throw e;
+      }
+      const current = await ref.get();
+      if (!current.exists) continue;
+      const expiresAt = current.get('expiresAt') as string | undefined;
+      if (expiresAt !== undefined && expiresAt > now.toISOString()) return undefined;
+      log.warn('store: taking over an expired drain lease', { executionId, expiredAt: expiresAt });
+      await this.deleteIfUnchanged(ref, current.updateTime);
+    }
+    return undefined;
+  }
+
+  /** Extend the lease; false if it was lost (expired and taken over). */
+  async renew(lease: HeldLease): Promise<boolean> {
+    const ref = new ExecutionRefs(this.db, lease.executionId).lease;
+    const expiresAt = new Date(this.opts.clock().getTime() + this.opts.leaseMs).toISOString();
+    try {
+      const result = await ref.update({ expiresAt }, { lastUpdateTime: lease.writeTime });
+      lease.writeTime = result.writeTime;
+      return true;
+    } catch (e) {
+      if (grpcCode(e) === GRPC.FAILED_PRECONDITION || grpcCode(e) === GRPC.NOT_FOUND) return false;
+      throw e;
+    }
+  }
+
+  /** Give the lease back (a no-op if it expired and another worker took it). */
+  async release(lease: HeldLease): Promise<void> {
+    await this.deleteIfUnchanged(new ExecutionRefs(this.db, lease.executionId).lease, lease.writeTime);
+  }
+
+  private async deleteIfUnchanged(ref: DocumentReference, updateTime: Timestamp | undefined) {
+    try {
+      await ref.delete(updateTime === undefined ? {} : { lastUpdateTime: updateTime });
+    } catch (e) {
+      if (grpcCode(e) !== GRPC.FAILED_PRECONDITION && grpcCode(e) !== GRPC.NOT_FOUND) throw e;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The outbox after commit: claim each due command (PENDING → DISPATCHING with a claim time, under
+ * an update-time precondition, so two workers never dispatch it at once), hand it to the
+ * dispatcher, turn the outcome into signals, and — once those signals are durable — mark the
+ * command DONE, FAILED, or back to PENDING with exponential backoff. The command id is also the
+ * adapters' idempotency key, so a dispatch repeated after a crash does not launch twice.
+ */
+import { FieldValue, type DocumentReference, type DocumentSnapshot } from '@google-cloud/firestore';
+import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
+import { log } from '../log.ts';
+import type { StoreContext } from './context.ts';
+import { correlationTarget } from './decision-writer.ts';
+import { toFirestore } from './firestore-json.ts';
+import { COLLECTIONS, ExecutionRefs } from './paths.ts';
+import { type CorrelationKey, type CorrelationTarget, correlationDocId, type DispatchOutcome } from './ports.ts';
+import { GRPC, grpcCode, withStoreRetry } from './retry.ts';
+import type { OutboxEntry } from './types.ts';
+
+/** Longest backoff between two dispatch attempts of one command. */
+const MAX_BACKOFF_SECONDS = 300;
+
+/** A command that went through the dispatcher, waiting for its outcome to be recorded. */
+export interface Dispatched {
+  entry: OutboxEntry;
+  ref: DocumentReference;
+  outcome: DispatchOutcome;
+  /** Signals the outcome produced (launched, completed, launchFailed). */
+  signals: Signal[];
+}
+
+/** Commands of an execution that are not finished (PENDING or DISPATCHING), oldest first. */
+export async function pendingCommands(ctx: StoreContext, executionId: string): Promise<DocumentSnapshot[]> {
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  const snap = await withStoreRetry(`listing the outbox of "${executionId}"`, () =>
+    refs.commands.where('status', 'in', ['PENDING', 'DISPATCHING']).get(),
+  );
+  return snap.docs;
+}
+
+/** Whether a stored command may be dispatched now. */
+export function isDue(data: Partial<OutboxEntry>, now: string): boolean {
+  if (data.status === 'PENDING') return (data.nextAttemptAt ?? '') <= now;
+  if (data.status === 'DISPATCHING') return (data.claimedUntil ?? '') <= now;
+  return false;
+}
+
+/**
+ * Claim and dispatch every due command of `executionId`.
+ *
+ * @example const round = await dispatchDue(ctx, 'e1'); await submit(round.flatMap((d) => d.signals)); await recordOutcomes(ctx, round);
+ */
+export async function dispatchDue(ctx: StoreContext, executionId: string): Promise<Dispatched[]> {
+  const now = ctx.clock().toISOString();
+  const due = (await pendingCommands(ctx, executionId)).filter((snap) => isDue(snap.data() as Partial<OutboxEntry>, now));
+  const results = await pool(due, ctx.dispatchConcurrency, (snap) => dispatchOne(ctx, snap));
+  return results.filter((r): r is Dispatched => r !== undefined);
+}
+
+async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<Dispatched | undefined> {
+  const entry = await ctx.chunks.unpack<OutboxEntry>(snap.data() ?? {});
+  await ctx.faults.beforeDispatch?.(entry.command);
+  if (!(await claim(ctx, snap))) return undefined;
+  ctx.stats.commandsDispatched++;
+  let outcome: DispatchOutcome;
+  try {
+    outcome = await ctx.dispatcher.dispatch(entry.command);
+  } catch (e) {
+    outcome = { status: 'retry', error: { name: 'States.LaunchFailed', kind: 'launch', message: (e as Error).message } };
+    log.warn('store: dispatcher threw; the command stays pending', { commandId: entry.commandId, error: e });
+  }
+  if (outcome.status === 'retry' && entry.attempts + 1 >= ctx.maxDispatchAttempts) {
+    const message = `gave up after ${entry.attempts + 1} dispatch attempts: ${outcome.error.message}`;
+    outcome = { status: 'failed', error: { ...outcome.error, message } };
+  }
+  await ctx.faults.afterDispatch?.(entry.command, outcome);
+  if (outcome.status === 'launched' && entry.command.kind === 'launch' && outcome.extraCorrelationKeys?.length) {
+    await registerCorrelations(ctx, correlationTarget(entry.command), outcome.extraCorrelationKeys);
+  }
+  return { entry, ref: snap.ref, outcome, signals: signalsOf(entry.command, outcome) };
+}
+
+/** PENDING/expired DISPATCHING → DISPATCHING, only if nobody touched the command since we read it. */
+async function claim(ctx: StoreContext, snap: DocumentSnapshot): Promise<boolean> {
+  const claimedUntil = new Date(ctx.clock().getTime() + ctx.dispatchClaimMs).toISOString();
+  try {
+    await snap.ref.update({ status: 'DISPATCHING', claimedUntil }, { lastUpdateTime: snap.updateTime! });
+    return true;
+  } catch (e) {
+    if (grpcCode(e) === GRPC.FAILED_PRECONDITION || grpcCode(e) === GRPC.NOT_FOUND) return false;
+    throw e;
+  }
+}
+
+/** The signals a dispatch outcome means for the execution. */
+export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] {
+  if (command.kind !== 'launch') return [];
+  const ref = { commandId: command.id, path: command.path, attempt: command.attempt };
+  const source: SignalSource = { kind: 'dispatcher', id: command.id };
+  if (outcome.status === 'failed') return [{ kind: 'launchFailed', error: outcome.error, source, ...ref }];
+  if (outcome.status !== 'launched') return [];
+  const signals: Signal[] = [{ kind: 'launched', receipt: outcome.receipt, source, ...ref }];
+  const done = outcome.completion;
+  const step = { path: command.path, attempt: command.attempt, source };
+  if (done?.outcome === 'succeeded') signals.push({ kind: 'completed', outcome: 'succeeded', output: done.output, ...step });
+  if (done?.outcome === 'failed') signals.push({ kind: 'completed', outcome: 'failed', error: done.error, ...step });
+  return signals;
+}
+
+/**
+ * Mark dispatched commands after their signals were applied or queued. Returns how many failed.
+ */
+export async function recordOutcomes(ctx: StoreContext, round: Dispatched[]): Promise<number> {
+  const now = ctx.clock();
+  let failed = 0;
+  await pool(round, ctx.dispatchConcurrency, async ({ entry, ref, outcome }) => {
+    const attempts = entry.attempts + 1;
+    const base = { attempts, claimedUntil: FieldValue.delete() };
+    if (outcome.status === 'launched' || outcome.status === 'done') {
+      await withStoreRetry('marking a command done', () => ref.update({ ...base, status: 'DONE', finishedAt: now.toISOString() }));
+    } else if (outcome.status === 'failed') {
+      failed++;
+      log.warn('store: command failed', { commandId: entry.commandId, executionId: entry.executionId, error: outcome.error });
+      await withStoreRetry('marking a command failed', () =>
+        ref.update({ ...base, status: 'FAILED', finishedAt: now.toISOString(), lastError: storedError(outcome.error) }),
+      );
+    } else {
+      const seconds = outcome.retryAfterSeconds ?? Math.min(MAX_BACKOFF_SECONDS, 2 ** (attempts - 1));
+      const nextAttemptAt = new Date(now.getTime() + seconds * 1000).toISOString();
+      await withStoreRetry('rescheduling a command', () =>
+        ref.update({ ...base, status: 'PENDING', nextAttemptAt, lastError: storedError(outcome.error) }),
+      );
+    }
+  });
+  return failed;
+}
+
+/**
+ * Write correlation documents (`set`: their content is deterministic for a key).
+ *
+ * @example await registerCorrelations(ctx, target, [{ kind: 'dataflowJob', value: jobId }]);
+ */
+export async function registerCorrelations(ctx: StoreContext, target: CorrelationTarget, keys: CorrelationKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await withStoreRetry('registering correlation keys', () => {
+    const batch = ctx.db.batch();
+    for (const key of keys) batch.set(ctx.db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)), target);
+    return batch.commit();
+  });
+}
+
+function storedError(error: StepError): unknown {
+  return toFirestore(error);
+}
+
+/** Map with at most `limit` calls in flight; results in input order. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,81 @@
+/**
+ * After a worker applied signals: run the outbox until it is quiet. Each round dispatches every due
+ * command, submits the signals the outcomes produced (launch receipts, synchronous completions,
+ * launch failures) and only then marks the commands, so a crash in between re-dispatches (same
+ * command id, idempotent) instead of losing a receipt. New commands those signals produce are
+ * PENDING and taken by the next round. `sweep` does the same for executions nobody is touching.
+ */
+import type { QueryDocumentSnapshot } from '@google-cloud/firestore';
+import { log } from '../log.ts';
+import type { StoreContext } from './context.ts';
+import { drainInbox, submit } from './intake.ts';
+import { dispatchDue, isDue, recordOutcomes } from './outbox.ts';
+import { COLLECTIONS, executionIdOf } from './paths.ts';
+import { withStoreRetry } from './retry.ts';
+import type { OutboxEntry, SweepOptions, SweepReport } from './types.ts';
+
+/** A flow of synchronous steps advances one step per round; this bounds a runaway loop. */
+const MAX_ROUNDS = 10_000;
+
+export interface PumpReport {
+  dispatched: number;
+  failed: number;
+}
+
+/**
+ * Dispatch due commands of one execution, round after round, until none is due.
+ *
+ * @example await pump(ctx, 'e1');
+ */
+export async function pump(ctx: StoreContext, executionId: string): Promise<PumpReport> {
+  const report: PumpReport = { dispatched: 0, failed: 0 };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const dispatched = await dispatchDue(ctx, executionId);
+    if (dispatched.length === 0) return report;
+    report.dispatched += dispatched.length;
+    const signals = dispatched.flatMap((d) => d.signals);
+    if (signals.length > 0) await submit(ctx, executionId, signals);
+    report.failed += await recordOutcomes(ctx, dispatched);
+  }
+  log.error('store: the outbox of an execution did not settle', { executionId, rounds: MAX_ROUNDS });
+  return report;
+}
+
+/**
+ * Find executions with due commands (left by a crash, or waiting for a retry) or a non-empty inbox
+ * (left by a crashed lease holder) and bring them forward. Run it on a schedule.
+ *
+ * @example const { dispatched, drained, failed } = await sweep(ctx, { limit: 500 });
+ */
+export async function sweep(ctx: StoreContext, opts: SweepOptions = {}): Promise<SweepReport> {
+  const limit = opts.limit ?? 500;
+  const now = ctx.clock().toISOString();
+  const [commands, inboxes] = await Promise.all([
+    withStoreRetry('sweeping outboxes', () =>
+      ctx.db.collectionGroup(COLLECTIONS.commands).where('status', 'in', ['PENDING', 'DISPATCHING']).limit(limit).get(),
+    ),
+    withStoreRetry('sweeping inboxes', () => ctx.db.collectionGroup(COLLECTIONS.inbox).limit(limit).get()),
+  ]);
+  const withCommands = owners(commands.docs.filter((doc) => isDue(doc.data() as Partial<OutboxEntry>, now)));
+  const withInbox = owners(inboxes.docs);
+  const report: SweepReport = { dispatched: 0, drained: 0, failed: 0 };
+  for (const executionId of new Set([...withInbox, ...withCommands])) {
+    try {
+      report.drained += (await drainInbox(ctx, executionId, new Map())).applied;
+      const pumped = await pump(ctx, executionId);
+      report.dispatched += pumped.dispatched;
+      report.failed += pumped.failed;
+    } catch (e) {
+      log.error('store: sweep could not bring an execution forward; the next sweep retries', { executionId, error: e });
+    }
+  }
+  return report;
+}
+
+/** Execution ids owning these documents (only documents under `executions/{id}/…`). */
+function owners(docs: QueryDocumentSnapshot[]): string[] {
+  return docs.flatMap((doc) => {
+    const id = executionIdOf(doc.ref);
+    return id !== undefined && doc.ref.parent.parent?.parent.id === COLLECTIONS.executions ? [id] : [];
+  });
+}

@@ -1,0 +1,29 @@
+/** Shared fixtures for the flow tests: the reference sample DAG, parsed fresh for each use. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const SAMPLE_DAG_FILE = fileURLToPath(new URL('../../examples/sample-dag.json', import.meta.url));
+export const SAMPLE_DAG_TEXT = readFileSync(SAMPLE_DAG_FILE, 'utf8');
+
+// biome-ignore lint/suspicious/noExplicitAny: tests mutate the raw JSON freely to build broken variants
+export type RawFlow = any;
+
+/** A fresh, mutable copy of the reference sample DAG as parsed JSON. */
+export function sampleDag(): RawFlow {
+  return JSON.parse(SAMPLE_DAG_TEXT);
+}
+
+/** `path: message` lines, the form the CLI prints. */
+export function lines(problems: ReadonlyArray<{ path: string; message: string }>): string[] {
+  return problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+/** The error `run` throws (fails the test if it returns normally). */
+export function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
