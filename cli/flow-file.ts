@@ -57,7 +57,9 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    throw new FirestepError('FLOW_PARSE', `${file}: cannot read the file (${(e as Error).message})`, { cause: e });
+    throw new FirestepError('FLOW_PARSE', `${file}: cannot read the file (${(e as Error).message})`, {
+      cause: e,
+    });
   }
 }
 
@@ -74,7 +76,13 @@ async function checkModule(file: string, fallbackId: string): Promise<FlowFileCh
     // defineFlow throws FLOW_INVALID while the module loads: those are the flow's problems, not a load failure.
     if (isFirestepError(e, 'FLOW_INVALID')) {
       const details = e.details as { problems?: Problem[]; warnings?: Problem[] } | undefined;
-      return { file, id: fallbackId, definition: undefined, errors: details?.problems ?? [], warnings: details?.warnings ?? [] };
+      return {
+        file,
+        id: fallbackId,
+        definition: undefined,
+        errors: details?.problems ?? [],
+        warnings: details?.warnings ?? [],
+      };
     }
     const message = e instanceof Error ? e.message : String(e);
     throw new FirestepError('FLOW_PARSE', `${file}: cannot load the module (${message})`, { cause: e });

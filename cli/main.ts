@@ -14,8 +14,13 @@ const program = new Command('firestep')
 
 // Subcommands (one module each; keep this list sorted).
 const modules: Array<Promise<{ command: () => Command }>> = [
+  import('./commands/export.ts'),
   import('./commands/graph.ts'),
+  import('./commands/history.ts'),
+  import('./commands/replay.ts'),
+  import('./commands/run.ts'),
   import('./commands/signals.ts'),
+  import('./commands/status.ts'),
   import('./commands/validate.ts'),
 ];
 for (const m of await Promise.all(modules)) program.addCommand(m.command());

@@ -2,15 +2,7 @@
  * Retry, catch and timeouts: the export retries transient failures with backoff and gives up after
  * an hour; any failure left over goes to `Notify`, which reports and then fails the execution.
  */
-import {
-  cloudFunction,
-  dataflowClassic,
-  defineFlow,
-  fail,
-  http,
-  task,
-  wait,
-} from '../engine/flow/index.ts';
+import { cloudFunction, dataflowClassic, defineFlow, fail, http, task, wait } from '../engine/flow/index.ts';
 
 export default defineFlow({
   id: 'retry-catch',
@@ -24,7 +16,10 @@ export default defineFlow({
       }),
       {
         parameters: { temp_location: 'gs://my-temp/export', outputDirectory: '$.input.output_dir' },
-        retry: [{ errors: ['States.Timeout'], max_attempts: 1 }, { max_attempts: 3, interval_seconds: 30, backoff_rate: 2 }],
+        retry: [
+          { errors: ['States.Timeout'], max_attempts: 1 },
+          { max_attempts: 3, interval_seconds: 30, backoff_rate: 2 },
+        ],
         catch: [{ errors: ['States.ALL'], next: 'Notify' }],
         timeout_seconds: 3600,
         next: 'Settle',
@@ -37,9 +32,15 @@ export default defineFlow({
       catch: [{ next: 'Notify' }],
       end: true,
     }),
-    Notify: task(http('https://hooks.example.com/firestep', { method: 'POST', auth: { type: 'bearer', secret_env: 'HOOK_TOKEN' } }), {
-      next: 'Failed',
-    }),
+    Notify: task(
+      http('https://hooks.example.com/firestep', {
+        method: 'POST',
+        auth: { type: 'bearer', secret_env: 'HOOK_TOKEN' },
+      }),
+      {
+        next: 'Failed',
+      },
+    ),
     Failed: fail({ error: 'ExportFailed', cause: 'the nightly export did not complete' }),
   },
 });

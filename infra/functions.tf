@@ -63,13 +63,8 @@ locals {
       FIRESTEP_PUSH_SERVICE_ACCOUNT  = google_service_account.pubsub_push.email
       FIRESTEP_LOG                   = var.log_level
     },
-    # Optional settings, left out when unset.
-    {
-      for k, v in {
-        NODE_OPTIONS                      = var.node_options
-        FIRESTEP_DATAFLOW_SERVICE_ACCOUNT = var.dataflow_worker_service_account
-      } : k => v if v != null && v != ""
-    },
+    # Left out when empty (compiled JavaScript needs no loader).
+    { for k, v in { NODE_OPTIONS = var.node_options } : k => v if v != "" },
     var.extra_environment_variables,
   )
 

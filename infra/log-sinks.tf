@@ -25,10 +25,12 @@ locals {
     EOT
 
     # One request log entry per invocation of a gen2 function / Cloud Run service, with httpRequest.status
-    # and the trace firestep injected.
+    # and the trace firestep injected. request_log_scope may narrow it (parenthesized: an OR inside it
+    # cannot escape).
     gen2_requests = <<-EOT
       log_id("run.googleapis.com/requests")
       AND resource.type="cloud_run_revision"
+      AND (${var.request_log_scope})
       AND ${local.exclude_own_functions}
     EOT
 

@@ -178,8 +178,19 @@ variable "target_topics" {
   default     = []
 }
 
+variable "request_log_scope" {
+  description = "Logging condition ANDed into the gen2 request-log sink, to narrow it in busy projects, e.g. resource.labels.service_name=(\"ingest-orders\" OR \"load-orders\"). The default matches every Cloud Run request log; the engine acknowledges the ones that are not firestep's."
+  type        = string
+  default     = "resource.type=\"cloud_run_revision\""
+
+  validation {
+    condition     = trimspace(var.request_log_scope) != ""
+    error_message = "request_log_scope must be a Logging condition; use resource.type=\"cloud_run_revision\" to match every request log."
+  }
+}
+
 variable "dataflow_worker_service_account" {
-  description = "Email of the service account Dataflow workers run as (in this project). firestep may act as this account only; null disables the grant (Dataflow launches then fail with an actAs error)."
+  description = "Email of the service account Dataflow workers run as (in this project); name it in your Dataflow steps' parameters as service_account_email. firestep may act as this account only; null disables the grant (launches then fail with an actAs error)."
   type        = string
   default     = null
 }

@@ -7,7 +7,7 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 5.0, < 8.0"
+      version = ">= 5.30, < 8.0"
     }
     archive = {
       source  = "hashicorp/archive"

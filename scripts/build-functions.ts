@@ -71,7 +71,8 @@ async function bundleFlows(flowsDir: string, outFlows: string, external: string[
     if (!e.isFile() || e.name.startsWith('.') || e.name.startsWith('_')) continue;
     const ext = extname(e.name);
     if (ext === '.json') await cp(join(flowsDir, e.name), join(outFlows, e.name));
-    else if (['.ts', '.mts', '.js', '.mjs'].includes(ext) && !/\.d\.m?ts$/.test(e.name)) modules.push(join(flowsDir, e.name));
+    else if (['.ts', '.mts', '.js', '.mjs'].includes(ext) && !/\.d\.m?ts$/.test(e.name))
+      modules.push(join(flowsDir, e.name));
   }
   if (modules.length === 0) return;
   await build({
@@ -103,7 +104,10 @@ export async function buildFunctions(opts: BuildOptions): Promise<BuildResult> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: { engine: join(ROOT, 'functions/engine/index.ts'), api: join(ROOT, 'functions/api/index.ts') },
+    entryPoints: {
+      engine: join(ROOT, 'functions/engine/index.ts'),
+      api: join(ROOT, 'functions/api/index.ts'),
+    },
     outdir: outDir,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',
@@ -123,7 +127,8 @@ export async function buildFunctions(opts: BuildOptions): Promise<BuildResult> {
   const dependencies: Record<string, string> = {};
   for (const d of RUNTIME_DEPENDENCIES) {
     const version = pkg.dependencies[d];
-    if (version === undefined) throw new Error(`package.json has no dependency ${d}; the functions need it at run time`);
+    if (version === undefined)
+      throw new Error(`package.json has no dependency ${d}; the functions need it at run time`);
     dependencies[d] = version;
   }
   const manifest = {
@@ -153,7 +158,10 @@ async function listFiles(dir: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: 'string', default: 'dist/functions' }, flows: { type: 'string', default: 'flows' } },
+    options: {
+      out: { type: 'string', default: 'dist/functions' },
+      flows: { type: 'string', default: 'flows' },
+    },
   });
   const result = await buildFunctions({ outDir: values.out as string, flowsDir: values.flows as string });
   process.stdout.write(

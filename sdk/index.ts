@@ -134,7 +134,7 @@ async function run<I, O>(
     input,
     context,
     log(line) {
-      structuredLog.info(line, where ? { firestep: where } : undefined);
+      structuredLog.info(line, where ? { firestep: where } : undefined, traceOf(context));
       if (lines.length < MAX_LINES - 1) lines.push(line);
       else dropped++;
     },
@@ -196,6 +196,12 @@ function callbackMessage(
   if (lines.length > 0) message.lines = lines;
   if (meta !== undefined) message.metadata = meta;
   return message;
+}
+
+/** Ties the user's lines to the attempt's trace in Cloud Logging (when the project is known). */
+function traceOf(context: FirestepContext | undefined): { trace: string } | undefined {
+  const project = process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT ?? process.env.GCP_PROJECT;
+  return context && project ? { trace: `projects/${project}/traces/${context.traceId}` } : undefined;
 }
 
 function errorOf(e: unknown): { name: string; message: string } {

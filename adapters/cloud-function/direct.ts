@@ -21,10 +21,22 @@ const NEVER_RUNS = new Set([401, 403, 404, 405]);
 
 /** @example await invokeDirect({ url, headers, body, acceptTimeoutMs: 5000, requestTimeoutMs: 540_000 }, 'function "fn"') */
 export async function invokeDirect(
-  call: { url: string; headers: Record<string, string>; body: unknown; acceptTimeoutMs: number; requestTimeoutMs: number },
+  call: {
+    url: string;
+    headers: Record<string, string>;
+    body: unknown;
+    acceptTimeoutMs: number;
+    requestTimeoutMs: number;
+  },
   what: string,
 ): Promise<DirectOutcome> {
-  const request = callHttp({ url: call.url, method: 'POST', headers: call.headers, body: call.body, timeoutMs: call.requestTimeoutMs });
+  const request = callHttp({
+    url: call.url,
+    method: 'POST',
+    headers: call.headers,
+    body: call.body,
+    timeoutMs: call.requestTimeoutMs,
+  });
   let timer: NodeJS.Timeout | undefined;
   const accepted = new Promise<'pending'>((resolve) => {
     timer = setTimeout(() => resolve('pending'), call.acceptTimeoutMs);
@@ -37,11 +49,19 @@ export async function invokeDirect(
     }
     const executionId = answer.headers.get('function-execution-id') ?? undefined;
     if (PLATFORM_REFUSALS.has(answer.status) || NEVER_RUNS.has(answer.status)) {
-      const err = new HttpStatusError(answer.status, answer.text.slice(0, 300) || `HTTP ${answer.status}`, answer);
+      const err = new HttpStatusError(
+        answer.status,
+        answer.text.slice(0, 300) || `HTTP ${answer.status}`,
+        answer,
+      );
       const classified = classifyLaunchError(err, what);
       return NEVER_RUNS.has(answer.status) ? { status: 'failed', error: classified.error } : classified;
     }
-    return { status: 'accepted', httpStatus: answer.status, ...(executionId ? { functionExecutionId: executionId } : {}) };
+    return {
+      status: 'accepted',
+      httpStatus: answer.status,
+      ...(executionId ? { functionExecutionId: executionId } : {}),
+    };
   } catch (e) {
     return classifyLaunchError(e, what);
   } finally {

@@ -37,6 +37,8 @@ export interface CloudFunctionLauncherOptions {
   idToken?: IdTokenProvider;
   /** URL of functions without `url` (default `https://{region}-{project}.cloudfunctions.net/{name}`). */
   urlFor?: FunctionUrlResolver;
+  /** Use `urlFor` even for targets that name a `url` (local runs route every call to the fake host). */
+  ignoreTargetUrl?: boolean;
   /** Direct mode: how long to wait for an early answer before calling the call accepted (default 2 s). */
   acceptTimeoutMs?: number;
   /** Direct mode: overall deadline of the background request (default: the step timeout, else 540 s). */
@@ -58,18 +60,22 @@ export class CloudFunctionLauncher implements Launcher {
 
   async launch(command: LaunchCommand): Promise<LaunchResult> {
     const target = command.target;
-    if (target.type !== 'CloudFunction') return configFailure(`CloudFunctionLauncher cannot launch a ${target.type} target`);
+    if (target.type !== 'CloudFunction')
+      return configFailure(`CloudFunctionLauncher cannot launch a ${target.type} target`);
     if (target.trigger === 'pubsub') return this.#publish(target, command);
+    const own = this.opts.ignoreTargetUrl ? undefined : target.url;
     const loc = resolveLocation(target, this.opts.defaults ?? {});
-    if (target.url === undefined && 'missing' in loc) return configFailure(loc.missing);
-    const url = target.url ?? (this.opts.urlFor ?? cloudFunctionsUrl)(target, loc as Exclude<typeof loc, { missing: string }>);
+    if (own === undefined && 'missing' in loc) return configFailure(loc.missing);
+    const url =
+      own ?? (this.opts.urlFor ?? cloudFunctionsUrl)(target, loc as Exclude<typeof loc, { missing: string }>);
     const receipt: Receipt = { target: 'CloudFunction', traceId: command.trace.traceId, url };
     const headers = traceHeaders(command.trace);
     const body = launchBody(this.opts.context, command);
     const what = `call of function "${target.name}" (${url})`;
 
     if (this.opts.mode === 'task') {
-      if (!this.opts.tasks) return configFailure('CloudFunction task mode needs a Cloud Tasks queue (FIRESTEP_TASKS_QUEUE)');
+      if (!this.opts.tasks)
+        return configFailure('CloudFunction task mode needs a Cloud Tasks queue (FIRESTEP_TASKS_QUEUE)');
       try {
         const { taskName, created } = await createHttpTask(this.opts.tasks, {
           taskId: taskIdFor('launch', command.executionId, command.id),
@@ -117,7 +123,10 @@ export class CloudFunctionLauncher implements Launcher {
 
   async #publish(target: CloudFunctionTarget, command: LaunchCommand): Promise<LaunchResult> {
     if (!target.topic) return configFailure(`function "${target.name}" has trigger "pubsub" but no topic`);
-    if (!this.opts.pubsub) return configFailure('Pub/Sub-triggered functions need a Pub/Sub client (PUBSUB_EMULATOR_HOST locally)');
+    if (!this.opts.pubsub)
+      return configFailure(
+        'Pub/Sub-triggered functions need a Pub/Sub client (PUBSUB_EMULATOR_HOST locally)',
+      );
     const topic = topicName(target.topic, target.project_id ?? this.opts.defaults?.projectId);
     try {
       const messageId = await publishStepInput(this.opts.pubsub, topic, this.opts.context, command);

@@ -47,13 +47,22 @@ function envValue(field: string, value: Json): Json {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  if (NUMERIC.has(field) && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+  if (
+    NUMERIC.has(field) &&
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    Number.isFinite(Number(value))
+  )
     return Number(value);
   return value;
 }
 
 function templateValue(value: Json): string {
-  return typeof value === 'string' ? value : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'object' && value !== null
+      ? JSON.stringify(value)
+      : String(value);
 }
 
 /**

@@ -27,7 +27,14 @@ export function sanitizeJobNamePrefix(name: string): string {
 /**
  * @example dataflowJobName('Word Count Demo', 'exec-1', 'Step2/0/Branch1', 1) // → 'word-count-demo-3f9a1c2b7d'
  */
-export function dataflowJobName(targetName: string, executionId: string, path: string, attempt: number): string {
-  const hash = createHash('sha256').update(`${targetName}\n${executionId}\n${path}\n${attempt}`).digest('hex');
+export function dataflowJobName(
+  targetName: string,
+  executionId: string,
+  path: string,
+  attempt: number,
+): string {
+  const hash = createHash('sha256')
+    .update(`${targetName}\n${executionId}\n${path}\n${attempt}`)
+    .digest('hex');
   return `${sanitizeJobNamePrefix(targetName)}-${hash.slice(0, SUFFIX_LENGTH)}`;
 }

@@ -16,14 +16,21 @@ export const DATAFLOW_TERMINAL_STATES = [
 /**
  * @example dataflowStateOutcome({ id: 'j1', currentState: 'JOB_STATE_FAILED' }).state === 'failed'
  */
-export function dataflowStateOutcome(job: { id?: string | null; name?: string | null; currentState?: string | null }): ProbeResult {
+export function dataflowStateOutcome(job: {
+  id?: string | null;
+  name?: string | null;
+  currentState?: string | null;
+}): ProbeResult {
   const state = job.currentState ?? 'JOB_STATE_UNKNOWN';
   const label = `Dataflow job ${job.name ?? ''} (${job.id ?? '?'})`;
   switch (state) {
     case 'JOB_STATE_DONE':
     case 'JOB_STATE_DRAINED':
     case 'JOB_STATE_UPDATED':
-      return { state: 'succeeded', output: { jobId: job.id ?? null, jobName: job.name ?? null, currentState: state } };
+      return {
+        state: 'succeeded',
+        output: { jobId: job.id ?? null, jobName: job.name ?? null, currentState: state },
+      };
     case 'JOB_STATE_FAILED':
     case 'JOB_STATE_CANCELLED':
       return {

@@ -78,12 +78,16 @@ export class DataflowLauncher implements Launcher {
   }
 
   correlationKeys(command: LaunchCommand): CorrelationKey[] {
-    return [{ kind: 'dataflowJobName', value: this.jobName(command) }, callbackKey(this.opts.context, command)];
+    return [
+      { kind: 'dataflowJobName', value: this.jobName(command) },
+      callbackKey(this.opts.context, command),
+    ];
   }
 
   async launch(command: LaunchCommand): Promise<LaunchResult> {
     const target = command.target;
-    if (target.type !== 'Dataflow') return configFailure(`DataflowLauncher cannot launch a ${target.type} target`);
+    if (target.type !== 'Dataflow')
+      return configFailure(`DataflowLauncher cannot launch a ${target.type} target`);
     const loc = resolveLocation(target, this.opts.defaults ?? {});
     if ('missing' in loc) return configFailure(loc.missing);
     const name = this.jobName(command);
@@ -99,9 +103,13 @@ export class DataflowLauncher implements Launcher {
     } catch (e) {
       if (!isAlreadyExists(e)) return classifyLaunchError(e, what);
       try {
-        const existing = (await this.#findByName(loc, name, 'ACTIVE')) ?? (await this.#findByName(loc, name, 'ALL'));
+        const existing =
+          (await this.#findByName(loc, name, 'ACTIVE')) ?? (await this.#findByName(loc, name, 'ALL'));
         if (existing) return launched(loc, existing, name, true);
-        return { status: 'retry', error: classifyLaunchError(e, `${what} (409, but no job of that name was found yet)`).error };
+        return {
+          status: 'retry',
+          error: classifyLaunchError(e, `${what} (409, but no job of that name was found yet)`).error,
+        };
       } catch (listError) {
         return classifyLaunchError(listError, `listing Dataflow jobs named "${name}" after a 409`);
       }
@@ -123,7 +131,12 @@ export class DataflowLauncher implements Launcher {
     if (!loc || typeof receipt.jobId !== 'string') return;
     try {
       await this.#api.projects.locations.jobs.update(
-        { projectId: loc.project, location: loc.region, jobId: receipt.jobId, requestBody: { requestedState: 'JOB_STATE_CANCELLED' } },
+        {
+          projectId: loc.project,
+          location: loc.region,
+          jobId: receipt.jobId,
+          requestBody: { requestedState: 'JOB_STATE_CANCELLED' },
+        },
         { retry: false, timeout: this.#timeout },
       );
     } catch {
@@ -138,7 +151,12 @@ export class DataflowLauncher implements Launcher {
     return 'missing' in loc ? undefined : loc;
   }
 
-  async #launch(target: DataflowTarget, loc: Location, name: string, command: LaunchCommand): Promise<Job | undefined> {
+  async #launch(
+    target: DataflowTarget,
+    loc: Location,
+    name: string,
+    command: LaunchCommand,
+  ): Promise<Job | undefined> {
     const opts = { retry: false, timeout: this.#timeout };
     const template = target.template;
     const { parameters, environment } = splitParameters(command.input, template.kind);
@@ -148,7 +166,12 @@ export class DataflowLauncher implements Launcher {
           projectId: loc.project,
           location: loc.region,
           requestBody: {
-            launchParameter: { jobName: name, containerSpecGcsPath: template.container_gcs_path, parameters, environment },
+            launchParameter: {
+              jobName: name,
+              containerSpecGcsPath: template.container_gcs_path,
+              parameters,
+              environment,
+            },
           },
         },
         opts,

@@ -77,7 +77,8 @@ export class DataprocLauncher implements Launcher {
 
   async launch(command: LaunchCommand): Promise<LaunchResult> {
     const target = command.target;
-    if (target.type !== 'Dataproc') return configFailure(`DataprocLauncher cannot launch a ${target.type} target`);
+    if (target.type !== 'Dataproc')
+      return configFailure(`DataprocLauncher cannot launch a ${target.type} target`);
     const loc = resolveLocation(target, this.opts.defaults ?? {});
     if ('missing' in loc) return configFailure(loc.missing);
     const requestId = dataprocRequestId(command.executionId, command.id);
@@ -88,21 +89,42 @@ export class DataprocLauncher implements Launcher {
     });
     try {
       const res = await this.#api.projects.regions.workflowTemplates.instantiateInline(
-        { parent: `projects/${loc.project}/regions/${loc.region}`, requestId, requestBody: body as dataproc_v1.Schema$WorkflowTemplate },
+        {
+          parent: `projects/${loc.project}/regions/${loc.region}`,
+          requestId,
+          requestBody: body as dataproc_v1.Schema$WorkflowTemplate,
+        },
         { retry: false, timeout: this.#timeout },
       );
       const operation = res.data.name;
-      if (!operation) return classifyLaunchError(new Error('the answer named no operation'), 'Dataproc instantiateInline');
-      const receipt: Receipt = { target: 'Dataproc', operation, requestId, projectId: loc.project, region: loc.region };
-      return { status: 'launched', receipt, extraCorrelationKeys: [{ kind: 'dataprocOperation', value: operation }] };
+      if (!operation)
+        return classifyLaunchError(new Error('the answer named no operation'), 'Dataproc instantiateInline');
+      const receipt: Receipt = {
+        target: 'Dataproc',
+        operation,
+        requestId,
+        projectId: loc.project,
+        region: loc.region,
+      };
+      return {
+        status: 'launched',
+        receipt,
+        extraCorrelationKeys: [{ kind: 'dataprocOperation', value: operation }],
+      };
     } catch (e) {
-      return classifyLaunchError(e, `Dataproc instantiateInline of "${target.name}" in ${loc.project}/${loc.region}`);
+      return classifyLaunchError(
+        e,
+        `Dataproc instantiateInline of "${target.name}" in ${loc.project}/${loc.region}`,
+      );
     }
   }
 
   async probe(_command: LaunchCommand, receipt: Receipt): Promise<ProbeResult> {
     if (typeof receipt.operation !== 'string') return { state: 'unknown' };
-    const res = await this.#api.projects.regions.operations.get({ name: receipt.operation }, { retry: false, timeout: this.#timeout });
+    const res = await this.#api.projects.regions.operations.get(
+      { name: receipt.operation },
+      { retry: false, timeout: this.#timeout },
+    );
     return operationOutcome(res.data);
   }
 }

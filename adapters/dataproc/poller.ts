@@ -12,6 +12,8 @@ export type TerminalProbe = Extract<ProbeResult, { state: 'succeeded' | 'failed'
 export interface DataprocPollerOptions {
   /** Between probes (default 1000 ms). */
   intervalMs?: number;
+  /** Let the process exit while attempts are still watched (local runs; default false). */
+  unref?: boolean;
 }
 
 /**
@@ -29,7 +31,11 @@ export class DataprocPoller {
   ) {}
 
   /** Poll until done; a probe that throws (transient API fault) is retried at the next tick. */
-  watch(command: LaunchCommand, receipt: Receipt, onDone: (result: TerminalProbe) => void | Promise<void>): void {
+  watch(
+    command: LaunchCommand,
+    receipt: Receipt,
+    onDone: (result: TerminalProbe) => void | Promise<void>,
+  ): void {
     const key = `${command.executionId}\n${command.id}`;
     if (this.#timers.has(key) || !this.launcher.probe) return;
     const probe = this.launcher.probe.bind(this.launcher);
@@ -46,9 +52,15 @@ export class DataprocPoller {
         await onDone(result);
         return;
       }
-      this.#timers.set(key, setTimeout(tick, this.opts.intervalMs ?? 1000));
+      this.#timers.set(key, this.#after(tick));
     };
-    this.#timers.set(key, setTimeout(tick, this.opts.intervalMs ?? 1000));
+    this.#timers.set(key, this.#after(tick));
+  }
+
+  #after(tick: () => Promise<void>): NodeJS.Timeout {
+    const t = setTimeout(() => void tick(), this.opts.intervalMs ?? 1000);
+    if (this.opts.unref) t.unref();
+    return t;
   }
 
   /** Number of attempts still being watched. */

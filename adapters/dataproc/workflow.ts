@@ -38,7 +38,8 @@ function fill(value: Json, params: Record<string, Json>): Json {
     });
   }
   if (Array.isArray(value)) return value.map((v) => fill(v, params));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, params)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, params)]));
   return value;
 }
 
@@ -47,9 +48,16 @@ function fill(value: Json, params: Record<string, Json>): Json {
  * inlineWorkflow({ jobs: [{ stepId: 'count', pysparkJob: { args: ['{{input}}'] } }] }, { input: 'gs://b/x' }, labels)
  * // → jobs[0].pysparkJob.args = ['gs://b/x'], labels merged
  */
-export function inlineWorkflow(workflow: JsonObject, input: Json, labels: Record<string, string>): JsonObject {
+export function inlineWorkflow(
+  workflow: JsonObject,
+  input: Json,
+  labels: Record<string, string>,
+): JsonObject {
   const params = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {};
   const filled = fill(workflow, params) as JsonObject;
-  const own = filled.labels !== null && typeof filled.labels === 'object' && !Array.isArray(filled.labels) ? filled.labels : {};
+  const own =
+    filled.labels !== null && typeof filled.labels === 'object' && !Array.isArray(filled.labels)
+      ? filled.labels
+      : {};
   return { ...filled, labels: { ...own, ...labels } };
 }

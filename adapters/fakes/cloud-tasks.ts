@@ -26,7 +26,13 @@ export interface FakeTask {
   queue: string;
   scheduleTime: string;
   createTime: string;
-  httpRequest: { url: string; method: string; headers: Record<string, string>; body?: string; oidcAudience?: string };
+  httpRequest: {
+    url: string;
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    oidcAudience?: string;
+  };
   /** HTTP statuses of the delivery attempts so far (0 = connection error). */
   attempts: number[];
   state: 'scheduled' | 'delivered' | 'failed';
@@ -99,7 +105,8 @@ export async function startFakeCloudTasks(opts: FakeCloudTasksOptions = {}): Pro
       'X-CloudTasks-TaskName': task.name.split('/').pop() ?? '',
       'X-CloudTasks-TaskRetryCount': String(task.attempts.length),
     };
-    if (task.httpRequest.oidcAudience !== undefined) headers.Authorization = `Bearer fake-oidc-token-for-${task.httpRequest.oidcAudience}`;
+    if (task.httpRequest.oidcAudience !== undefined)
+      headers.Authorization = `Bearer fake-oidc-token-for-${task.httpRequest.oidcAudience}`;
     let status = 0;
     try {
       const res = await fetch(task.httpRequest.url, {
@@ -126,20 +133,30 @@ export async function startFakeCloudTasks(opts: FakeCloudTasksOptions = {}): Pro
     const get = GET.exec(url.pathname);
     if (get && req.method === 'GET') {
       const t = tasks.get(decodeURIComponent(get[1] ?? ''));
-      return t ? sendJson(res, 200, taskJson(t)) : sendGoogleError(res, 404, 'Requested entity was not found.');
+      return t
+        ? sendJson(res, 200, taskJson(t))
+        : sendGoogleError(res, 404, 'Requested entity was not found.');
     }
     const m = CREATE.exec(url.pathname);
-    if (!m || req.method !== 'POST') return sendGoogleError(res, 404, `fake Cloud Tasks: no route for ${req.method} ${url.pathname}`);
+    if (!m || req.method !== 'POST')
+      return sendGoogleError(res, 404, `fake Cloud Tasks: no route for ${req.method} ${url.pathname}`);
     const queue = decodeURIComponent(m[1] ?? '');
     const task = obj(obj(await readJson(req)).task);
     const http = obj(task.httpRequest);
     if (typeof http.url !== 'string' || !/^https?:\/\//.test(http.url))
       return sendGoogleError(res, 400, 'task.httpRequest.url must be an http(s) URL');
     seq += 1;
-    const name = typeof task.name === 'string' && task.name !== '' ? task.name : `${queue}/tasks/${seq.toString().padStart(19, '0')}`;
+    const name =
+      typeof task.name === 'string' && task.name !== ''
+        ? task.name
+        : `${queue}/tasks/${seq.toString().padStart(19, '0')}`;
     const id = name.startsWith(`${queue}/tasks/`) ? name.slice(queue.length + 7) : '';
     if (!TASK_ID.test(id))
-      return sendGoogleError(res, 400, `Task name "${name}" must be ${queue}/tasks/TASK_ID with TASK_ID matching [A-Za-z0-9_-]{1,500}`);
+      return sendGoogleError(
+        res,
+        400,
+        `Task name "${name}" must be ${queue}/tasks/TASK_ID with TASK_ID matching [A-Za-z0-9_-]{1,500}`,
+      );
     if (tasks.has(name)) return sendGoogleError(res, 409, 'Requested entity already exists');
     const at = now();
     const scheduleTime = typeof task.scheduleTime === 'string' ? task.scheduleTime : at.toISOString();
@@ -155,7 +172,10 @@ export async function startFakeCloudTasks(opts: FakeCloudTasksOptions = {}): Pro
         headers: Object.fromEntries(Object.entries(obj(http.headers)).map(([k, v]) => [k, String(v)])),
         ...(typeof http.body === 'string' ? { body: http.body } : {}),
         ...(http.oidcToken !== undefined
-          ? { oidcAudience: typeof oidc.audience === 'string' && oidc.audience !== '' ? oidc.audience : http.url }
+          ? {
+              oidcAudience:
+                typeof oidc.audience === 'string' && oidc.audience !== '' ? oidc.audience : http.url,
+            }
           : {}),
       },
       attempts: [],

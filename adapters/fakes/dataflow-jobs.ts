@@ -22,7 +22,11 @@ export type DataflowJobState =
   | 'JOB_STATE_CANCELLING'
   | 'JOB_STATE_CANCELLED';
 
-export const TERMINAL_JOB_STATES: readonly DataflowJobState[] = ['JOB_STATE_DONE', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED'];
+export const TERMINAL_JOB_STATES: readonly DataflowJobState[] = [
+  'JOB_STATE_DONE',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLED',
+];
 
 /** Job (v1b3 REST), the fields a real `jobs.get` returns that firestep reads. */
 export interface DataflowJobJson {
@@ -114,13 +118,20 @@ export class JobBook {
   activeByName(project: string, location: string, name: string): FakeDataflowJob | undefined {
     for (const j of this.jobs.values()) {
       const { job } = j;
-      if (job.projectId === project && job.location === location && job.name === name && !TERMINAL_JOB_STATES.includes(job.currentState))
+      if (
+        job.projectId === project &&
+        job.location === location &&
+        job.name === name &&
+        !TERMINAL_JOB_STATES.includes(job.currentState)
+      )
         return j;
     }
     return undefined;
   }
 
-  create(input: Omit<FakeDataflowJob, 'job'> & { project: string; location: string; name: string }): FakeDataflowJob {
+  create(
+    input: Omit<FakeDataflowJob, 'job'> & { project: string; location: string; name: string },
+  ): FakeDataflowJob {
     const at = this.opts.now();
     this.#seq += 1;
     const job: DataflowJobJson = {
@@ -134,7 +145,12 @@ export class JobBook {
       startTime: at.toISOString(),
       location: input.location,
     };
-    const record: FakeDataflowJob = { job, template: input.template, parameters: input.parameters, environment: input.environment };
+    const record: FakeDataflowJob = {
+      job,
+      template: input.template,
+      parameters: input.parameters,
+      environment: input.environment,
+    };
     this.jobs.set(job.id, record);
     this.#schedule(record);
     return record;
@@ -171,7 +187,8 @@ export class JobBook {
       else this.#timers.after(lag, () => this.#setState(record, final));
       if (outcome === 'launcherFail') this.#message(record, DATAFLOW_MESSAGES.launcherFailed, 'ERROR');
       if (outcome === 'fail') {
-        const cause = behavior.failCause ?? `Job ${record.job.id} failed because a work item has failed 4 times.`;
+        const cause =
+          behavior.failCause ?? `Job ${record.job.id} failed because a work item has failed 4 times.`;
         this.#message(record, DATAFLOW_MESSAGES.workflowFailed(cause), 'ERROR');
       }
       if (outcome !== 'launcherFail') this.#message(record, DATAFLOW_MESSAGES.workerPoolStopped, 'INFO');
@@ -179,7 +196,11 @@ export class JobBook {
   }
 
   #advance(record: FakeDataflowJob, state: DataflowJobState): void {
-    if (record.job.requestedState === 'JOB_STATE_CANCELLED' || TERMINAL_JOB_STATES.includes(record.job.currentState)) return;
+    if (
+      record.job.requestedState === 'JOB_STATE_CANCELLED' ||
+      TERMINAL_JOB_STATES.includes(record.job.currentState)
+    )
+      return;
     this.#setState(record, state);
   }
 

@@ -19,7 +19,12 @@ import {
 import { listen, readJson, sendGoogleError, sendJson } from './http.ts';
 import type { CloudEventSink, LogSink } from './log-entries.ts';
 
-export type { DataflowBehavior, DataflowJobJson, DataflowJobState, FakeDataflowJob } from './dataflow-jobs.ts';
+export type {
+  DataflowBehavior,
+  DataflowJobJson,
+  DataflowJobState,
+  FakeDataflowJob,
+} from './dataflow-jobs.ts';
 
 export interface FakeDataflowOptions {
   /** Receives every job message LogEntry (resource `dataflow_step`). */
@@ -69,7 +74,11 @@ const JOB_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * await fake.close();
  */
 export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise<FakeDataflow> {
-  const book = new JobBook({ onLogEntry: opts.onLogEntry, onCloudEvent: opts.onCloudEvent, now: opts.now ?? (() => new Date()) });
+  const book = new JobBook({
+    onLogEntry: opts.onLogEntry,
+    onCloudEvent: opts.onCloudEvent,
+    now: opts.now ?? (() => new Date()),
+  });
   if (opts.defaultBehavior) book.setBehavior('', opts.defaultBehavior);
 
   async function launch(
@@ -89,7 +98,11 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
     }
     const scripted = book.takeLaunchError(name);
     if (scripted && !scripted.afterCreate) {
-      sendGoogleError(res, scripted.status, scripted.message ?? `fake Dataflow: scripted launch error ${scripted.status}`);
+      sendGoogleError(
+        res,
+        scripted.status,
+        scripted.message ?? `fake Dataflow: scripted launch error ${scripted.status}`,
+      );
       return;
     }
     if (book.activeByName(project, location, name)) {
@@ -102,7 +115,11 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
     }
     const record = book.create({ project, location, name, ...rest });
     if (scripted) {
-      sendGoogleError(res, scripted.status, scripted.message ?? `fake Dataflow: response lost (${scripted.status})`);
+      sendGoogleError(
+        res,
+        scripted.status,
+        scripted.message ?? `fake Dataflow: response lost (${scripted.status})`,
+      );
       return;
     }
     sendJson(res, 200, { job: { ...record.job } });
@@ -160,9 +177,17 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
         const body = asObject(await readJson(req));
         const requested = body.requestedState as DataflowJobState | 'JOB_STATE_DRAINED' | undefined;
         if (requested !== 'JOB_STATE_CANCELLED')
-          return sendGoogleError(res, 400, `fake Dataflow supports only requestedState JOB_STATE_CANCELLED, got ${String(requested)}`);
+          return sendGoogleError(
+            res,
+            400,
+            `fake Dataflow supports only requestedState JOB_STATE_CANCELLED, got ${String(requested)}`,
+          );
         if (TERMINAL_JOB_STATES.includes(record.job.currentState))
-          return sendGoogleError(res, 400, `(fake): Workflow modification failed. Causes: (fake): Job ${record.job.id} has terminated in state ${record.job.currentState}`);
+          return sendGoogleError(
+            res,
+            400,
+            `(fake): Workflow modification failed. Causes: (fake): Job ${record.job.id} has terminated in state ${record.job.currentState}`,
+          );
         book.cancel(record);
         return sendJson(res, 200, { ...record.job });
       }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { labelValue } from '../dataproc/workflow.ts';
 import { listen, readJson, sendGoogleError, sendJson, TimerSet } from './http.ts';
 
 export interface DataprocBehavior {
@@ -28,7 +29,14 @@ export interface DataprocOperationJson {
     template: string;
     state: 'PENDING' | 'RUNNING' | 'DONE';
     clusterName: string;
-    graph: { nodes: Array<{ stepId: string; jobId: string; state: 'RUNNABLE' | 'RUNNING' | 'COMPLETED' | 'FAILED'; error?: string }> };
+    graph: {
+      nodes: Array<{
+        stepId: string;
+        jobId: string;
+        state: 'RUNNABLE' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+        error?: string;
+      }>;
+    };
     startTime: string;
     endTime?: string;
     labels?: Record<string, string>;
@@ -92,11 +100,18 @@ export async function startFakeDataproc(opts: FakeDataprocOptions = {}): Promise
 
   function behaviorFor(key: string): [string, DataprocBehavior] {
     let best: [string, DataprocBehavior] = ['', {}];
-    for (const [prefix, b] of behaviors) if (key.startsWith(prefix) && prefix.length >= best[0].length) best = [prefix, b];
+    for (const [prefix, b] of behaviors)
+      if (key.startsWith(prefix) && prefix.length >= best[0].length) best = [prefix, b];
     return best;
   }
 
-  function start(project: string, region: string, requestId: string | undefined, template: Record<string, unknown>, key: string) {
+  function start(
+    project: string,
+    region: string,
+    requestId: string | undefined,
+    template: Record<string, unknown>,
+    key: string,
+  ) {
     seq += 1;
     const at = now();
     const name = `projects/${project}/regions/${region}/operations/${uuidFrom(`${seq}:${requestId ?? ''}:${key}`)}`;
@@ -136,7 +151,9 @@ export async function startFakeDataproc(opts: FakeDataprocOptions = {}): Promise
       op.done = true;
       if (behavior.outcome === 'fail') {
         const failed = op.metadata.graph.nodes[0];
-        const message = behavior.failMessage ?? `Job failed with message [fake: step ${failed?.stepId ?? '?'} exited with code 1]`;
+        const message =
+          behavior.failMessage ??
+          `Job failed with message [fake: step ${failed?.stepId ?? '?'} exited with code 1]`;
         if (failed) Object.assign(failed, { state: 'FAILED', error: message });
         op.error = { code: 9, message };
       } else {
@@ -154,7 +171,8 @@ export async function startFakeDataproc(opts: FakeDataprocOptions = {}): Promise
       return w ? sendJson(res, 200, w.operation) : sendGoogleError(res, 404, `Operation not found: ${op[1]}`);
     }
     const m = INSTANTIATE.exec(url.pathname);
-    if (!m || req.method !== 'POST') return sendGoogleError(res, 404, `fake Dataproc: no route for ${req.method} ${url.pathname}`);
+    if (!m || req.method !== 'POST')
+      return sendGoogleError(res, 404, `fake Dataproc: no route for ${req.method} ${url.pathname}`);
     const [, project = '', region = ''] = m;
     const requestId = url.searchParams.get('requestId') ?? undefined;
     if (requestId !== undefined && !REQUEST_ID.test(requestId))
@@ -163,13 +181,22 @@ export async function startFakeDataproc(opts: FakeDataprocOptions = {}): Promise
     if (!Array.isArray(template.jobs) || template.jobs.length === 0)
       return sendGoogleError(res, 400, 'WorkflowTemplate.jobs must contain at least one job');
     const labels = obj(template.labels);
-    const key = typeof labels['firestep-target'] === 'string' ? labels['firestep-target'] : typeof template.id === 'string' ? template.id : '';
+    const key =
+      typeof labels['firestep-target'] === 'string'
+        ? labels['firestep-target']
+        : typeof template.id === 'string'
+          ? template.id
+          : '';
     const [prefix, behavior] = behaviorFor(key);
     const used = errorsUsed.get(prefix) ?? 0;
     const scripted = behavior.launchErrors?.[used];
     if (scripted) {
       errorsUsed.set(prefix, used + 1);
-      return sendGoogleError(res, scripted.status, scripted.message ?? `fake Dataproc: scripted error ${scripted.status}`);
+      return sendGoogleError(
+        res,
+        scripted.status,
+        scripted.message ?? `fake Dataproc: scripted error ${scripted.status}`,
+      );
     }
     const existing = requestId ? byRequest.get(`${project}/${region}/${requestId}`) : undefined;
     const w = existing ? workflows.get(existing) : undefined;
@@ -180,9 +207,10 @@ export async function startFakeDataproc(opts: FakeDataprocOptions = {}): Promise
   return {
     url: `${server.url}/`,
     workflows,
+    // Keys are compared in label form, so a target name like `Daily_Agg` matches its label `daily_agg`.
     setBehavior: (prefix, behavior) => {
-      behaviors.set(prefix, behavior);
-      errorsUsed.delete(prefix);
+      behaviors.set(labelValue(prefix), behavior);
+      errorsUsed.delete(labelValue(prefix));
     },
     close: async () => {
       timers.clear();

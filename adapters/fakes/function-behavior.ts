@@ -2,8 +2,9 @@
  * What a fake Cloud Function does when invoked, and how each outcome looks to its caller (HTTP status
  * and body) and in the platform's logs (gen1 final line / gen2 request status).
  */
-import type { FirestepContext } from '../../engine/signals/callback-wire.ts';
+
 import type { Json } from '../../engine/flow/model.ts';
+import type { FirestepContext } from '../../engine/signals/callback-wire.ts';
 import type { Gen1Finish } from './log-entries.ts';
 
 /** Behaviour of one fake function. Every kind except `reject` and `lag` writes the platform log line. */
@@ -21,7 +22,11 @@ export type FunctionBehavior =
   /** The platform refuses before running anything (no instance / quota): HTTP `status`, no execution log. */
   | { kind: 'reject'; status: number; times?: number }
   /** Your own code; a throw is a `fail` with status 500. */
-  | { kind: 'handler'; run: (input: Json, context: FirestepContext | undefined) => Promise<Json> | Json; callback?: boolean };
+  | {
+      kind: 'handler';
+      run: (input: Json, context: FirestepContext | undefined) => Promise<Json> | Json;
+      callback?: boolean;
+    };
 
 /** What one invocation produced. */
 export type FunctionOutcome =
@@ -70,7 +75,11 @@ export async function runBehavior(
     case 'echo':
       return { kind: 'ok', output: input };
     case 'fail':
-      return { kind: 'error', status: behavior.status ?? 500, message: behavior.message ?? 'fake function failed as told' };
+      return {
+        kind: 'error',
+        status: behavior.status ?? 500,
+        message: behavior.message ?? 'fake function failed as told',
+      };
     case 'crash':
       return { kind: 'crash' };
     case 'timeout':

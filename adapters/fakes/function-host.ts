@@ -10,8 +10,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json } from '../../engine/flow/model.ts';
 import {
-  CONTEXT_ATTRIBUTES,
   type CallbackMessage,
+  CONTEXT_ATTRIBUTES,
   type FirestepContext,
   FirestepContextSchema,
 } from '../../engine/signals/callback-wire.ts';
@@ -91,7 +91,9 @@ function contextFromAttributes(attrs: Record<string, string>): FirestepContext |
 }
 
 function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 /**
@@ -114,7 +116,11 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
   const nextInsert = () => `fnlog-${(++insert).toString().padStart(6, '0')}`;
   const emit = (e: Parameters<LogSink>[0]) => opts.onLogEntry?.(e);
 
-  async function sendCallback(ctx: FirestepContext, inv: Invocation, outcome: FunctionOutcome): Promise<void> {
+  async function sendCallback(
+    ctx: FirestepContext,
+    inv: Invocation,
+    outcome: FunctionOutcome,
+  ): Promise<void> {
     const message: CallbackMessage = {
       kind: 'firestep.callback',
       id: `${inv.executionId}-callback`,
@@ -124,7 +130,13 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
       attempt: ctx.attempt,
       ...(outcome.kind === 'ok'
         ? { outcome: 'succeeded' as const, output: outcome.output }
-        : { outcome: 'failed' as const, error: { name: 'States.TaskFailed', message: 'message' in outcome ? outcome.message : outcome.kind } }),
+        : {
+            outcome: 'failed' as const,
+            error: {
+              name: 'States.TaskFailed',
+              message: 'message' in outcome ? outcome.message : outcome.kind,
+            },
+          }),
     };
     callbacks.push(message);
     try {
@@ -141,14 +153,28 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
     }
   }
 
-  function finish(inv: Invocation, res: ServerResponse, outcome: FunctionOutcome, startedAt: number, url: string): void {
+  function finish(
+    inv: Invocation,
+    res: ServerResponse,
+    outcome: FunctionOutcome,
+    startedAt: number,
+    url: string,
+  ): void {
     const gen = inv.trigger === 'http-gen2' ? 2 : 1;
     const answer = httpAnswer(outcome, gen);
     inv.status = answer.status;
-    if (!res.destroyed) sendJson(res, answer.status, answer.body, { 'function-execution-id': inv.executionId });
+    if (!res.destroyed)
+      sendJson(res, answer.status, answer.body, { 'function-execution-id': inv.executionId });
     const ms = Math.max(1, now().getTime() - startedAt);
     if (gen === 1) {
-      const line = { project: inv.project, region: inv.region, functionName: inv.name, executionId: inv.executionId, trace: inv.trace, at: now() };
+      const line = {
+        project: inv.project,
+        region: inv.region,
+        functionName: inv.name,
+        executionId: inv.executionId,
+        trace: inv.trace,
+        at: now(),
+      };
       emit(gen1Line({ ...line, insertId: nextInsert() }, gen1FinishedText(ms, gen1Finish(outcome))));
     } else {
       emit(
@@ -171,7 +197,8 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const m = ROUTE.exec(url.pathname);
-    if (!m || req.method !== 'POST') return sendJson(res, 404, { error: `no function at ${req.method} ${url.pathname}` });
+    if (!m || req.method !== 'POST')
+      return sendJson(res, 404, { error: `no function at ${req.method} ${url.pathname}` });
     const [, kind, project = '', region = '', name = ''] = m;
     let body: unknown;
     try {
@@ -184,7 +211,9 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
       const used = rejectsUsed.get(name) ?? 0;
       if (behavior.times === undefined || used < behavior.times) {
         rejectsUsed.set(name, used + 1);
-        return sendJson(res, behavior.status, { error: 'The request was aborted because there was no available instance.' });
+        return sendJson(res, behavior.status, {
+          error: 'The request was aborted because there was no available instance.',
+        });
       }
     }
     seq += 1;
@@ -200,7 +229,8 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
     let input: Json = (body ?? null) as Json;
     if (inv.trigger === 'pubsub') {
       const message = obj(obj(body)?.message);
-      const data = typeof message?.data === 'string' ? Buffer.from(message.data, 'base64').toString('utf8') : 'null';
+      const data =
+        typeof message?.data === 'string' ? Buffer.from(message.data, 'base64').toString('utf8') : 'null';
       try {
         input = JSON.parse(data) as Json;
       } catch {
@@ -220,7 +250,14 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
     invocations.push(inv);
     const startedAt = now().getTime();
     if (inv.trigger !== 'http-gen2') {
-      const line = { project, region, functionName: name, executionId: inv.executionId, trace: inv.trace, at: now() };
+      const line = {
+        project,
+        region,
+        functionName: name,
+        executionId: inv.executionId,
+        trace: inv.trace,
+        at: now(),
+      };
       emit(gen1Line({ ...line, insertId: nextInsert() }, 'Function execution started'));
     }
     if (behavior.kind === 'lag') return; // never answered; closed with the host

@@ -75,7 +75,12 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Answer with a JSON body. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...headers,
@@ -101,10 +106,13 @@ export class TimerSet {
   readonly #pending = new Set<NodeJS.Timeout>();
 
   after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.#pending.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.#pending.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.#pending.add(t);
   }
 

@@ -3,7 +3,12 @@
  * Each is a loopback HTTP server speaking the service's real REST protocol, so the real client
  * libraries talk to it; none writes to the console.
  */
-export { type FakeCloudTasks, type FakeCloudTasksOptions, type FakeTask, startFakeCloudTasks } from './cloud-tasks.ts';
+export {
+  type FakeCloudTasks,
+  type FakeCloudTasksOptions,
+  type FakeTask,
+  startFakeCloudTasks,
+} from './cloud-tasks.ts';
 export {
   type DataflowBehavior,
   type DataflowJobJson,

@@ -74,7 +74,10 @@ function base(
   };
 }
 
-function traceFields(project: string, trace: TraceRef | undefined): Pick<LogEntry, 'trace' | 'spanId' | 'traceSampled'> {
+function traceFields(
+  project: string,
+  trace: TraceRef | undefined,
+): Pick<LogEntry, 'trace' | 'spanId' | 'traceSampled'> {
   if (!trace) return {};
   return {
     trace: `projects/${project}/traces/${trace.traceId}`,
@@ -113,7 +116,9 @@ export function gen1Line(input: Gen1LineInput, text: string): LogEntry {
 }
 
 /** How a gen1 execution ended, as the platform words it in the final log line. */
-export type Gen1Finish = { statusCode: number } | { status: 'ok' | 'error' | 'crash' | 'timeout' | 'connection error' };
+export type Gen1Finish =
+  | { statusCode: number }
+  | { status: 'ok' | 'error' | 'crash' | 'timeout' | 'connection error' };
 
 /** The final gen1 line: `Function execution took N ms, finished with status code: C` or `…status: 'crash'`. */
 export function gen1FinishedText(ms: number, finish: Gen1Finish): string {

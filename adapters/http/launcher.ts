@@ -65,19 +65,30 @@ export class HttpLauncher implements Launcher {
         method,
         headers: { ...traceHeaders(command.trace), ...(auth ? { Authorization: auth } : {}) },
         ...(method === 'GET' ? {} : { body: launchBody(this.opts.context, command) }),
-        timeoutMs: command.timeoutSeconds ? command.timeoutSeconds * 1000 : (this.opts.requestTimeoutMs ?? 60_000),
+        timeoutMs: command.timeoutSeconds
+          ? command.timeoutSeconds * 1000
+          : (this.opts.requestTimeoutMs ?? 60_000),
       });
     } catch (e) {
       return classifyLaunchError(e, what);
     }
-    const err = new HttpStatusError(answer.status, answer.text.slice(0, 500) || `HTTP ${answer.status}`, answer);
+    const err = new HttpStatusError(
+      answer.status,
+      answer.text.slice(0, 500) || `HTTP ${answer.status}`,
+      answer,
+    );
     const ok = answer.status >= 200 && answer.status < 300;
     if (!ok && isRetryable(err)) return classifyLaunchError(err, what);
     const launched = { ...receipt, httpStatus: answer.status };
     if ((target.mode ?? 'sync') === 'async') {
       return ok ? { status: 'launched', receipt: launched } : classifyLaunchError(err, what);
     }
-    if (ok) return { status: 'launched', receipt: launched, completion: { outcome: 'succeeded', output: parseBody(answer.text) } };
+    if (ok)
+      return {
+        status: 'launched',
+        receipt: launched,
+        completion: { outcome: 'succeeded', output: parseBody(answer.text) },
+      };
     return {
       status: 'launched',
       receipt: launched,

@@ -34,14 +34,21 @@ export class PubSubLauncher implements Launcher {
 
   async launch(command: LaunchCommand): Promise<LaunchResult> {
     const target = command.target;
-    if (target.type !== 'PubSub') return configFailure(`PubSubLauncher cannot launch a ${target.type} target`);
+    if (target.type !== 'PubSub')
+      return configFailure(`PubSubLauncher cannot launch a ${target.type} target`);
     const topic = topicName(target.topic, target.project_id ?? this.opts.defaults?.projectId);
     try {
       const messageId = await publishStepInput(this.opts.pubsub, topic, this.opts.context, command);
       const receipt = { target: 'PubSub', traceId: command.trace.traceId, topic, messageId };
       const extraCorrelationKeys: CorrelationKey[] = [{ kind: 'message', value: messageId }];
-      if ((target.mode ?? 'fire') === 'callback') return { status: 'launched', receipt, extraCorrelationKeys };
-      return { status: 'launched', receipt, extraCorrelationKeys, completion: { outcome: 'succeeded', output: { messageId } } };
+      if ((target.mode ?? 'fire') === 'callback')
+        return { status: 'launched', receipt, extraCorrelationKeys };
+      return {
+        status: 'launched',
+        receipt,
+        extraCorrelationKeys,
+        completion: { outcome: 'succeeded', output: { messageId } },
+      };
     } catch (e) {
       return classifyLaunchError(e, `publish to ${topic} for step "${command.step}"`);
     }

@@ -17,7 +17,12 @@ export function topicName(topic: string, project: string | undefined): string {
  *
  * @example const messageId = await publishStepInput(pubsub, 'projects/p/topics/t', context, command);
  */
-export async function publishStepInput(pubsub: PubSub, topic: string, context: ContextOptions, command: LaunchCommand): Promise<string> {
+export async function publishStepInput(
+  pubsub: PubSub,
+  topic: string,
+  context: ContextOptions,
+  command: LaunchCommand,
+): Promise<string> {
   const ctx = firestepContext(context, command);
   return pubsub.topic(topic).publishMessage({
     data: Buffer.from(JSON.stringify(command.input)),

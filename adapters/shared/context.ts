@@ -4,7 +4,11 @@
  * store registers before launch matches the token the function later sends back.
  */
 import type { LaunchCommand } from '../../engine/core/commands.ts';
-import { CONTEXT_ATTRIBUTES, callbackToken, type FirestepContext } from '../../engine/signals/callback-wire.ts';
+import {
+  CONTEXT_ATTRIBUTES,
+  callbackToken,
+  type FirestepContext,
+} from '../../engine/signals/callback-wire.ts';
 import type { CorrelationKey } from '../../engine/store/ports.ts';
 
 export interface ContextOptions {
@@ -55,6 +59,9 @@ export function traceAndCallbackKeys(opts: ContextOptions, command: LaunchComman
 }
 
 /** The JSON body of every HTTP launch: the resolved input plus the context for the callback SDK. */
-export function launchBody(opts: ContextOptions, command: LaunchCommand): { input: LaunchCommand['input']; firestep: FirestepContext } {
+export function launchBody(
+  opts: ContextOptions,
+  command: LaunchCommand,
+): { input: LaunchCommand['input']; firestep: FirestepContext } {
   return { input: command.input, firestep: firestepContext(opts, command) };
 }

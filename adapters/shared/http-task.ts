@@ -8,6 +8,7 @@ import { CloudTasksClient } from '@google-cloud/tasks';
 import type { OAuth2Client } from 'google-auth-library';
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof CloudTasksClient>[0]>;
+
 import { isAlreadyExists } from './launch-errors.ts';
 
 export interface TaskQueue {
@@ -47,9 +48,15 @@ export function taskIdFor(prefix: string, ...parts: string[]): string {
  *
  * @example const { taskName } = await createHttpTask(queue, { taskId, url, headers: {}, body: { a: 1 } });
  */
-export async function createHttpTask(q: TaskQueue, spec: HttpTaskSpec): Promise<{ taskName: string; created: boolean }> {
+export async function createHttpTask(
+  q: TaskQueue,
+  spec: HttpTaskSpec,
+): Promise<{ taskName: string; created: boolean }> {
   const taskName = `${q.queue}/tasks/${spec.taskId}`;
-  const seconds = (d: Date) => ({ seconds: Math.floor(d.getTime() / 1000), nanos: (d.getTime() % 1000) * 1_000_000 });
+  const seconds = (d: Date) => ({
+    seconds: Math.floor(d.getTime() / 1000),
+    nanos: (d.getTime() % 1000) * 1_000_000,
+  });
   try {
     await q.client.createTask({
       parent: q.queue,
@@ -57,7 +64,11 @@ export async function createHttpTask(q: TaskQueue, spec: HttpTaskSpec): Promise<
         name: taskName,
         ...(spec.scheduleTime ? { scheduleTime: seconds(spec.scheduleTime) } : {}),
         ...(spec.dispatchDeadlineSeconds
-          ? { dispatchDeadline: { seconds: Math.min(1800, Math.max(15, Math.ceil(spec.dispatchDeadlineSeconds))) } }
+          ? {
+              dispatchDeadline: {
+                seconds: Math.min(1800, Math.max(15, Math.ceil(spec.dispatchDeadlineSeconds))),
+              },
+            }
           : {}),
         httpRequest: {
           url: spec.url,
@@ -65,7 +76,12 @@ export async function createHttpTask(q: TaskQueue, spec: HttpTaskSpec): Promise<
           headers: { 'content-type': 'application/json', ...spec.headers },
           body: Buffer.from(JSON.stringify(spec.body)),
           ...(q.serviceAccountEmail
-            ? { oidcToken: { serviceAccountEmail: q.serviceAccountEmail, audience: spec.audience ?? spec.url } }
+            ? {
+                oidcToken: {
+                  serviceAccountEmail: q.serviceAccountEmail,
+                  audience: spec.audience ?? spec.url,
+                },
+              }
             : {}),
         },
       },
@@ -99,6 +115,8 @@ export function createCloudTasksClient(endpoint: CloudTasksEndpoint = {}): Cloud
     ...(endpoint.port ? { port: endpoint.port } : {}),
     ...(endpoint.protocol ? { protocol: endpoint.protocol } : {}),
     // google-gax bundles its own copy of google-auth-library; the client is the same at runtime.
-    ...(endpoint.authClient ? { authClient: endpoint.authClient as unknown as ClientOptions['authClient'] } : {}),
+    ...(endpoint.authClient
+      ? { authClient: endpoint.authClient as unknown as ClientOptions['authClient'] }
+      : {}),
   });
 }

@@ -46,7 +46,11 @@ export function httpStatusOf(e: unknown): number | undefined {
 /** True for "already exists" in any of its spellings: HTTP 409, gRPC 6, status ALREADY_EXISTS. */
 export function isAlreadyExists(e: unknown): boolean {
   const x = (e ?? {}) as Loose;
-  return httpStatusOf(e) === 409 || x.code === GRPC_ALREADY_EXISTS || String(x.message ?? '').includes('ALREADY_EXISTS');
+  return (
+    httpStatusOf(e) === 409 ||
+    x.code === GRPC_ALREADY_EXISTS ||
+    String(x.message ?? '').includes('ALREADY_EXISTS')
+  );
 }
 
 function networkCode(e: unknown, depth = 0): string | undefined {
@@ -61,7 +65,8 @@ function retryAfterOf(e: unknown): number | undefined {
   const headers = ((e ?? {}) as Loose).response?.headers;
   let raw: unknown;
   if (headers instanceof Headers) raw = headers.get('retry-after');
-  else if (typeof headers === 'object' && headers !== null) raw = (headers as Record<string, unknown>)['retry-after'];
+  else if (typeof headers === 'object' && headers !== null)
+    raw = (headers as Record<string, unknown>)['retry-after'];
   const n = Number(raw);
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
@@ -70,9 +75,10 @@ function retryAfterOf(e: unknown): number | undefined {
 export function isRetryable(e: unknown): boolean {
   const status = httpStatusOf(e);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
+  // Before gRPC codes: a DOMException TimeoutError carries a numeric legacy `code` (23).
+  if (networkCode(e) !== undefined) return true;
   const code = ((e ?? {}) as Loose).code;
-  if (typeof code === 'number') return RETRYABLE_GRPC.has(code);
-  return networkCode(e) !== undefined;
+  return typeof code === 'number' && RETRYABLE_GRPC.has(code);
 }
 
 /** The message of an error, preferring Google's `error.message` over the transport's summary. */
@@ -86,7 +92,10 @@ export function messageOf(e: unknown): string {
  *
  * @example classifyLaunchError(err, 'Dataflow flexTemplates.launch of "word-count"')
  */
-export function classifyLaunchError(e: unknown, what: string): Extract<LaunchResult, { status: 'failed' | 'retry' }> {
+export function classifyLaunchError(
+  e: unknown,
+  what: string,
+): Extract<LaunchResult, { status: 'failed' | 'retry' }> {
   const status = httpStatusOf(e);
   const code = ((e ?? {}) as Loose).code;
   const net = networkCode(e);

@@ -19,8 +19,12 @@ export function resolveLocation(target: Target, defaults: TargetDefaults): Locat
   const project = target.project_id ?? defaults.projectId;
   const region = target.region ?? defaults.region;
   if (!project)
-    return { missing: `target "${target.name}" has no project_id and no default project is configured (set project_id on the step or GOOGLE_CLOUD_PROJECT)` };
+    return {
+      missing: `target "${target.name}" has no project_id and no default project is configured (set project_id on the step or GOOGLE_CLOUD_PROJECT)`,
+    };
   if (!region)
-    return { missing: `target "${target.name}" has no region and no default region is configured (set region on the step or FIRESTEP_REGION)` };
+    return {
+      missing: `target "${target.name}" has no region and no default region is configured (set region on the step or FIRESTEP_REGION)`,
+    };
   return { project, region };
 }

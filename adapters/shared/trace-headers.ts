@@ -26,7 +26,9 @@ const CLOUD_TRACE = /^([0-9a-f]{32})(?:\/(\d+))?/;
  *
  * @example parseTraceHeaders({ traceparent: '00-4bf9…4736-00f067aa0ba902b7-01' })?.traceId === '4bf9…4736'
  */
-export function parseTraceHeaders(headers: Record<string, string | string[] | undefined>): TraceContext | undefined {
+export function parseTraceHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): TraceContext | undefined {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   const tp = TRACEPARENT.exec(first(headers.traceparent)?.trim().toLowerCase() ?? '');
   if (tp?.[1] && tp[2]) return { traceId: tp[1], spanId: tp[2] };

@@ -22,7 +22,9 @@ export function command(): Command {
   return new Command('graph')
     .description('print a flow as a Mermaid flowchart or as its XState machine config')
     .argument('<flow>', 'flow file: .json or .ts')
-    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'xstate']).default('mermaid'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['mermaid', 'xstate']).default('mermaid'),
+    )
     .action(async (file: string, options: { format: GraphFormat }) => {
       const { flow } = await loadFlowFile(file);
       process.stdout.write(await renderGraph(flow, options.format));

@@ -43,7 +43,9 @@ export async function validateReport(file: string): Promise<{ lines: string[]; e
 /** @example firestep validate examples/sample-dag.json */
 export function command(): Command {
   return new Command('validate')
-    .description('check a flow file (.json reference format, or a .ts module whose default export is defineFlow(...))')
+    .description(
+      'check a flow file (.json reference format, or a .ts module whose default export is defineFlow(...))',
+    )
     .argument('<flow>', 'flow file: .json or .ts')
     .action(async (file: string) => {
       const { lines, exitCode } = await validateReport(file);

@@ -36,7 +36,8 @@ export interface SignalBus {
   close(): Promise<void>;
 }
 
-const TOPIC = 'firestep-signals';
+/** The topic the local log sink and SDK callbacks publish to. */
+export const SIGNAL_TOPIC = 'firestep-signals';
 const SUBSCRIPTION = 'firestep-engine';
 
 function cloudEvent(
@@ -49,7 +50,7 @@ function cloudEvent(
   return {
     specversion: '1.0',
     id: messageId,
-    source: `//pubsub.googleapis.com/projects/${projectId}/topics/${TOPIC}`,
+    source: `//pubsub.googleapis.com/projects/${projectId}/topics/${SIGNAL_TOPIC}`,
     type: PUBSUB_MESSAGE_PUBLISHED,
     time: publishTime,
     datacontenttype: 'application/json',
@@ -74,8 +75,11 @@ export async function createPubSubBus(opts: {
   runId: string;
 }): Promise<SignalBus> {
   const pubsub = new PubSub({ projectId: opts.projectId, apiEndpoint: opts.host });
-  const [topicExists] = await pubsub.topic(TOPIC).exists();
-  const topic = topicExists ? pubsub.topic(TOPIC) : (await pubsub.createTopic(TOPIC))[0];
+  const topic = pubsub.topic(SIGNAL_TOPIC);
+  // Several local runs may share one emulator: whoever comes first creates the topic.
+  await pubsub.createTopic(SIGNAL_TOPIC).catch((e: { code?: number }) => {
+    if (e.code !== 6) throw e;
+  });
   const subName = `${SUBSCRIPTION}-${opts.runId}`;
   const [subscription]: [Subscription, ...unknown[]] = await topic.createSubscription(subName, {
     ackDeadlineSeconds: 10,

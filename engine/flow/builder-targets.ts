@@ -48,7 +48,10 @@ export function cloudFunction(
  *
  * @example dataflowFlex('word-count-demo', { container_gcs_path: 'gs://my-flex-templates/spec.json', region: 'europe-west4' })
  */
-export function dataflowFlex(name: string, options: Location & { container_gcs_path: string }): DataflowTarget {
+export function dataflowFlex(
+  name: string,
+  options: Location & { container_gcs_path: string },
+): DataflowTarget {
   const { container_gcs_path, ...location } = options;
   return { type: 'Dataflow', name, ...location, template: { kind: 'flex', container_gcs_path } };
 }

@@ -52,7 +52,10 @@ export interface BranchInput {
   readonly [checkedBranch]: true;
 }
 
-export type ParallelInput<N extends string> = { type: 'Parallel'; branches: BranchInput[] } & NextOrEndInput<N>;
+export type ParallelInput<N extends string> = {
+  type: 'Parallel';
+  branches: BranchInput[];
+} & NextOrEndInput<N>;
 export interface ConditionInput<N extends string> {
   type: 'Condition';
   choices: ChoiceInput<N>[];
@@ -98,7 +101,10 @@ export function defineFlow<const S extends StepsOf<S>>(definition: {
  *
  * @example branch({ start: 'Load', steps: { Load: task(cloudFunction('load'), { end: true }) } })
  */
-export function branch<const S extends StepsOf<S>>(definition: { start: NoInfer<StepName<S>>; steps: S }): BranchInput {
+export function branch<const S extends StepsOf<S>>(definition: {
+  start: NoInfer<StepName<S>>;
+  steps: S;
+}): BranchInput {
   return { start: definition.start, steps: definition.steps } as unknown as BranchInput;
 }
 
@@ -142,7 +148,10 @@ export function condition<const N extends string = never>(options: {
  *
  * @example wait(300, { next: 'Poll' })
  */
-export function wait<const N extends string = never>(seconds: number, options: NextOrEndInput<N>): WaitInput<NoInfer<N>> {
+export function wait<const N extends string = never>(
+  seconds: number,
+  options: NextOrEndInput<N>,
+): WaitInput<NoInfer<N>> {
   return { type: 'Wait', seconds, ...options } as WaitInput<N>;
 }
 

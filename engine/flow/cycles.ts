@@ -28,7 +28,8 @@ export function findCycles(order: readonly string[], edges: ReadonlyMap<string, 
     for (const edge of edges.get(name) ?? []) {
       if (!edges.has(edge.to)) continue;
       const seen = state.get(edge.to);
-      if (seen === 'open') cycles.push({ steps: [...stack.slice(stack.indexOf(edge.to)), edge.to], path: edge.path });
+      if (seen === 'open')
+        cycles.push({ steps: [...stack.slice(stack.indexOf(edge.to)), edge.to], path: edge.path });
       else if (seen === undefined) visit(edge.to);
     }
     stack.pop();

@@ -5,10 +5,22 @@
  */
 import type { ChoiceRule, Flow, Step, Target } from './model.ts';
 
-const RESERVED_IDS = new Set(['end', 'subgraph', 'graph', 'flowchart', 'style', 'class', 'classdef', 'click', 'linkstyle', 'direction', 'default']);
+const RESERVED_IDS = new Set([
+  'end',
+  'subgraph',
+  'graph',
+  'flowchart',
+  'style',
+  'class',
+  'classdef',
+  'click',
+  'linkstyle',
+  'direction',
+  'default',
+]);
 
 /** Mermaid's entity codes, so that quotes and angle brackets in names and values stay text. */
-function escape(text: string): string {
+function escapeLabel(text: string): string {
   return text.replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;');
 }
 
@@ -96,15 +108,25 @@ export function toMermaid(flow: Flow): string {
     return idOf;
   };
 
-  const drawNode = (step: Step, name: string, id: string, path: (string | number)[], indent: string): void => {
-    const label = escape(name);
+  const drawNode = (
+    step: Step,
+    name: string,
+    id: string,
+    path: (string | number)[],
+    indent: string,
+  ): void => {
+    const label = escapeLabel(name);
     switch (step.type) {
       case 'Task': {
         const extras = [
           step.retry ? `retry ×${step.retry.map((r) => r.max_attempts).join('/')}` : '',
           step.timeout_seconds ? `timeout ${step.timeout_seconds} s` : '',
         ].filter((e) => e !== '');
-        const lines = [label, escape(describeTarget(step.target)), ...(extras.length ? [extras.join(', ')] : [])];
+        const lines = [
+          label,
+          escapeLabel(describeTarget(step.target)),
+          ...(extras.length ? [extras.join(', ')] : []),
+        ];
         nodes.push(`${indent}${id}["${lines.join('<br/>')}"]`);
         return;
       }
@@ -115,7 +137,7 @@ export function toMermaid(flow: Flow): string {
         nodes.push(`${indent}${id}[/"${label}<br/>wait ${step.seconds} s"/]`);
         return;
       case 'Fail':
-        nodes.push(`${indent}${id}{{"${label}<br/>fail${step.error ? ` ${escape(step.error)}` : ''}"}}`);
+        nodes.push(`${indent}${id}{{"${label}<br/>fail${step.error ? ` ${escapeLabel(step.error)}` : ''}"}}`);
         failed.push(id);
         return;
       case 'End':
@@ -143,7 +165,8 @@ export function toMermaid(flow: Flow): string {
   lines.push(`  __start__ --> ${idOf.get(flow.start) ?? flow.start}`, ...edges.map((e) => `  ${e}`));
   lines.push('  classDef marker fill:#333,stroke:#333,color:#fff', '  class __start__ marker');
   if (ends) lines.push('  class __end__ marker');
-  if (failed.length > 0) lines.push('  classDef fail fill:#fdd,stroke:#c33', `  class ${failed.join(',')} fail`);
+  if (failed.length > 0)
+    lines.push('  classDef fail fill:#fdd,stroke:#c33', `  class ${failed.join(',')} fail`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -151,13 +174,15 @@ function edgesOf(step: Step, id: string, idOf: ReadonlyMap<string, string>): str
   const to = (name: string) => idOf.get(name) ?? name;
   const lines: string[] = [];
   if (step.type === 'Condition') {
-    for (const choice of step.choices) lines.push(`${id} -->|"${escape(describeRule(choice))}"| ${to(choice.next)}`);
+    for (const choice of step.choices)
+      lines.push(`${id} -->|"${escapeLabel(describeRule(choice))}"| ${to(choice.next)}`);
     if (step.default !== undefined) lines.push(`${id} -->|default| ${to(step.default)}`);
     return lines;
   }
   if ('next' in step && step.next !== undefined) lines.push(`${id} --> ${to(step.next)}`);
   if (step.type === 'Task') {
-    for (const rule of step.catch ?? []) lines.push(`${id} -.->|"catch ${escape(rule.errors.join(', '))}"| ${to(rule.next)}`);
+    for (const rule of step.catch ?? [])
+      lines.push(`${id} -.->|"catch ${escapeLabel(rule.errors.join(', '))}"| ${to(rule.next)}`);
   }
   return lines;
 }

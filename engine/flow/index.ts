@@ -5,17 +5,7 @@
  * @example
  * import { defineFlow, task, cloudFunction, end } from 'firestep/engine/flow';
  */
-export { and, type ChoiceInput, type Comparisons, choice, not, or, type Variable, when } from './builder-choices.ts';
-export {
-  cloudFunction,
-  dataflowClassic,
-  dataflowFlex,
-  dataproc,
-  http,
-  type Location,
-  pubsub,
-  type TargetInput,
-} from './builder-targets.ts';
+
 export {
   type BranchInput,
   branch,
@@ -38,6 +28,26 @@ export {
   type WaitInput,
   wait,
 } from './builder.ts';
+export {
+  and,
+  type ChoiceInput,
+  type Comparisons,
+  choice,
+  not,
+  or,
+  type Variable,
+  when,
+} from './builder-choices.ts';
+export {
+  cloudFunction,
+  dataflowClassic,
+  dataflowFlex,
+  dataproc,
+  http,
+  type Location,
+  pubsub,
+  type TargetInput,
+} from './builder-targets.ts';
 export { type CompiledFlow, compileFlow, type MachineConfig } from './compile.ts';
 export { describeRule, toMermaid } from './graph-mermaid.ts';
 export { canonicalJson, definitionHash } from './hash.ts';

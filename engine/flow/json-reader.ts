@@ -41,7 +41,8 @@ function jsonErrorText(error: unknown, text: string): string {
  * @example throw invalidFlowError('examples/x.json', check.errors, check.warnings);
  */
 export function invalidFlowError(source: string, errors: Problem[], warnings: Problem[] = []): FirestepError {
-  const code = errors.length === 1 && errors[0]?.message.includes('not valid JSON') ? 'FLOW_PARSE' : 'FLOW_INVALID';
+  const code =
+    errors.length === 1 && errors[0]?.message.includes('not valid JSON') ? 'FLOW_PARSE' : 'FLOW_INVALID';
   const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
   const lines = errors.map((p) => `  ${formatProblem(p)}`).join('\n');
   return new FirestepError(code, `${source} is not a valid flow (${count}):\n${lines}`, {

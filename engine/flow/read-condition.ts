@@ -73,7 +73,12 @@ function readChoiceNext(raw: RawObject, path: string, sink: ConditionSink): stri
   return raw.next;
 }
 
-function readRule(raw: unknown, path: string, sink: ConditionSink, topLevel: boolean): ChoiceRule | undefined {
+function readRule(
+  raw: unknown,
+  path: string,
+  sink: ConditionSink,
+  topLevel: boolean,
+): ChoiceRule | undefined {
   const out = sink.problems;
   if (!isObject(raw)) {
     out.error(path, `must be an object with an operator, got ${describe(raw)}`);
@@ -89,7 +94,11 @@ function readRule(raw: unknown, path: string, sink: ConditionSink, topLevel: boo
   }
   const operators = Object.keys(raw).filter((k) => OPERATORS.includes(k));
   if (operators.length !== 1) {
-    if (operators.length > 1) out.error(path, `has ${operators.length} operators (${operators.join(', ')}); use "and"/"or" to combine`);
+    if (operators.length > 1)
+      out.error(
+        path,
+        `has ${operators.length} operators (${operators.join(', ')}); use "and"/"or" to combine`,
+      );
     else if (!broken) out.error(path, `missing an operator; expected one of ${OPERATORS.join(', ')}`);
     return undefined;
   }
@@ -108,7 +117,8 @@ function readLogical(
   sink: ConditionSink,
 ): ChoiceRule | undefined {
   const at = childPath(path, operator);
-  if (raw.variable !== undefined) sink.problems.error(childPath(path, 'variable'), `"${operator}" takes no variable`);
+  if (raw.variable !== undefined)
+    sink.problems.error(childPath(path, 'variable'), `"${operator}" takes no variable`);
   if (operator === 'not') {
     const inner = readRule(raw.not, at, sink, false);
     return inner === undefined || raw.variable !== undefined ? undefined : { not: inner };
@@ -133,14 +143,18 @@ function readComparison(
   const value = raw[operator];
   const expected = COMPARISON_OPERATORS[operator];
   const valueOk = typeof value === expected && (expected !== 'number' || Number.isFinite(value));
-  if (!valueOk) sink.problems.error(childPath(path, operator), `must be a ${expected}, got ${describe(value)}`);
+  if (!valueOk)
+    sink.problems.error(childPath(path, operator), `must be a ${expected}, got ${describe(value)}`);
   if (variable === undefined || !valueOk) return undefined;
   return { variable, [operator]: value } as ChoiceRule;
 }
 
 function readVariable(value: unknown, path: string, sink: ConditionSink): string | undefined {
   if (value === undefined) {
-    sink.problems.error(path, 'missing; say what to compare, e.g. "$.input.mode" or "$.steps.Count.output.rows"');
+    sink.problems.error(
+      path,
+      'missing; say what to compare, e.g. "$.input.mode" or "$.steps.Count.output.rows"',
+    );
     return undefined;
   }
   if (typeof value !== 'string') {
@@ -170,6 +184,7 @@ export function stepOutputReads(value: unknown, path: string): Array<{ step: str
     return match?.[1] === undefined ? [] : [{ step: match[1], path }];
   }
   if (Array.isArray(value)) return value.flatMap((item, i) => stepOutputReads(item, childPath(path, i)));
-  if (isObject(value)) return Object.entries(value).flatMap(([k, item]) => stepOutputReads(item, childPath(path, k)));
+  if (isObject(value))
+    return Object.entries(value).flatMap(([k, item]) => stepOutputReads(item, childPath(path, k)));
   return [];
 }

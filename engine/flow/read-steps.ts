@@ -8,7 +8,16 @@ import type { FlowOutline, ScopeOutline, StepOutline } from './outline.ts';
 import { childPath, type ProblemList } from './problems.ts';
 import { readChoices, stepOutputReads } from './read-condition.ts';
 import { liftTarget, readCatch, readRetry, readTarget } from './read-task.ts';
-import { compact, describe, isObject, type RawObject, readJsonObject, readNumber, readString, warnUnknownFields } from './read-values.ts';
+import {
+  compact,
+  describe,
+  isObject,
+  type RawObject,
+  readJsonObject,
+  readNumber,
+  readString,
+  warnUnknownFields,
+} from './read-values.ts';
 import { didYouMean } from './suggest.ts';
 
 const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
@@ -39,8 +48,10 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
   const scope: ScopeOutline = { path, steps: [] };
   reader.outline.scopes.push(scope);
   const startAt = childPath(path, 'start');
-  if (raw.start === undefined) out.error(startAt, `missing; name the ${path === '' ? "flow's" : "branch's"} first step`);
-  else if (typeof raw.start !== 'string') out.error(startAt, `must be a step name, got ${describe(raw.start)}`);
+  if (raw.start === undefined)
+    out.error(startAt, `missing; name the ${path === '' ? "flow's" : "branch's"} first step`);
+  else if (typeof raw.start !== 'string')
+    out.error(startAt, `must be a step name, got ${describe(raw.start)}`);
   else scope.start = { to: raw.start, path: startAt };
 
   const stepsAt = childPath(path, 'steps');
@@ -56,7 +67,10 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
     const outline: StepOutline = { name, path: at, edges: [] };
     scope.steps.push(outline);
     if (name.trim() === '' || RESERVED_IN_NAMES.test(name) || name.startsWith('$')) {
-      out.error(at, 'a step name must be non-empty, free of "/", ".", "[", "]" and not start with "$" (these address steps in paths and references)');
+      out.error(
+        at,
+        'a step name must be non-empty, free of "/", ".", "[", "]" and not start with "$" (these address steps in paths and references)',
+      );
       whole = false;
     }
     const read = readStep(step, name, at, reader, outline);
@@ -66,7 +80,13 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
   return whole ? { start: raw.start as string, steps } : undefined;
 }
 
-function readStep(raw: unknown, name: string, path: string, reader: Reader, outline: StepOutline): Step | undefined {
+function readStep(
+  raw: unknown,
+  name: string,
+  path: string,
+  reader: Reader,
+  outline: StepOutline,
+): Step | undefined {
   const { out } = reader;
   if (!isObject(raw)) {
     out.error(path, `a step must be an object with a "type", got ${describe(raw)}`);
@@ -77,7 +97,10 @@ function readStep(raw: unknown, name: string, path: string, reader: Reader, outl
     if (raw.type === undefined) out.error(typeAt, `missing; expected one of ${STEP_TYPES.join(', ')}`);
     else {
       const hint = typeof raw.type === 'string' ? didYouMean(raw.type, STEP_TYPES) : '';
-      out.error(typeAt, `unknown step type ${JSON.stringify(raw.type)}${hint}; expected one of ${STEP_TYPES.join(', ')}`);
+      out.error(
+        typeAt,
+        `unknown step type ${JSON.stringify(raw.type)}${hint}; expected one of ${STEP_TYPES.join(', ')}`,
+      );
     }
     // Keep the references so that the graph checks do not report the step's successors as unreachable.
     if (typeof raw.next === 'string') outline.edges.push({ to: raw.next, path: childPath(path, 'next') });
@@ -97,7 +120,11 @@ function readStep(raw: unknown, name: string, path: string, reader: Reader, outl
     case 'Condition': {
       warnUnknownFields(raw, FIELDS.Condition, path, out, 'a Condition step');
       for (const key of ['next', 'end'] as const) {
-        if (raw[key] !== undefined) out.error(childPath(path, key), 'a Condition has no "next"/"end"; route with "choices" and "default"');
+        if (raw[key] !== undefined)
+          out.error(
+            childPath(path, key),
+            'a Condition has no "next"/"end"; route with "choices" and "default"',
+          );
       }
       const sink = { problems: out, edges: outline.edges, outputReferences: reader.outline.outputReferences };
       const choices = readChoices(raw.choices, childPath(path, 'choices'), sink);
@@ -107,7 +134,8 @@ function readStep(raw: unknown, name: string, path: string, reader: Reader, outl
     }
     case 'Wait': {
       warnUnknownFields(raw, FIELDS.Wait, path, out, 'a Wait step');
-      if (raw.seconds === undefined) out.error(childPath(path, 'seconds'), 'missing; how long to wait, in seconds');
+      if (raw.seconds === undefined)
+        out.error(childPath(path, 'seconds'), 'missing; how long to wait, in seconds');
       const seconds = readNumber(raw, 'seconds', path, out, { min: 0, exclusive: true });
       const flow = readNextOrEnd(raw, path, out, onEdge);
       return flow && seconds !== undefined ? ({ type, seconds, ...flow } as Step) : undefined;
@@ -115,9 +143,14 @@ function readStep(raw: unknown, name: string, path: string, reader: Reader, outl
     case 'Fail':
     case 'End': {
       warnUnknownFields(raw, FIELDS[type], path, out, `a ${type} step`);
-      if (raw.next !== undefined) out.error(childPath(path, 'next'), `a ${type} step ends its flow; it has no "next"`);
+      if (raw.next !== undefined)
+        out.error(childPath(path, 'next'), `a ${type} step ends its flow; it has no "next"`);
       if (type === 'End') return raw.next === undefined ? { type } : undefined;
-      const fail = compact({ type, error: readString(raw, 'error', path, out), cause: readString(raw, 'cause', path, out) });
+      const fail = compact({
+        type,
+        error: readString(raw, 'error', path, out),
+        cause: readString(raw, 'cause', path, out),
+      });
       return raw.next === undefined ? fail : undefined;
     }
   }
@@ -142,7 +175,15 @@ function readTask(
   const flow = readNextOrEnd(raw, path, out, onEdge);
   const broken = raw.parameters !== undefined && parameters === undefined;
   if (target === undefined || flow === undefined || broken) return undefined;
-  return compact({ type: 'Task', target, parameters, retry, catch: rescue, timeout_seconds, ...flow }) as Step;
+  return compact({
+    type: 'Task',
+    target,
+    parameters,
+    retry,
+    catch: rescue,
+    timeout_seconds,
+    ...flow,
+  }) as Step;
 }
 
 function readBranches(raw: unknown, path: string, reader: Reader): Branch[] | undefined {
@@ -183,4 +224,3 @@ function readNextOrEnd(
   }
   return next === undefined ? { end: true } : { next };
 }
-

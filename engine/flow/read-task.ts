@@ -65,12 +65,19 @@ export function liftTarget(raw: RawObject): RawObject {
   if (!isObject(target) || raw.target_type !== undefined) return raw;
   const { target: _, ...rest } = raw;
   const { type, name, template, ...fields } = target;
-  const templateFields = isObject(template) ? { container_gcs_path: template.container_gcs_path, template_path: template.template_path } : {};
+  const templateFields = isObject(template)
+    ? { container_gcs_path: template.container_gcs_path, template_path: template.template_path }
+    : {};
   return { ...rest, target_type: type, target_name: name, ...fields, ...templateFields };
 }
 
 /** Reads the target part of a (flat) Task; `stepName` names Http/PubSub/Dataproc targets without `target_name`. */
-export function readTarget(raw: RawObject, stepName: string, path: string, out: ProblemList): Target | undefined {
+export function readTarget(
+  raw: RawObject,
+  stepName: string,
+  path: string,
+  out: ProblemList,
+): Target | undefined {
   const typeAt = childPath(path, 'target_type');
   if (raw.target_type === undefined) {
     out.error(typeAt, `missing; expected one of ${TARGET_TYPES.join(', ')}`);
@@ -78,14 +85,23 @@ export function readTarget(raw: RawObject, stepName: string, path: string, out: 
   }
   if (!(TARGET_TYPES as readonly unknown[]).includes(raw.target_type)) {
     const hint = typeof raw.target_type === 'string' ? didYouMean(raw.target_type, TARGET_TYPES) : '';
-    out.error(typeAt, `unknown target type ${JSON.stringify(raw.target_type)}${hint}; expected one of ${TARGET_TYPES.join(', ')}`);
+    out.error(
+      typeAt,
+      `unknown target type ${JSON.stringify(raw.target_type)}${hint}; expected one of ${TARGET_TYPES.join(', ')}`,
+    );
     return undefined;
   }
   const type = raw.target_type as TargetType;
   warnUnknownFields(raw, [...TASK_FIELDS, ...TARGET_FIELDS[type]], path, out, `a ${type} Task`);
   const named = type === 'CloudFunction' || type === 'Dataflow';
   const name = named
-    ? requireString(raw, 'target_name', path, out, `a ${type} target needs the ${type === 'Dataflow' ? 'job' : 'function'} name`)
+    ? requireString(
+        raw,
+        'target_name',
+        path,
+        out,
+        `a ${type} target needs the ${type === 'Dataflow' ? 'job' : 'function'} name`,
+      )
     : (readString(raw, 'target_name', path, out) ?? stepName);
   const base = compact({
     name: name ?? '',
@@ -93,7 +109,9 @@ export function readTarget(raw: RawObject, stepName: string, path: string, out: 
     region: readString(raw, 'region', path, out),
   });
   const specific = readSpecific(type, raw, path, out);
-  return name === undefined || specific === undefined ? undefined : ({ type, ...base, ...specific } as Target);
+  return name === undefined || specific === undefined
+    ? undefined
+    : ({ type, ...base, ...specific } as Target);
 }
 
 function readSpecific(type: TargetType, raw: RawObject, path: string, out: ProblemList): object | undefined {
@@ -102,22 +120,37 @@ function readSpecific(type: TargetType, raw: RawObject, path: string, out: Probl
       const trigger = readEnum(raw, 'trigger', ['http', 'pubsub'], path, out);
       const topic =
         trigger === 'pubsub'
-          ? requireString(raw, 'topic', path, out, 'a Pub/Sub-triggered function needs the topic to publish to')
+          ? requireString(
+              raw,
+              'topic',
+              path,
+              out,
+              'a Pub/Sub-triggered function needs the topic to publish to',
+            )
           : readString(raw, 'topic', path, out);
-      return compact({ url: readUrl(raw, path, out), gen: readEnum(raw, 'gen', [1, 2], path, out), trigger, topic });
+      return compact({
+        url: readUrl(raw, path, out),
+        gen: readEnum(raw, 'gen', [1, 2], path, out),
+        trigger,
+        topic,
+      });
     }
     case 'Dataflow':
       return readDataflow(raw, path, out);
     case 'Dataproc': {
       if (raw.workflow === undefined) {
-        out.error(childPath(path, 'workflow'), 'missing; a Dataproc target needs an inline workflow template (REST shape)');
+        out.error(
+          childPath(path, 'workflow'),
+          'missing; a Dataproc target needs an inline workflow template (REST shape)',
+        );
         return undefined;
       }
       const workflow = readJsonObject(raw, 'workflow', path, out);
       return workflow && { workflow };
     }
     case 'Http': {
-      if (raw.url === undefined) out.error(childPath(path, 'url'), 'missing; an Http target needs the URL to call');
+      if (raw.url === undefined)
+        out.error(childPath(path, 'url'), 'missing; an Http target needs the URL to call');
       const url = readUrl(raw, path, out);
       const method = readEnum(raw, 'method', ['POST', 'PUT', 'GET'], path, out);
       const mode = readEnum(raw, 'mode', ['sync', 'async'], path, out);
@@ -143,7 +176,10 @@ function readDataflow(raw: RawObject, path: string, out: ProblemList): object | 
     );
   }
   if (raw.container_gcs_path === undefined && raw.template_path === undefined) {
-    out.error(path, 'a Dataflow Task needs a template: "container_gcs_path" (flex) or "template_path" (classic)');
+    out.error(
+      path,
+      'a Dataflow Task needs a template: "container_gcs_path" (flex) or "template_path" (classic)',
+    );
     return undefined;
   }
   if (raw.container_gcs_path !== undefined && raw.template_path !== undefined) {
@@ -176,7 +212,13 @@ function readAuth(raw: RawObject, path: string, out: ProblemList): HttpAuth | un
   if (type === 'none') return { type };
   if (type === 'oidc') return compact({ type, audience: readString(auth, 'audience', at, out) });
   if (type === 'bearer') {
-    const secret_env = requireString(auth, 'secret_env', at, out, 'name the environment variable holding the token');
+    const secret_env = requireString(
+      auth,
+      'secret_env',
+      at,
+      out,
+      'name the environment variable holding the token',
+    );
     return secret_env === undefined ? undefined : { type, secret_env };
   }
   return undefined;
@@ -197,8 +239,11 @@ export function readRetry(raw: RawObject, path: string, out: ProblemList): Retry
     policies.push(
       compact({
         errors: readStringList(item, 'errors', p, out),
-        max_attempts: readNumber(item, 'max_attempts', p, out, { min: 0, integer: true }) ?? RETRY_DEFAULTS.max_attempts,
-        interval_seconds: readNumber(item, 'interval_seconds', p, out, { min: 0, exclusive: true }) ?? RETRY_DEFAULTS.interval_seconds,
+        max_attempts:
+          readNumber(item, 'max_attempts', p, out, { min: 0, integer: true }) ?? RETRY_DEFAULTS.max_attempts,
+        interval_seconds:
+          readNumber(item, 'interval_seconds', p, out, { min: 0, exclusive: true }) ??
+          RETRY_DEFAULTS.interval_seconds,
         backoff_rate: readNumber(item, 'backoff_rate', p, out, { min: 1 }) ?? RETRY_DEFAULTS.backoff_rate,
         max_delay_seconds: readNumber(item, 'max_delay_seconds', p, out, { min: 0, exclusive: true }),
       }),
@@ -220,7 +265,10 @@ export function readCatch(
   for (const [i, item] of list.entries()) {
     const p = Array.isArray(raw.catch) ? childPath(at, i) : at;
     if (!isObject(item)) {
-      out.error(p, `must be an object like {"errors": ["States.ALL"], "next": "Cleanup"}, got ${describe(item)}`);
+      out.error(
+        p,
+        `must be an object like {"errors": ["States.ALL"], "next": "Cleanup"}, got ${describe(item)}`,
+      );
       continue;
     }
     warnUnknownFields(item, ['errors', 'next'], p, out, 'a catch rule');

@@ -83,7 +83,12 @@ export function readNumber(
 }
 
 /** An array of non-empty strings (error names). */
-export function readStringList(raw: RawObject, key: string, path: string, out: ProblemList): string[] | undefined {
+export function readStringList(
+  raw: RawObject,
+  key: string,
+  path: string,
+  out: ProblemList,
+): string[] | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
   if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) {
@@ -94,7 +99,12 @@ export function readStringList(raw: RawObject, key: string, path: string, out: P
 }
 
 /** A JSON object (parameters, an inline workflow): also rejects values JSON cannot carry. */
-export function readJsonObject(raw: RawObject, key: string, path: string, out: ProblemList): JsonObject | undefined {
+export function readJsonObject(
+  raw: RawObject,
+  key: string,
+  path: string,
+  out: ProblemList,
+): JsonObject | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
   const at = childPath(path, key);
@@ -149,4 +159,3 @@ export function warnUnknownFields(
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
-

@@ -70,7 +70,8 @@ function checkScope(scope: ScopeOutline, everywhere: ReadonlyMap<string, string>
   };
 
   if (scope.steps.length === 0) return; // the scope's "steps" is itself broken, already reported
-  if (scope.start !== undefined && !known.has(scope.start.to)) out.error(scope.start.path, unknown(scope.start));
+  if (scope.start !== undefined && !known.has(scope.start.to))
+    out.error(scope.start.path, unknown(scope.start));
   const edges = new Map<string, Edge[]>();
   for (const step of scope.steps) {
     edges.set(step.name, step.edges);
@@ -80,11 +81,15 @@ function checkScope(scope: ScopeOutline, everywhere: ReadonlyMap<string, string>
   const start = scope.start?.to;
   const order = start !== undefined && known.has(start) ? [start, ...names] : names;
   for (const cycle of findCycles(order, edges)) {
-    out.error(cycle.path, `cycle ${cycle.steps.join(' → ')}; a flow must be acyclic (use "retry" to repeat a Task)`);
+    out.error(
+      cycle.path,
+      `cycle ${cycle.steps.join(' → ')}; a flow must be acyclic (use "retry" to repeat a Task)`,
+    );
   }
   if (start === undefined || !known.has(start)) return;
   const reached = reachableFrom(start, edges);
   for (const step of scope.steps) {
-    if (!reached.has(step.name)) out.warn(step.path, `unreachable: nothing leads here from ${JSON.stringify(start)}`);
+    if (!reached.has(step.name))
+      out.warn(step.path, `unreachable: nothing leads here from ${JSON.stringify(start)}`);
   }
 }

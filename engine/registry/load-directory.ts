@@ -64,7 +64,10 @@ async function readJsonFlow(file: string, rel: string, problems: FileProblem[]):
   const check = readFlowJson(await readFile(file, 'utf8'), rel);
   for (const p of check.errors) problems.push({ file: rel, message: formatProblem(p) });
   if (!FLOW_ID.test(id)) {
-    problems.push({ file: rel, message: `the file name gives flow id ${JSON.stringify(id)}; use letters, digits, ".", "_" or "-"` });
+    problems.push({
+      file: rel,
+      message: `the file name gives flow id ${JSON.stringify(id)}; use letters, digits, ".", "_" or "-"`,
+    });
     return [];
   }
   if (check.flow === undefined) return [];
@@ -75,10 +78,18 @@ async function readJsonFlow(file: string, rel: string, problems: FileProblem[]):
  * Re-checks a module's definition: a hand-built object (or a stale bundle) must not slip past
  * validation, and the hash is recomputed from the normalized flow so that it is always the truth.
  */
-function checkDefinition(def: FlowDefinition, rel: string, exportName: string, problems: FileProblem[]): FlowDefinition | undefined {
+function checkDefinition(
+  def: FlowDefinition,
+  rel: string,
+  exportName: string,
+  problems: FileProblem[],
+): FlowDefinition | undefined {
   const where = `${rel} (export ${exportName})`;
   if (!FLOW_ID.test(def.id)) {
-    problems.push({ file: where, message: `flow id ${JSON.stringify(def.id)} is not valid; use letters, digits, ".", "_" or "-"` });
+    problems.push({
+      file: where,
+      message: `flow id ${JSON.stringify(def.id)} is not valid; use letters, digits, ".", "_" or "-"`,
+    });
     return undefined;
   }
   const check = validateFlow(def.flow);
@@ -102,7 +113,9 @@ async function readModuleFlows(file: string, rel: string, problems: FileProblem[
   }
   const seen = new Set<unknown>();
   const found: FlowSource[] = [];
-  const names = Object.keys(mod).sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)));
+  const names = Object.keys(mod).sort((a, b) =>
+    a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b),
+  );
   for (const exportName of names) {
     const value = mod[exportName];
     if (!isFlowDefinition(value) || seen.has(value)) continue;
@@ -111,7 +124,10 @@ async function readModuleFlows(file: string, rel: string, problems: FileProblem[
     if (definition) found.push({ definition, file, exportName });
   }
   if (seen.size === 0) {
-    problems.push({ file: rel, message: 'exports no flow; write `export default defineFlow({ id, start, steps })`' });
+    problems.push({
+      file: rel,
+      message: 'exports no flow; write `export default defineFlow({ id, start, steps })`',
+    });
   }
   return found;
 }

@@ -107,5 +107,7 @@ export class FlowRegistry implements FlowResolver {
 }
 
 function describe(source: FlowSource): string {
-  return source.exportName && source.exportName !== 'default' ? `${source.file}#${source.exportName}` : source.file;
+  return source.exportName && source.exportName !== 'default'
+    ? `${source.file}#${source.exportName}`
+    : source.file;
 }

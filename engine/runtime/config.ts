@@ -40,7 +40,11 @@ export interface CloudRuntimeConfig {
   firestoreDatabase?: string;
 }
 
-const nonEmpty = (what: string) => z.string({ error: `required: ${what}` }).trim().min(1, `required: ${what}`);
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `required: ${what}` })
+    .trim()
+    .min(1, `required: ${what}`);
 const optionalText = z
   .string()
   .trim()
@@ -54,13 +58,17 @@ const EnvSchema = z.object({
   FIRESTEP_CALLBACK_SECRET: z
     .string({ error: 'required: the HMAC secret for callback tokens (at least 16 characters)' })
     .min(16, 'must be at least 16 characters (the HMAC secret for callback tokens)'),
-  FIRESTEP_API_URL: z.url({ error: 'must be the https URL of the API function, e.g. https://firestep-api-xyz.run.app' }),
+  FIRESTEP_API_URL: z.url({
+    error: 'must be the https URL of the API function, e.g. https://firestep-api-xyz.run.app',
+  }),
   FIRESTEP_SIGNAL_TOPIC: nonEmpty('the Pub/Sub topic the log sinks publish to'),
   FIRESTEP_TASKS_QUEUE: nonEmpty('the Cloud Tasks queue for timers and launches'),
   FIRESTEP_TASKS_SERVICE_ACCOUNT: optionalText,
   FIRESTEP_ENGINE_FUNCTION: optionalText.default('firestep-engine'),
   FIRESTEP_API_FUNCTION: optionalText.default('firestep-api'),
-  FIRESTEP_LAUNCH_MODE: z.enum(['task', 'direct'], { error: 'must be "task" (default) or "direct"' }).default('task'),
+  FIRESTEP_LAUNCH_MODE: z
+    .enum(['task', 'direct'], { error: 'must be "task" (default) or "direct"' })
+    .default('task'),
   FIRESTEP_FLOWS_DIR: optionalText,
   FIRESTEP_SNAPSHOT_EVERY: z.coerce
     .number({ error: 'must be a positive integer' })
@@ -71,7 +79,9 @@ const EnvSchema = z.object({
 });
 
 /** The variables {@link loadRuntimeConfig} reads, for docs and error messages. */
-export const RUNTIME_ENV_VARIABLES = Object.keys(EnvSchema.shape) as ReadonlyArray<keyof typeof EnvSchema.shape>;
+export const RUNTIME_ENV_VARIABLES = Object.keys(EnvSchema.shape) as ReadonlyArray<
+  keyof typeof EnvSchema.shape
+>;
 
 /**
  * Read and check the deployed configuration. Throws one `FirestepError('CONFIG')` listing every

@@ -4,15 +4,17 @@
  * fails the step, it asks the platform (`Launcher.probe`: Dataflow `jobs.get`, Dataproc operation):
  * a job that already finished is recorded with its real outcome; only one still running times out.
  */
+
+import type { Launcher, ProbeResult } from '../../adapters/launcher.ts';
+import { isRetryable, messageOf } from '../../adapters/shared/launch-errors.ts';
 import { commandId, type LaunchCommand } from '../core/commands.ts';
 import type { Signal } from '../core/signals.ts';
 import type { ExecutionState } from '../core/state.ts';
 import { traceFor } from '../core/trace.ts';
-import { isFirestepError } from '../errors.ts';
+import { FirestepError, isFirestepError } from '../errors.ts';
 import type { FlowDefinition, TargetType, TaskStep } from '../flow/model.ts';
 import { stepAt } from '../flow/paths.ts';
 import { log } from '../log.ts';
-import type { Launcher, ProbeResult } from '../../adapters/launcher.ts';
 
 type TimerSignal = Extract<Signal, { kind: 'timer' }>;
 
@@ -27,7 +29,12 @@ export interface TimeoutProbeDeps {
  * The launch command of a running attempt, rebuilt from the pinned definition: probes read its
  * target (project, region) and the receipt (job id), never its input.
  */
-function launchCommandFor(executionId: string, def: FlowDefinition, task: TaskStep, row: { step: string; path: string; attempt: number }): LaunchCommand {
+function launchCommandFor(
+  executionId: string,
+  def: FlowDefinition,
+  task: TaskStep,
+  row: { step: string; path: string; attempt: number },
+): LaunchCommand {
   return {
     kind: 'launch',
     id: commandId('launch', row.path, row.attempt),
@@ -45,7 +52,10 @@ function launchCommandFor(executionId: string, def: FlowDefinition, task: TaskSt
 
 function completionFrom(result: ProbeResult, timer: TimerSignal): Signal | undefined {
   const at = { path: timer.path, attempt: timer.attempt };
-  const source = { kind: 'probe' as const, ...(timer.source.id === undefined ? {} : { id: timer.source.id }) };
+  const source = {
+    kind: 'probe' as const,
+    ...(timer.source.id === undefined ? {} : { id: timer.source.id }),
+  };
   switch (result.state) {
     case 'succeeded':
       return { kind: 'completed', outcome: 'succeeded', output: result.output ?? null, source, ...at };
@@ -59,14 +69,18 @@ function completionFrom(result: ProbeResult, timer: TimerSignal): Signal | undef
 
 /**
  * The signal to apply for a due `timeout` timer: the attempt's real completion when the platform
- * says it already finished, otherwise the timer itself. A transient probe failure throws (the timer
- * is redelivered); any other probe failure lets the timeout stand.
+ * says it already finished, otherwise the timer itself. A transient probe failure (429, 5xx, network)
+ * throws a retryable `RETRY_LATER` (the timer is redelivered); any other lets the timeout stand.
  *
  * @example
  * const signal = await resolveTimeout(executionId, timer, { loadState: (id) => store.loadState(id), launcherFor });
  * await store.apply(executionId, signal);
  */
-export async function resolveTimeout(executionId: string, timer: TimerSignal, deps: TimeoutProbeDeps): Promise<Signal> {
+export async function resolveTimeout(
+  executionId: string,
+  timer: TimerSignal,
+  deps: TimeoutProbeDeps,
+): Promise<Signal> {
   if (timer.timer !== 'timeout') return timer;
   const { def, state } = await deps.loadState(executionId);
   const row = state.steps[timer.path];
@@ -80,7 +94,23 @@ export async function resolveTimeout(executionId: string, timer: TimerSignal, de
     result = await launcher.probe(launchCommandFor(executionId, def, task, row), row.receipt);
   } catch (e) {
     if (isFirestepError(e) && e.retryable) throw e;
-    log.warn('timeout probe failed; the step times out', { executionId, path: timer.path, attempt: timer.attempt, error: e });
+    if (!isFirestepError(e) && isRetryable(e)) {
+      // The platform's API is briefly unavailable: redeliver the timer rather than time out blind.
+      throw new FirestepError(
+        'RETRY_LATER',
+        `probing ${timer.path}#${timer.attempt} before its timeout: ${messageOf(e)}`,
+        {
+          retryable: true,
+          cause: e,
+        },
+      );
+    }
+    log.warn('timeout probe failed; the step times out', {
+      executionId,
+      path: timer.path,
+      attempt: timer.attempt,
+      error: e,
+    });
     return timer;
   }
   const completion = completionFrom(result, timer);

@@ -6,7 +6,10 @@
  * - malformed / oversized / structurally wrong / forged → a `deadletters` document, acknowledged
  *   (redelivering it would only fail again: no redelivery storm);
  * - well-formed but not ours (no registered key) → acknowledged as `notOurs` with a log line;
- * - not a completion (start lines, autoscaling, the engine's own logs, running jobs) → `ignored`;
+ * - not a completion (start lines, autoscaling, the engine's own logs, running jobs, a stale
+ *   attempt, a finished execution) → `ignored`;
+ * - a terminal engine fault on the way (non-retryable FirestepError: corrupt correlation document,
+ *   missing Dataflow client, unknown execution) → dead letter too, with the error as the reason;
  * - transient (Firestore unavailable, Dataflow API lag, any retryable FirestepError, unknown errors)
  *   → thrown, so Pub/Sub redelivers with backoff. Nothing is lost, nothing wrongly applied.
  */
@@ -14,7 +17,7 @@ import type { Signal } from '../core/signals.ts';
 import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
 import { confirmDataflow } from './confirm-dataflow.ts';
-import { correlate, signalsFor } from './correlate.ts';
+import { type Correlatable, correlate, signalsFor } from './correlate.ts';
 import { type Observation, type ObservationKind, summarize } from './observation.ts';
 import { type ParseOptions, parse } from './parse.ts';
 import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from './ports.ts';
@@ -84,66 +87,72 @@ export async function ingest(raw: unknown, deps: IngestDeps): Promise<IngestOutc
     default:
       break;
   }
+  try {
+    return await correlateAndApply(raw, o, deps);
+  } catch (e) {
+    // A terminal engine fault (corrupt correlation, bad configuration, a store refusal) will fail the
+    // same way on every redelivery: keep the message with the reason instead of a redelivery storm.
+    if (isFirestepError(e) && !e.retryable) return deadLetter(raw, o, `${e.code}: ${e.message}`, deps);
+    throw e;
+  }
+}
 
+async function correlateAndApply(raw: unknown, o: Correlatable, deps: IngestDeps): Promise<IngestOutcome> {
   const c = await correlate(o, deps.lookup);
-  if (c.status === 'notOurs') {
-    log.info('signal not ours', {
-      ...summarize(o),
-      reason: c.reason,
-      source: o.source,
-      transport: o.transport,
-    });
-    return { status: 'notOurs', kind: o.kind, reason: c.reason };
-  }
-  if (c.status === 'forged') return deadLetter(raw, o, c.reason, deps);
-
-  let signals: Signal[];
-  if (c.status === 'unconfirmed' && o.kind === 'dataflow') {
-    try {
-      signals = signalsFor(await confirmDataflow(o, c.target, deps.dataflow), c.target);
-    } catch (e) {
-      if (isFirestepError(e) && !e.retryable) return deadLetter(raw, o, e.message, deps, c.executionId);
-      throw e;
+  switch (c.status) {
+    case 'notOurs':
+      log.info('signal not ours', {
+        ...summarize(o),
+        reason: c.reason,
+        source: o.source,
+        transport: o.transport,
+      });
+      return { status: 'notOurs', kind: o.kind, reason: c.reason };
+    case 'forged':
+      return deadLetter(raw, o, c.reason, deps);
+    case 'unconfirmed': {
+      if (o.kind !== 'dataflow')
+        return deadLetter(raw, o, `only Dataflow outcomes need confirmation, got ${o.kind}`, deps);
+      let confirmed: Correlatable;
+      try {
+        confirmed = await confirmDataflow(o, c.target, deps.dataflow);
+      } catch (e) {
+        if (isFirestepError(e) && !e.retryable) return deadLetter(raw, o, e.message, deps, c.executionId);
+        throw e;
+      }
+      return applyAll(raw, o, c.executionId, signalsFor(confirmed, c.target), deps);
     }
-  } else if (c.status === 'matched') {
-    signals = c.signals;
-  } else {
-    return deadLetter(raw, o, `unexpected correlation state ${c.status}`, deps);
+    case 'matched':
+      return applyAll(raw, o, c.executionId, c.signals, deps);
   }
+}
 
-  let last: IngestOutcome = {
-    status: 'ignored',
-    kind: o.kind,
-    executionId: c.executionId,
-    reason: 'no signal',
-  };
+/** Apply in order (log lines before the completion); the last answer is the outcome. */
+async function applyAll(
+  raw: unknown,
+  o: Correlatable,
+  executionId: string,
+  signals: Signal[],
+  deps: IngestDeps,
+): Promise<IngestOutcome> {
+  let last: IngestOutcome = { status: 'ignored', kind: o.kind, executionId, reason: 'no signal' };
   for (const signal of signals) {
     try {
-      const r = await deps.apply(c.executionId, signal);
+      const r = await deps.apply(executionId, signal);
       const status = APPLY_STATUSES.find((s) => s === r.status);
       last = status
-        ? { status, kind: o.kind, executionId: c.executionId }
-        : { status: 'ignored', kind: o.kind, executionId: c.executionId, reason: r.reason ?? r.status };
+        ? { status, kind: o.kind, executionId }
+        : { status: 'ignored', kind: o.kind, executionId, reason: r.reason ?? r.status };
     } catch (e) {
-      if (isFirestepError(e) && DEAD_LETTER_CODES.has(e.code))
-        return deadLetter(raw, o, `${e.code}: ${e.message}`, deps, c.executionId);
       if (isFirestepError(e) && IGNORE_CODES.has(e.code)) {
-        return {
-          status: 'ignored',
-          kind: o.kind,
-          executionId: c.executionId,
-          reason: `${e.code}: ${e.message}`,
-        };
+        return { status: 'ignored', kind: o.kind, executionId, reason: `${e.code}: ${e.message}` };
       }
+      if (isFirestepError(e) && !e.retryable)
+        return deadLetter(raw, o, `${e.code}: ${e.message}`, deps, executionId);
       throw e;
     }
   }
-  log.info('signal ingested', {
-    status: last.status,
-    executionId: c.executionId,
-    ...summarize(o),
-    source: o.source,
-  });
+  log.info('signal ingested', { status: last.status, executionId, ...summarize(o), source: o.source });
   return last;
 }
 

@@ -32,15 +32,24 @@ export interface ParseOptions {
   engineFunctionName?: string;
   /** The API function's name (also firestep's own). */
   apiFunctionName?: string;
-  /** Larger inputs (or decoded Pub/Sub payloads) are rejected. Default 256 KiB. */
+  /**
+   * Payloads (a LogEntry, event, callback — after unwrapping Pub/Sub's base64) larger than this are
+   * rejected. Default 256 KiB, Cloud Logging's own limit for one entry. Envelopes may be larger by
+   * base64's 4/3 plus {@link ENVELOPE_ALLOWANCE}.
+   */
   maxBytes?: number;
 }
+
+/** Room for a Pub/Sub / CloudEvent envelope around a maximal payload (attributes, ids, names). */
+export const ENVELOPE_ALLOWANCE = 64 * 1024;
 
 interface Ctx {
   ownNames: ReadonlySet<string>;
   maxBytes: number;
   transport?: Transport;
   depth: number;
+  /** Bytes of the JSON being classified (the raw input, or a decoded Pub/Sub payload). */
+  size: number;
 }
 
 /**
@@ -59,13 +68,24 @@ export function parse(raw: unknown, opts: ParseOptions = {}): Observation {
     ),
     maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
     depth: 0,
+    size: 0,
   };
   const size = byteSize(raw);
   if (size === undefined) return rejected('input is not JSON-serializable');
-  if (size > ctx.maxBytes) return rejected(`oversized: ${size} bytes > limit ${ctx.maxBytes}`);
+  const envelopeLimit = Math.ceil((ctx.maxBytes * 4) / 3) + ENVELOPE_ALLOWANCE;
+  if (size > envelopeLimit) return rejected(`oversized: ${size} bytes > limit ${envelopeLimit} (envelope)`);
   const value = toJson(raw);
   if (!value.ok) return rejected(value.reason);
-  return classify(value.value, ctx);
+  return classify(value.value, { ...ctx, size });
+}
+
+/** A payload (not an envelope) over the limit. */
+function oversized(ctx: Ctx): Observation | undefined {
+  if (ctx.size <= ctx.maxBytes) return undefined;
+  return rejected(
+    `oversized: ${ctx.size} bytes > limit ${ctx.maxBytes}`,
+    ctx.transport ? { transport: ctx.transport } : {},
+  );
 }
 
 /** Size of the input as it travelled (bytes of JSON text). */
@@ -109,7 +129,8 @@ function classify(value: unknown, ctx: Ctx): Observation {
     );
   }
   const obj = value as Record<string, unknown>;
-  if (typeof obj.kind === 'string' && obj.kind.startsWith('firestep.')) return firestepMessage(obj, ctx);
+  if (typeof obj.kind === 'string' && obj.kind.startsWith('firestep.'))
+    return oversized(ctx) ?? firestepMessage(obj, ctx);
   if (looksLikeCloudEvent(obj)) return cloudEvent(obj, ctx);
   if (looksLikePushBody(obj)) {
     const body = PushBodySchema.safeParse(obj);
@@ -129,8 +150,11 @@ function classify(value: unknown, ctx: Ctx): Observation {
       transport: t ?? { kind: 'pubsub', id: messageIdOf(message.data) },
     });
   }
-  if (looksLikeLogEntry(obj)) return logEntry(obj, ctx);
-  return rejected('not a LogEntry, CloudEvent, Pub/Sub push body, callback or timer message', extra);
+  if (looksLikeLogEntry(obj)) return oversized(ctx) ?? logEntry(obj, ctx);
+  return (
+    oversized(ctx) ??
+    rejected('not a LogEntry, CloudEvent, Pub/Sub push body, callback or timer message', extra)
+  );
 }
 
 function firestepMessage(obj: Record<string, unknown>, ctx: Ctx): Observation {
@@ -170,7 +194,8 @@ function cloudEvent(obj: Record<string, unknown>, ctx: Ctx): Observation {
   if (!ev.success) return rejected(`CloudEvent: ${issue(ev.error)}`, extra);
   const event = ev.data;
   const transport = ctx.transport ?? { kind: 'cloudEvent' as const, id: event.id };
-  if (event.type === DATAFLOW_STATUS_CHANGED) return { ...parseDataflowEvent(event), transport };
+  if (event.type === DATAFLOW_STATUS_CHANGED)
+    return oversized(ctx) ?? { ...parseDataflowEvent(event), transport };
   if (event.type === PUBSUB_MESSAGE_PUBLISHED) {
     const body = PushBodySchema.safeParse(event.data);
     if (!body.success)
@@ -195,7 +220,7 @@ function unwrap(message: PubsubMessage, ctx: Ctx): Observation {
     return rejected(`oversized: ${bytes.byteLength} bytes > limit ${ctx.maxBytes}`, extra);
   const value = toJson(bytes);
   if (!value.ok) return rejected(`Pub/Sub message data: ${value.reason}`, extra);
-  return classify(value.value, { ...ctx, depth: ctx.depth + 1 });
+  return classify(value.value, { ...ctx, depth: ctx.depth + 1, size: bytes.byteLength });
 }
 
 function logEntry(obj: Record<string, unknown>, ctx: Ctx): Observation {

@@ -33,9 +33,14 @@ export function invalidRequest(error: z.ZodError, where: 'body' | 'query'): ApiR
     return { field, text: `${field}: ${i.message}` };
   });
   const first = issues[0]?.field ?? where;
-  return errorResponse(400, 'INVALID_ARGUMENT', `invalid request ${where}: ${issues.map((i) => i.text).join('; ')}`, {
-    field: first,
-  });
+  return errorResponse(
+    400,
+    'INVALID_ARGUMENT',
+    `invalid request ${where}: ${issues.map((i) => i.text).join('; ')}`,
+    {
+      field: first,
+    },
+  );
 }
 
 /**
@@ -50,7 +55,9 @@ export function errorFromThrown(e: unknown, context: Record<string, unknown>): A
     if (status !== undefined) return errorResponse(status, e.code, e.message);
     if (isTransient(e)) {
       log.warn('api request failed, retryable', { ...context, code: e.code, error: e.message });
-      return errorResponse(503, e.code, `${e.message} (temporary; retry later)`, { headers: { 'retry-after': '5' } });
+      return errorResponse(503, e.code, `${e.message} (temporary; retry later)`, {
+        headers: { 'retry-after': '5' },
+      });
     }
     log.error('api request failed', { ...context, code: e.code, error: e.message });
     return errorResponse(500, e.code, e.message);

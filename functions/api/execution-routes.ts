@@ -23,7 +23,9 @@ function bodyOf(req: ApiRequest): unknown {
 
 async function startExecution(getRuntime: RuntimeProvider, req: ApiRequest): Promise<ApiResponse> {
   if (req.body === undefined) {
-    return errorResponse(400, 'INVALID_ARGUMENT', 'a JSON body {flowId, input?, name?} is required', { field: 'body' });
+    return errorResponse(400, 'INVALID_ARGUMENT', 'a JSON body {flowId, input?, name?} is required', {
+      field: 'body',
+    });
   }
   const parsed = StartExecutionBody.safeParse(req.body);
   if (!parsed.success) return invalidRequest(parsed.error, 'body');
@@ -39,7 +41,11 @@ async function startExecution(getRuntime: RuntimeProvider, req: ApiRequest): Pro
       { field: 'flowId' },
     );
   }
-  const started = await rt.store.startExecution(def, (input ?? {}) as never, name === undefined ? {} : { name });
+  const started = await rt.store.startExecution(
+    def,
+    (input ?? {}) as never,
+    name === undefined ? {} : { name },
+  );
   return {
     status: started.created ? 201 : 200,
     headers: { location: `/v1/executions/${encodeURIComponent(started.executionId)}` },
@@ -80,21 +86,38 @@ async function readEvents(getRuntime: RuntimeProvider, req: ApiRequest, id: stri
   return { status: 200, body: { events, ...(more ? { nextAfterSeq: last.seq } : {}) } };
 }
 
-async function cancelExecution(getRuntime: RuntimeProvider, req: ApiRequest, id: string): Promise<ApiResponse> {
+async function cancelExecution(
+  getRuntime: RuntimeProvider,
+  req: ApiRequest,
+  id: string,
+): Promise<ApiResponse> {
   const parsed = CancelBody.safeParse(bodyOf(req));
   if (!parsed.success) return invalidRequest(parsed.error, 'body');
   const rt = await getRuntime();
   const head = await rt.store.getHead(id);
   if (head === undefined || head === null) return notFound(id);
-  if (head.status === 'CANCELLED') return { status: 200, body: { executionId: id, status: head.status, result: 'duplicate' } };
+  if (head.status === 'CANCELLED')
+    return { status: 200, body: { executionId: id, status: head.status, result: 'duplicate' } };
   if (head.status !== 'RUNNING') {
-    return errorResponse(409, 'EXECUTION_FINISHED', `execution "${id}" already finished with status ${head.status}; nothing to cancel`);
+    return errorResponse(
+      409,
+      'EXECUTION_FINISHED',
+      `execution "${id}" already finished with status ${head.status}; nothing to cancel`,
+    );
   }
-  const signal: Signal = { kind: 'cancel', reason: parsed.data.reason ?? 'cancelled through the API', source: { kind: 'api' } };
+  const signal: Signal = {
+    kind: 'cancel',
+    reason: parsed.data.reason ?? 'cancelled through the API',
+    source: { kind: 'api' },
+  };
   return applyControl(rt, id, signal);
 }
 
-async function redriveExecution(getRuntime: RuntimeProvider, req: ApiRequest, id: string): Promise<ApiResponse> {
+async function redriveExecution(
+  getRuntime: RuntimeProvider,
+  req: ApiRequest,
+  id: string,
+): Promise<ApiResponse> {
   const parsed = EmptyBody.safeParse(bodyOf(req));
   if (!parsed.success) return invalidRequest(parsed.error, 'body');
   const rt = await getRuntime();
@@ -118,18 +141,27 @@ async function applyControl(rt: Runtime, id: string, signal: Signal): Promise<Ap
     return errorResponse(
       409,
       'EXECUTION_CONFLICT',
-      `execution "${id}" did not accept ${signal.kind}: ${result.ignored ?? 'not applicable in its current state'} (status ${head?.status ?? 'unknown'})`,
+      `execution "${id}" did not accept ${signal.kind}: ${result.ignored?.message ?? 'not applicable in its current state'} (status ${head?.status ?? 'unknown'})`,
     );
   }
   const head = await rt.store.getHead(id);
   return {
     status: 200,
-    body: { executionId: id, status: head?.status ?? 'UNKNOWN', result: result.status, events: result.events.length },
+    body: {
+      executionId: id,
+      status: head?.status ?? 'UNKNOWN',
+      result: result.status,
+      events: result.events.length,
+    },
   };
 }
 
 function notFound(id: string): ApiResponse {
-  return errorResponse(404, 'EXECUTION_NOT_FOUND', `execution "${id}" does not exist; list executions with GET /v1/executions`);
+  return errorResponse(
+    404,
+    'EXECUTION_NOT_FOUND',
+    `execution "${id}" does not exist; list executions with GET /v1/executions`,
+  );
 }
 
 /**
@@ -141,7 +173,11 @@ export function executionRoutes(getRuntime: RuntimeProvider): Route[] {
   return [
     { method: 'POST', pattern: '/v1/executions', handler: (req) => startExecution(getRuntime, req) },
     { method: 'GET', pattern: '/v1/executions', handler: (req) => listExecutions(getRuntime, req) },
-    { method: 'GET', pattern: '/v1/executions/{id}', handler: (_req, p) => getExecution(getRuntime, p.id as string) },
+    {
+      method: 'GET',
+      pattern: '/v1/executions/{id}',
+      handler: (_req, p) => getExecution(getRuntime, p.id as string),
+    },
     {
       method: 'GET',
       pattern: '/v1/executions/{id}/events',

@@ -3,7 +3,7 @@
  * body the framework parsed, a 415 for bodies that are not JSON, and one JSON response writer.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { apiPath, type ApiRequest, type ApiResponse, errorResponse } from './router.ts';
+import { type ApiRequest, type ApiResponse, apiPath, errorResponse } from './router.ts';
 
 /** The framework keeps the raw bytes of every body it parsed. */
 type RequestWithRaw = Request & { rawBody?: Buffer };

@@ -92,20 +92,34 @@ export function createRouter(routes: Route[]): (req: ApiRequest) => Promise<ApiR
         try {
           params[name] = decodeURIComponent(raw);
         } catch {
-          return errorResponse(400, 'INVALID_PATH', `path parameter ${name} is not valid percent-encoding: ${raw}`, {
-            field: name,
-          });
+          return errorResponse(
+            400,
+            'INVALID_PATH',
+            `path parameter ${name} is not valid percent-encoding: ${raw}`,
+            {
+              field: name,
+            },
+          );
         }
       }
       return r.handler(req, params);
     }
     if (allowed.size > 0) {
       const allow = [...allowed].sort().join(', ');
-      return errorResponse(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; use ${allow}`, {
-        headers: { allow },
-      });
+      return errorResponse(
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on ${req.path}; use ${allow}`,
+        {
+          headers: { allow },
+        },
+      );
     }
-    return errorResponse(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}; see the API reference (GET/POST /v1/executions…)`);
+    return errorResponse(
+      404,
+      'NOT_FOUND',
+      `no route for ${req.method} ${req.path}; see the API reference (GET/POST /v1/executions…)`,
+    );
   };
 }
 

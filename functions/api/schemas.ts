@@ -14,7 +14,9 @@ const JsonValue: z.ZodType<unknown> = z.json();
 
 /** `POST /v1/executions`. */
 export const StartExecutionBody = z.strictObject({
-  flowId: z.string({ error: 'required: the id of a flow bundled with the function' }).min(1, 'must not be empty'),
+  flowId: z
+    .string({ error: 'required: the id of a flow bundled with the function' })
+    .min(1, 'must not be empty'),
   /** The execution input (any JSON, default `{}`). */
   input: JsonValue.optional(),
   /** Idempotent name: the same name and input return the existing execution. */

@@ -7,8 +7,8 @@
  * Cloud Scheduler with a Google-signed OIDC token, verified like Pub/Sub pushes.
  */
 import { handleEngineMessage } from '../engine/handle-message.ts';
-import { type PushAuthConfig, verifyPushAuth } from '../engine/push-auth.ts';
 import { failureStatus } from '../engine/push.ts';
+import { type PushAuthConfig, verifyPushAuth } from '../engine/push-auth.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
 import { type ApiRequest, type ApiResponse, errorResponse, type Route } from './router.ts';
 
@@ -20,7 +20,9 @@ async function authenticate(req: ApiRequest, auth: PushAuthConfig): Promise<ApiR
 function transientFailure(e: unknown): ApiResponse {
   const { status, retryAfter } = failureStatus(e);
   const message =
-    status === 500 ? 'internal error; the details are in the function logs' : `${(e as Error).message} (temporary; retry later)`;
+    status === 500
+      ? 'internal error; the details are in the function logs'
+      : `${(e as Error).message} (temporary; retry later)`;
   return errorResponse(status, status === 429 ? 'RETRY_LATER' : 'UNAVAILABLE', message, {
     ...(retryAfter ? { headers: { 'retry-after': String(retryAfter) } } : {}),
   });
@@ -35,7 +37,11 @@ async function callback(getRuntime: RuntimeProvider, req: ApiRequest): Promise<A
     switch (outcome.status) {
       case 'deadLettered':
         // Recorded in deadletters/; the caller learns why (forged token, wrong shape …).
-        return errorResponse(outcome.kind === 'callback' ? 403 : 400, 'CALLBACK_REJECTED', outcome.reason ?? 'rejected');
+        return errorResponse(
+          outcome.kind === 'callback' ? 403 : 400,
+          'CALLBACK_REJECTED',
+          outcome.reason ?? 'rejected',
+        );
       case 'notOurs':
         return errorResponse(404, 'CALLBACK_UNKNOWN', outcome.reason ?? 'no launch matches this callback');
       default:
@@ -46,7 +52,11 @@ async function callback(getRuntime: RuntimeProvider, req: ApiRequest): Promise<A
   }
 }
 
-async function timer(getRuntime: RuntimeProvider, auth: PushAuthConfig, req: ApiRequest): Promise<ApiResponse> {
+async function timer(
+  getRuntime: RuntimeProvider,
+  auth: PushAuthConfig,
+  req: ApiRequest,
+): Promise<ApiResponse> {
   const denied = await authenticate(req, auth);
   if (denied) return denied;
   if (req.body === undefined) {
@@ -61,7 +71,11 @@ async function timer(getRuntime: RuntimeProvider, auth: PushAuthConfig, req: Api
   }
 }
 
-async function sweep(getRuntime: RuntimeProvider, auth: PushAuthConfig, req: ApiRequest): Promise<ApiResponse> {
+async function sweep(
+  getRuntime: RuntimeProvider,
+  auth: PushAuthConfig,
+  req: ApiRequest,
+): Promise<ApiResponse> {
   const denied = await authenticate(req, auth);
   if (denied) return denied;
   try {

@@ -7,8 +7,9 @@
  * Acknowledgement: resolving means "done with this message" (applied, duplicate, ignored, not ours,
  * dead-lettered); throwing means "deliver it again" (a transient fault).
  */
-import type { Runtime } from '../../engine/runtime/runtime.ts';
+
 import { log } from '../../engine/log.ts';
+import type { Runtime } from '../../engine/runtime/runtime.ts';
 import { type IngestOutcome, ingest } from '../../engine/signals/ingest.ts';
 import { isTransient } from '../shared/transient.ts';
 
@@ -36,8 +37,14 @@ export async function handleEngineMessage(
   const logCtx = ctx.trace ? { trace: ctx.trace } : undefined;
   try {
     const outcome = await ingest(raw, runtime.ingestDeps);
-    const fields = { via: ctx.via, status: outcome.status, kind: outcome.kind, executionId: outcome.executionId };
-    if (outcome.status === 'deadLettered') log.warn('engine message dead-lettered', { ...fields, reason: outcome.reason }, logCtx);
+    const fields = {
+      via: ctx.via,
+      status: outcome.status,
+      kind: outcome.kind,
+      executionId: outcome.executionId,
+    };
+    if (outcome.status === 'deadLettered')
+      log.warn('engine message dead-lettered', { ...fields, reason: outcome.reason }, logCtx);
     else log.debug('engine message handled', { ...fields, reason: outcome.reason }, logCtx);
     return outcome;
   } catch (e) {

@@ -12,6 +12,9 @@ import { enginePushHandler } from './push.ts';
 const boot = await bootFromEnv(process.env);
 
 functions.cloudEvent('firestepEngine', engineCloudEventHandler(boot.getRuntime, boot.config.projectId));
-functions.http('firestepEnginePush', enginePushHandler(boot.getRuntime, boot.pushAuth, boot.config.projectId));
+functions.http(
+  'firestepEnginePush',
+  enginePushHandler(boot.getRuntime, boot.pushAuth, boot.config.projectId),
+);
 
 export { handleEngineMessage } from './handle-message.ts';

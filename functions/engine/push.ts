@@ -37,7 +37,11 @@ export function failureStatus(e: unknown): { status: 429 | 500 | 503; retryAfter
  *
  * @example functions.http('firestepEnginePush', enginePushHandler(getRuntime, pushAuthConfigFromEnv(process.env), projectId));
  */
-export function enginePushHandler(getRuntime: RuntimeProvider, auth: PushAuthConfig, projectId?: string): HttpFunction {
+export function enginePushHandler(
+  getRuntime: RuntimeProvider,
+  auth: PushAuthConfig,
+  projectId?: string,
+): HttpFunction {
   return async (req, res) => {
     const trace = logTrace(projectId, req.headers);
     const logCtx = trace ? { trace } : undefined;
@@ -49,18 +53,27 @@ export function enginePushHandler(getRuntime: RuntimeProvider, auth: PushAuthCon
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      res.status(405).json({ error: { code: 'METHOD_NOT_ALLOWED', message: 'Pub/Sub pushes are POST requests' } });
+      res
+        .status(405)
+        .json({ error: { code: 'METHOD_NOT_ALLOWED', message: 'Pub/Sub pushes are POST requests' } });
       return;
     }
     try {
       const runtime = await getRuntime();
-      const outcome = await handleEngineMessage(rawMessage(req), runtime, { via: 'push', ...(trace ? { trace } : {}) });
+      const outcome = await handleEngineMessage(rawMessage(req), runtime, {
+        via: 'push',
+        ...(trace ? { trace } : {}),
+      });
       res.status(200).json(outcome);
     } catch (e) {
       const { status, retryAfter } = failureStatus(e);
       if (retryAfter) res.setHeader('retry-after', String(retryAfter));
-      const code = isFirestepError(e) ? e.code : 'INTERNAL';
-      const message = isFirestepError(e) ? e.message : 'internal error; the details are in the function logs';
+      const code = isFirestepError(e) ? e.code : status === 503 ? 'UNAVAILABLE' : 'INTERNAL';
+      const message = isFirestepError(e)
+        ? e.message
+        : status === 503
+          ? 'a backing service is temporarily unavailable; redeliver later'
+          : 'internal error; the details are in the function logs';
       res.status(status).json({ error: { code, message } });
     }
   };

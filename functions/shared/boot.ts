@@ -4,10 +4,11 @@
  * the previous revision) with every problem in one log line, instead of failing each request.
  * Clients (Firestore, launchers, timers) are created on the first request.
  */
+
+import { log } from '../../engine/log.ts';
+import { FlowRegistry } from '../../engine/registry/registry.ts';
 import { type CloudRuntimeConfig, loadRuntimeConfig } from '../../engine/runtime/config.ts';
 import { createRuntime } from '../../engine/runtime/create-runtime.ts';
-import { FlowRegistry } from '../../engine/registry/registry.ts';
-import { log } from '../../engine/log.ts';
 import { type PushAuthConfig, pushAuthConfigFromEnv } from '../engine/push-auth.ts';
 import { memoizeRuntime, type RuntimeProvider } from './runtime-provider.ts';
 
@@ -32,7 +33,12 @@ export async function bootFromEnv(env: Record<string, string | undefined>): Prom
       launchMode: config.launchMode,
       auth: pushAuth.mode,
     });
-    return { config, registry, pushAuth, getRuntime: memoizeRuntime(() => createRuntime(config, { registry })) };
+    return {
+      config,
+      registry,
+      pushAuth,
+      getRuntime: memoizeRuntime(() => createRuntime(config, { registry })),
+    };
   } catch (e) {
     const err = e as { code?: string; message?: string };
     log.error(`firestep cannot start: ${err.message ?? String(e)}`, { code: err.code });

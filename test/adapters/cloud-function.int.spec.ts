@@ -6,8 +6,12 @@ import { type FakeCloudTasks, startFakeCloudTasks } from '../../adapters/fakes/c
 import { type FakeFunctionHost, startFakeFunctionHost } from '../../adapters/fakes/function-host.ts';
 import type { LogEntry } from '../../adapters/fakes/log-entries.ts';
 import { createCloudTasksClient } from '../../adapters/shared/http-task.ts';
-import { callbackToken, type CallbackMessage, CONTEXT_ATTRIBUTES } from '../../engine/signals/callback-wire.ts';
 import type { CloudFunctionTarget } from '../../engine/flow/model.ts';
+import {
+  type CallbackMessage,
+  CONTEXT_ATTRIBUTES,
+  callbackToken,
+} from '../../engine/signals/callback-wire.ts';
 import { CONTEXT, closedPort, eventually, fakeAuth, launchCommand, SECRET } from './support.ts';
 
 const fn = (name: string, over: Partial<CloudFunctionTarget> = {}): CloudFunctionTarget => ({
@@ -25,11 +29,15 @@ describe('Cloud Function launcher against the fake function host', () => {
   const callbacks: CallbackMessage[] = [];
 
   beforeAll(async () => {
-    host = await startFakeFunctionHost({ onLogEntry: (e) => entries.push(e), onCallback: (m) => void callbacks.push(m) });
+    host = await startFakeFunctionHost({
+      onLogEntry: (e) => entries.push(e),
+      onCallback: (m) => void callbacks.push(m),
+    });
     direct = new CloudFunctionLauncher({
       context: CONTEXT,
       mode: 'direct',
-      urlFor: (t, loc) => host.functionUrl({ name: t.name, project: loc.project, region: loc.region, gen: t.gen ?? 1 }),
+      urlFor: (t, loc) =>
+        host.functionUrl({ name: t.name, project: loc.project, region: loc.region, gen: t.gen ?? 1 }),
       acceptTimeoutMs: 1000,
     });
   });
@@ -39,15 +47,24 @@ describe('Cloud Function launcher against the fake function host', () => {
     callbacks.length = 0;
   });
 
-  const entriesFor = (traceId: string) => entries.filter((e) => e.trace === `projects/proj-cf/traces/${traceId}`);
+  const entriesFor = (traceId: string) =>
+    entries.filter((e) => e.trace === `projects/proj-cf/traces/${traceId}`);
 
   it('given a gen1 function, when launched directly, then it receives the trace headers, the resolved input and the context, and logs the real gen1 lines', async () => {
-    const cmd = launchCommand(fn('transform'), { executionId: 'e-gen1', input: { rows: 42, from: 'Step0 output' } });
+    const cmd = launchCommand(fn('transform'), {
+      executionId: 'e-gen1',
+      input: { rows: 42, from: 'Step0 output' },
+    });
     const result = await direct.launch(cmd);
-    expect(result).toMatchObject({ status: 'launched', receipt: { target: 'CloudFunction', traceId: cmd.trace.traceId, httpStatus: 200 } });
+    expect(result).toMatchObject({
+      status: 'launched',
+      receipt: { target: 'CloudFunction', traceId: cmd.trace.traceId, httpStatus: 200 },
+    });
     const inv = host.invocations.find((i) => i.context?.executionId === 'e-gen1');
     expect(inv?.headers.traceparent).toBe(`00-${cmd.trace.traceId}-${cmd.trace.spanId}-01`);
-    expect(inv?.headers['x-cloud-trace-context']).toBe(`${cmd.trace.traceId}/${BigInt(`0x${cmd.trace.spanId}`)};o=1`);
+    expect(inv?.headers['x-cloud-trace-context']).toBe(
+      `${cmd.trace.traceId}/${BigInt(`0x${cmd.trace.spanId}`)};o=1`,
+    );
     expect(inv?.trace).toEqual(cmd.trace);
     expect(inv?.body).toMatchObject({ input: { rows: 42, from: 'Step0 output' } });
     expect(inv?.context).toEqual({
@@ -59,30 +76,56 @@ describe('Cloud Function launcher against the fake function host', () => {
       traceId: cmd.trace.traceId,
       replyTo: CONTEXT.replyTo,
     });
-    const lines = await eventually(() => (entriesFor(cmd.trace.traceId).length === 2 ? entriesFor(cmd.trace.traceId) : undefined));
+    const lines = await eventually(() =>
+      entriesFor(cmd.trace.traceId).length === 2 ? entriesFor(cmd.trace.traceId) : undefined,
+    );
     expect(lines.map((e) => e.textPayload)).toEqual([
       'Function execution started',
       expect.stringMatching(/^Function execution took \d+ ms, finished with status code: 200$/),
     ]);
     expect(lines[1]).toMatchObject({
       logName: 'projects/proj-cf/logs/cloudfunctions.googleapis.com%2Fcloud-functions',
-      resource: { type: 'cloud_function', labels: { function_name: 'transform', region: 'us-central1', project_id: 'proj-cf' } },
+      resource: {
+        type: 'cloud_function',
+        labels: { function_name: 'transform', region: 'us-central1', project_id: 'proj-cf' },
+      },
       labels: { execution_id: inv?.executionId },
       severity: 'DEBUG',
     });
     expect(callbacks).toEqual([
-      expect.objectContaining({ kind: 'firestep.callback', outcome: 'succeeded', output: { rows: 42, from: 'Step0 output' }, token: inv?.context?.token, path: 'Step1', attempt: 1 }),
+      expect.objectContaining({
+        kind: 'firestep.callback',
+        outcome: 'succeeded',
+        output: { rows: 42, from: 'Step0 output' },
+        token: inv?.context?.token,
+        path: 'Step1',
+        attempt: 1,
+      }),
     ]);
   });
 
   it('given a gen2 function, then the Cloud Run request log carries status, latency and the trace', async () => {
     const cmd = launchCommand(fn('gen2fn', { gen: 2 }), { executionId: 'e-gen2' });
     await direct.launch(cmd);
-    const [entry] = await eventually(() => (entriesFor(cmd.trace.traceId).length ? entriesFor(cmd.trace.traceId) : undefined));
+    const [entry] = await eventually(() =>
+      entriesFor(cmd.trace.traceId).length ? entriesFor(cmd.trace.traceId) : undefined,
+    );
     expect(entry).toMatchObject({
       logName: 'projects/proj-cf/logs/run.googleapis.com%2Frequests',
-      resource: { type: 'cloud_run_revision', labels: { service_name: 'gen2fn', location: 'us-central1', revision_name: expect.stringMatching(/^gen2fn-/) } },
-      httpRequest: { requestMethod: 'POST', status: 200, latency: expect.stringMatching(/^\d+\.\d{6}s$/), requestUrl: expect.stringContaining('/run/proj-cf/us-central1/gen2fn') },
+      resource: {
+        type: 'cloud_run_revision',
+        labels: {
+          service_name: 'gen2fn',
+          location: 'us-central1',
+          revision_name: expect.stringMatching(/^gen2fn-/),
+        },
+      },
+      httpRequest: {
+        requestMethod: 'POST',
+        status: 200,
+        latency: expect.stringMatching(/^\d+\.\d{6}s$/),
+        requestUrl: expect.stringContaining('/run/proj-cf/us-central1/gen2fn'),
+      },
       spanId: cmd.trace.spanId,
       severity: 'INFO',
     });
@@ -92,13 +135,20 @@ describe('Cloud Function launcher against the fake function host', () => {
     ['fail', { kind: 'fail' } as const, 'finished with status code: 500'],
     ['crash', { kind: 'crash' } as const, "finished with status: 'crash'"],
     ['timeout', { kind: 'timeout' } as const, "finished with status: 'timeout'"],
-  ])('given a function that ends with %s, then the launch is still "launched" and the log line reports the failure', async (name, behavior, tail) => {
-    host.setBehavior(`f-${name}`, behavior);
-    const cmd = launchCommand(fn(`f-${name}`), { executionId: `e-${name}` });
-    expect((await direct.launch(cmd)).status).toBe('launched');
-    const finished = await eventually(() => entriesFor(cmd.trace.traceId).find((e) => e.textPayload?.includes('finished')));
-    expect(finished.textPayload).toMatch(new RegExp(`^Function execution took \\d+ ms, ${tail.replace(/[()]/g, '\\$&')}$`));
-  });
+  ])(
+    'given a function that ends with %s, then the launch is still "launched" and the log line reports the failure',
+    async (name, behavior, tail) => {
+      host.setBehavior(`f-${name}`, behavior);
+      const cmd = launchCommand(fn(`f-${name}`), { executionId: `e-${name}` });
+      expect((await direct.launch(cmd)).status).toBe('launched');
+      const finished = await eventually(() =>
+        entriesFor(cmd.trace.traceId).find((e) => e.textPayload?.includes('finished')),
+      );
+      expect(finished.textPayload).toMatch(
+        new RegExp(`^Function execution took \\d+ ms, ${tail.replace(/[()]/g, '\\$&')}$`),
+      );
+    },
+  );
 
   it('given a failing SDK-wrapped function, then it calls back with outcome failed', async () => {
     host.setBehavior('f-cb-fail', { kind: 'fail', message: 'bad row 7' });
@@ -113,28 +163,46 @@ describe('Cloud Function launcher against the fake function host', () => {
     [503, 'retry'],
     [502, 'retry'],
     [403, 'failed'],
-  ] as const)('given the platform refuses with %i before running the function, then the launch is %s and nothing is logged', async (status, expected) => {
-    host.setBehavior(`refuse-${status}`, { kind: 'reject', status, times: 1 });
-    const cmd = launchCommand(fn(`refuse-${status}`), { executionId: `e-refuse-${status}` });
-    const result = await direct.launch(cmd);
-    expect(result.status).toBe(expected);
-    expect(entriesFor(cmd.trace.traceId)).toEqual([]);
-    if (expected === 'retry') expect((await direct.launch(cmd)).status).toBe('launched');
-  });
+  ] as const)(
+    'given the platform refuses with %i before running the function, then the launch is %s and nothing is logged',
+    async (status, expected) => {
+      host.setBehavior(`refuse-${status}`, { kind: 'reject', status, times: 1 });
+      const cmd = launchCommand(fn(`refuse-${status}`), { executionId: `e-refuse-${status}` });
+      const result = await direct.launch(cmd);
+      expect(result.status).toBe(expected);
+      expect(entriesFor(cmd.trace.traceId)).toEqual([]);
+      if (expected === 'retry') expect((await direct.launch(cmd)).status).toBe('launched');
+    },
+  );
 
   it('given a URL with no function (404), then the launch fails terminally', async () => {
-    const cmd = launchCommand(fn('nope', { url: `${host.url}/not/a/function/path/at/all` }), { executionId: 'e-404' });
-    expect(await direct.launch(cmd)).toMatchObject({ status: 'failed', error: { kind: 'launch', cause: { status: 404 } } });
+    const cmd = launchCommand(fn('nope', { url: `${host.url}/not/a/function/path/at/all` }), {
+      executionId: 'e-404',
+    });
+    expect(await direct.launch(cmd)).toMatchObject({
+      status: 'failed',
+      error: { kind: 'launch', cause: { status: 404 } },
+    });
   });
 
   it('given nothing listening, then the launch is retryable (connection refused)', async () => {
-    const cmd = launchCommand(fn('down', { url: `http://127.0.0.1:${await closedPort()}/fn` }), { executionId: 'e-down' });
-    expect(await direct.launch(cmd)).toMatchObject({ status: 'retry', error: { cause: { network: 'ECONNREFUSED' } } });
+    const cmd = launchCommand(fn('down', { url: `http://127.0.0.1:${await closedPort()}/fn` }), {
+      executionId: 'e-down',
+    });
+    expect(await direct.launch(cmd)).toMatchObject({
+      status: 'retry',
+      error: { cause: { network: 'ECONNREFUSED' } },
+    });
   });
 
   it('given a long-running function, then the launch returns once accepted, without waiting for the end', async () => {
     host.setBehavior('slow', { kind: 'lag' });
-    const quick = new CloudFunctionLauncher({ context: CONTEXT, mode: 'direct', urlFor: (t, l) => host.functionUrl({ ...l, name: t.name }), acceptTimeoutMs: 50 });
+    const quick = new CloudFunctionLauncher({
+      context: CONTEXT,
+      mode: 'direct',
+      urlFor: (t, l) => host.functionUrl({ ...l, name: t.name }),
+      acceptTimeoutMs: 50,
+    });
     const cmd = launchCommand(fn('slow'), { executionId: 'e-slow' });
     const result = await quick.launch(cmd);
     expect(result).toMatchObject({ status: 'launched', receipt: { traceId: cmd.trace.traceId } });
@@ -154,13 +222,19 @@ describe('Cloud Function launcher against the fake function host', () => {
     });
     const cmd = launchCommand(fn('secured'), { executionId: 'e-auth' });
     await authed.launch(cmd);
-    expect(audiences).toEqual([host.functionUrl({ name: 'secured', project: 'proj-cf', region: 'us-central1' })]);
-    expect(host.invocations.find((i) => i.context?.executionId === 'e-auth')?.headers.authorization).toBe('Bearer signed-id-token');
+    expect(audiences).toEqual([
+      host.functionUrl({ name: 'secured', project: 'proj-cf', region: 'us-central1' }),
+    ]);
+    expect(host.invocations.find((i) => i.context?.executionId === 'e-auth')?.headers.authorization).toBe(
+      'Bearer signed-id-token',
+    );
   });
 
   it('given no url, no project and no default, then the launch fails naming the missing setting; the default URL is the gen1 form', async () => {
     const { project_id: _p, ...noProject } = fn('x');
-    expect(await new CloudFunctionLauncher({ context: CONTEXT, mode: 'direct' }).launch(launchCommand(noProject))).toMatchObject({
+    expect(
+      await new CloudFunctionLauncher({ context: CONTEXT, mode: 'direct' }).launch(launchCommand(noProject)),
+    ).toMatchObject({
       status: 'failed',
       error: { message: expect.stringContaining('project_id') },
     });
@@ -184,7 +258,12 @@ describe('Cloud Function launcher against the fake function host', () => {
         context: CONTEXT,
         mode: 'task',
         tasks: {
-          client: createCloudTasksClient({ apiEndpoint: tasks.host, port: tasks.port, protocol: 'http', authClient: fakeAuth() }),
+          client: createCloudTasksClient({
+            apiEndpoint: tasks.host,
+            port: tasks.port,
+            protocol: 'http',
+            authClient: fakeAuth(),
+          }),
           queue,
           serviceAccountEmail: 'launcher@proj-cf.iam.gserviceaccount.com',
         },
@@ -196,15 +275,26 @@ describe('Cloud Function launcher against the fake function host', () => {
     it('given a launch, then a named task is created, delivered with trace headers and an OIDC token, and a relaunch adopts it', async () => {
       const cmd = launchCommand(fn('queued'), { executionId: 'e-task', input: { day: '2026-11-23' } });
       const first = await launcher.launch(cmd);
-      expect(first).toMatchObject({ status: 'launched', receipt: { traceId: cmd.trace.traceId, taskName: expect.stringMatching(new RegExp(`^${queue}/tasks/launch-[0-9a-f]{40}$`)) } });
+      expect(first).toMatchObject({
+        status: 'launched',
+        receipt: {
+          traceId: cmd.trace.traceId,
+          taskName: expect.stringMatching(new RegExp(`^${queue}/tasks/launch-[0-9a-f]{40}$`)),
+        },
+      });
       if (first.status !== 'launched') return;
       expect(first.extraCorrelationKeys).toEqual([{ kind: 'task', value: first.receipt.taskName }]);
       const second = await launcher.launch(cmd);
-      expect(second).toMatchObject({ status: 'launched', receipt: { taskName: first.receipt.taskName, adopted: true } });
+      expect(second).toMatchObject({
+        status: 'launched',
+        receipt: { taskName: first.receipt.taskName, adopted: true },
+      });
       const inv = await eventually(() => host.invocations.find((i) => i.context?.executionId === 'e-task'));
       expect(inv.trace).toEqual(cmd.trace);
       expect(inv.body).toMatchObject({ input: { day: '2026-11-23' } });
-      expect(inv.headers.authorization).toBe(`Bearer fake-oidc-token-for-${inv ? host.functionUrl({ name: 'queued', project: 'proj-cf', region: 'us-central1' }) : ''}`);
+      expect(inv.headers.authorization).toBe(
+        `Bearer fake-oidc-token-for-${inv ? host.functionUrl({ name: 'queued', project: 'proj-cf', region: 'us-central1' }) : ''}`,
+      );
       await eventually(() => tasks.tasks.get(String(first.receipt.taskName))?.state === 'delivered');
       expect(tasks.tasks.size).toBe(1);
       expect(host.invocations.filter((i) => i.context?.executionId === 'e-task')).toHaveLength(1);
@@ -214,12 +304,23 @@ describe('Cloud Function launcher against the fake function host', () => {
       const down = new CloudFunctionLauncher({
         context: CONTEXT,
         mode: 'task',
-        tasks: { client: createCloudTasksClient({ apiEndpoint: '127.0.0.1', port: await closedPort(), protocol: 'http', authClient: fakeAuth() }), queue },
+        tasks: {
+          client: createCloudTasksClient({
+            apiEndpoint: '127.0.0.1',
+            port: await closedPort(),
+            protocol: 'http',
+            authClient: fakeAuth(),
+          }),
+          queue,
+        },
         urlFor: (t, l) => host.functionUrl({ ...l, name: t.name }),
       });
       expect((await down.launch(launchCommand(fn('q'), { executionId: 'e-tdown' }))).status).toBe('retry');
       const none = new CloudFunctionLauncher({ context: CONTEXT, mode: 'task' });
-      expect(await none.launch(launchCommand(fn('q')))).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('queue') } });
+      expect(await none.launch(launchCommand(fn('q')))).toMatchObject({
+        status: 'failed',
+        error: { message: expect.stringContaining('queue') },
+      });
     });
   });
 
@@ -231,16 +332,29 @@ describe('Cloud Function launcher against the fake function host', () => {
     it('given trigger pubsub, then the input is published as JSON with the context as attributes', async () => {
       const [topic] = await pubsub.createTopic('fn-topic');
       const [sub] = await topic.createSubscription('fn-sub');
-      const launcher = new CloudFunctionLauncher({ context: CONTEXT, mode: 'direct', pubsub, defaults: { projectId } });
-      const cmd = launchCommand(fn('on-message', { trigger: 'pubsub', topic: 'fn-topic', project_id: projectId }), { executionId: 'e-ps', input: { file: 'a.csv' } });
-      const result = await launcher.launch(cmd);
-      expect(result).toMatchObject({ status: 'launched', receipt: { topic: `projects/${projectId}/topics/fn-topic`, messageId: expect.any(String) } });
-      const message = await new Promise<{ data: Buffer; attributes: Record<string, string>; id: string }>((resolve) => {
-        sub.once('message', (m) => {
-          m.ack();
-          resolve(m);
-        });
+      const launcher = new CloudFunctionLauncher({
+        context: CONTEXT,
+        mode: 'direct',
+        pubsub,
+        defaults: { projectId },
       });
+      const cmd = launchCommand(
+        fn('on-message', { trigger: 'pubsub', topic: 'fn-topic', project_id: projectId }),
+        { executionId: 'e-ps', input: { file: 'a.csv' } },
+      );
+      const result = await launcher.launch(cmd);
+      expect(result).toMatchObject({
+        status: 'launched',
+        receipt: { topic: `projects/${projectId}/topics/fn-topic`, messageId: expect.any(String) },
+      });
+      const message = await new Promise<{ data: Buffer; attributes: Record<string, string>; id: string }>(
+        (resolve) => {
+          sub.once('message', (m) => {
+            m.ack();
+            resolve(m);
+          });
+        },
+      );
       await sub.close();
       expect(JSON.parse(message.data.toString())).toEqual({ file: 'a.csv' });
       expect(message.attributes).toMatchObject({
@@ -254,7 +368,9 @@ describe('Cloud Function launcher against the fake function host', () => {
 
     it('given trigger pubsub without a topic, then the launch fails terminally', async () => {
       const launcher = new CloudFunctionLauncher({ context: CONTEXT, mode: 'direct', pubsub });
-      expect(await launcher.launch(launchCommand(fn('no-topic', { trigger: 'pubsub' })))).toMatchObject({ status: 'failed' });
+      expect(await launcher.launch(launchCommand(fn('no-topic', { trigger: 'pubsub' })))).toMatchObject({
+        status: 'failed',
+      });
     });
   });
 });

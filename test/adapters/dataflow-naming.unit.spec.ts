@@ -7,12 +7,18 @@ import { dataflowStateOutcome } from '../../adapters/dataflow/job-state.ts';
 describe('Dataflow job names', () => {
   it('given any target name and attempt, then the name is valid for Dataflow, ≤ 63 chars, deterministic', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string(), fc.string(), fc.integer({ min: 1, max: 1000 }), (name, exec, path, attempt) => {
-        const jobName = dataflowJobName(name, exec, path, attempt);
-        expect(jobName).toMatch(DATAFLOW_JOB_NAME);
-        expect(jobName.length).toBeLessThanOrEqual(63);
-        expect(dataflowJobName(name, exec, path, attempt)).toBe(jobName);
-      }),
+      fc.property(
+        fc.string(),
+        fc.string(),
+        fc.string(),
+        fc.integer({ min: 1, max: 1000 }),
+        (name, exec, path, attempt) => {
+          const jobName = dataflowJobName(name, exec, path, attempt);
+          expect(jobName).toMatch(DATAFLOW_JOB_NAME);
+          expect(jobName.length).toBeLessThanOrEqual(63);
+          expect(dataflowJobName(name, exec, path, attempt)).toBe(jobName);
+        },
+      ),
     );
   });
 
@@ -55,7 +61,9 @@ describe('Dataflow parameters vs environment', () => {
   });
 
   it('given flex-only fields on a classic template, then they are dropped; given a non-object input, then nothing is sent', () => {
-    expect(splitParameters({ staging_location: 'gs://s', zone: 'us-central1-a' }, 'classic').environment).toEqual({ zone: 'us-central1-a' });
+    expect(
+      splitParameters({ staging_location: 'gs://s', zone: 'us-central1-a' }, 'classic').environment,
+    ).toEqual({ zone: 'us-central1-a' });
     expect(splitParameters(null, 'flex')).toEqual({ parameters: {}, environment: {} });
     expect(splitParameters(['a'], 'flex')).toEqual({ parameters: {}, environment: {} });
   });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DATAFLOW_JOB_NAME, dataflowJobName } from '../../adapters/dataflow/job-name.ts';
 import { DataflowLauncher } from '../../adapters/dataflow/launcher.ts';
-import { dataflowJobName, DATAFLOW_JOB_NAME } from '../../adapters/dataflow/job-name.ts';
 import { type FakeDataflow, startFakeDataflow } from '../../adapters/fakes/dataflow.ts';
 import type { CloudEventLike, LogEntry } from '../../adapters/fakes/log-entries.ts';
 import type { DataflowTarget } from '../../engine/flow/model.ts';
@@ -28,8 +28,16 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
   const events: CloudEventLike[] = [];
 
   beforeAll(async () => {
-    fake = await startFakeDataflow({ onLogEntry: (e) => entries.push(e), onCloudEvent: (e) => events.push(e) });
-    launcher = new DataflowLauncher({ context: CONTEXT, rootUrl: fake.url, auth: fakeAuth(), requestTimeoutMs: 2000 });
+    fake = await startFakeDataflow({
+      onLogEntry: (e) => entries.push(e),
+      onCloudEvent: (e) => events.push(e),
+    });
+    launcher = new DataflowLauncher({
+      context: CONTEXT,
+      rootUrl: fake.url,
+      auth: fakeAuth(),
+      requestTimeoutMs: 2000,
+    });
   });
   afterAll(() => fake.close());
   afterEach(() => {
@@ -38,14 +46,19 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
   });
 
   it('given a flex target, when launched, then the receipt carries job id, a name starting with the target name, and the console URL', async () => {
-    const cmd = launchCommand(flex, { executionId: 'e-flex', input: { input: 'gs://b/in.txt', temp_location: 'gs://b/tmp', max_workers: 3 } });
+    const cmd = launchCommand(flex, {
+      executionId: 'e-flex',
+      input: { input: 'gs://b/in.txt', temp_location: 'gs://b/tmp', max_workers: 3 },
+    });
     const result = await launcher.launch(cmd);
     expect(result.status).toBe('launched');
     if (result.status !== 'launched') return;
     const { jobId, jobName, consoleUrl } = result.receipt;
     expect(jobName).toMatch(/^word-count-demo-[0-9a-f]{10}$/);
     expect(jobName).toBe(dataflowJobName('word-count-demo', 'e-flex', 'Step1', 1));
-    expect(consoleUrl).toBe(`https://console.cloud.google.com/dataflow/jobs/europe-west1/${jobId}?project=proj-1`);
+    expect(consoleUrl).toBe(
+      `https://console.cloud.google.com/dataflow/jobs/europe-west1/${jobId}?project=proj-1`,
+    );
     expect(result.extraCorrelationKeys).toEqual([{ kind: 'dataflowJob', value: jobId }]);
     const job = fake.jobs.get(String(jobId));
     expect(job?.template).toEqual({ kind: 'flex', containerSpecGcsPath: 'gs://bucket/templates/wc.json' });
@@ -54,7 +67,12 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
   });
 
   it('given a classic target, when launched, then templates.launch is called with gcsPath and a sanitized job name', async () => {
-    const result = await launcher.launch(launchCommand(classic, { executionId: 'e-classic', input: { inputFile: 'gs://b/x', subnetwork: 'regions/us-central1/subnetworks/s' } }));
+    const result = await launcher.launch(
+      launchCommand(classic, {
+        executionId: 'e-classic',
+        input: { inputFile: 'gs://b/x', subnetwork: 'regions/us-central1/subnetworks/s' },
+      }),
+    );
     expect(result.status).toBe('launched');
     if (result.status !== 'launched') return;
     expect(result.receipt.jobName).toMatch(/^classic-copy-[0-9a-f]{10}$/);
@@ -67,7 +85,12 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
   it('given the same command launched twice while its job runs, then the second adopts the job (no second job)', async () => {
     fake.setBehavior('adopt-me', { outcome: 'lag' });
     const target = { ...flex, name: 'adopt-me' };
-    const noPrecheck = new DataflowLauncher({ context: CONTEXT, rootUrl: fake.url, auth: fakeAuth(), adoptFinishedJobs: false });
+    const noPrecheck = new DataflowLauncher({
+      context: CONTEXT,
+      rootUrl: fake.url,
+      auth: fakeAuth(),
+      adoptFinishedJobs: false,
+    });
     const cmd = launchCommand(target, { executionId: 'e-adopt' });
     const first = await noPrecheck.launch(cmd);
     const second = await noPrecheck.launch(cmd);
@@ -116,7 +139,12 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
   });
 
   it('given an unreachable service, then the launch is retryable', async () => {
-    const down = new DataflowLauncher({ context: CONTEXT, rootUrl: `http://127.0.0.1:${await closedPort()}/`, auth: fakeAuth(), requestTimeoutMs: 500 });
+    const down = new DataflowLauncher({
+      context: CONTEXT,
+      rootUrl: `http://127.0.0.1:${await closedPort()}/`,
+      auth: fakeAuth(),
+      requestTimeoutMs: 500,
+    });
     const result = await down.launch(launchCommand(flex, { executionId: 'e-down' }));
     expect(result.status).toBe('retry');
   });
@@ -132,17 +160,32 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
     const cmd = launchCommand({ ...flex, name: 'logs-ok' }, { executionId: 'e-logs-ok' });
     const result = await launcher.launch(cmd);
     if (result.status !== 'launched') throw new Error('launch failed');
-    const entry = await eventually(() => entries.find((e) => e.resource.labels.job_id === result.receipt.jobId));
+    const entry = await eventually(() =>
+      entries.find((e) => e.resource.labels.job_id === result.receipt.jobId),
+    );
     expect(entry).toMatchObject({
       logName: 'projects/proj-1/logs/dataflow.googleapis.com%2Fjob-message',
-      resource: { type: 'dataflow_step', labels: { job_id: result.receipt.jobId, job_name: result.receipt.jobName, region: 'europe-west1', project_id: 'proj-1' } },
+      resource: {
+        type: 'dataflow_step',
+        labels: {
+          job_id: result.receipt.jobId,
+          job_name: result.receipt.jobName,
+          region: 'europe-west1',
+          project_id: 'proj-1',
+        },
+      },
       textPayload: 'Worker pool stopped.',
       severity: 'INFO',
     });
     expect(await launcher.probe(cmd, result.receipt)).toMatchObject({ state: 'succeeded' });
-    const states = events.filter((e) => e.subject === `jobs/${result.receipt.jobId}`).map((e) => (e.data.payload as { currentState: string }).currentState);
+    const states = events
+      .filter((e) => e.subject === `jobs/${result.receipt.jobId}`)
+      .map((e) => (e.data.payload as { currentState: string }).currentState);
     expect(states).toEqual(['JOB_STATE_RUNNING', 'JOB_STATE_DONE']);
-    expect(events[0]).toMatchObject({ type: 'google.cloud.dataflow.job.v1beta3.statusChanged', source: '//dataflow.googleapis.com/projects/proj-1/locations/europe-west1' });
+    expect(events[0]).toMatchObject({
+      type: 'google.cloud.dataflow.job.v1beta3.statusChanged',
+      source: '//dataflow.googleapis.com/projects/proj-1/locations/europe-west1',
+    });
   });
 
   it('given a job told to fail, then "Workflow failed. Causes: …" is logged before "Worker pool stopped." and probe reports failed', async () => {
@@ -150,13 +193,20 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
     const cmd = launchCommand({ ...flex, name: 'logs-fail' }, { executionId: 'e-logs-fail' });
     const result = await launcher.launch(cmd);
     if (result.status !== 'launched') throw new Error('launch failed');
-    await eventually(() => entries.filter((e) => e.resource.labels.job_id === result.receipt.jobId).length === 2);
-    const texts = entries.filter((e) => e.resource.labels.job_id === result.receipt.jobId).map((e) => [e.severity, e.textPayload]);
+    await eventually(
+      () => entries.filter((e) => e.resource.labels.job_id === result.receipt.jobId).length === 2,
+    );
+    const texts = entries
+      .filter((e) => e.resource.labels.job_id === result.receipt.jobId)
+      .map((e) => [e.severity, e.textPayload]);
     expect(texts).toEqual([
       ['ERROR', 'Workflow failed. Causes: S01: boom'],
       ['INFO', 'Worker pool stopped.'],
     ]);
-    expect(await launcher.probe(cmd, result.receipt)).toMatchObject({ state: 'failed', error: { kind: 'job' } });
+    expect(await launcher.probe(cmd, result.receipt)).toMatchObject({
+      state: 'failed',
+      error: { kind: 'job' },
+    });
   });
 
   it('given a flex launcher failure, then the launcher-container message is logged and the job ends FAILED', async () => {
@@ -164,8 +214,12 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
     const cmd = launchCommand({ ...flex, name: 'launcher-bad' }, { executionId: 'e-lf' });
     const result = await launcher.launch(cmd);
     if (result.status !== 'launched') throw new Error('launch failed');
-    const entry = await eventually(() => entries.find((e) => e.resource.labels.job_id === result.receipt.jobId));
-    expect(entry.textPayload).toBe('Error occurred in the launcher container: Template launch failed. See console logs.');
+    const entry = await eventually(() =>
+      entries.find((e) => e.resource.labels.job_id === result.receipt.jobId),
+    );
+    expect(entry.textPayload).toBe(
+      'Error occurred in the launcher container: Template launch failed. See console logs.',
+    );
     expect(entry.severity).toBe('ERROR');
     expect(await launcher.probe(cmd, result.receipt)).toMatchObject({ state: 'failed' });
   });
@@ -185,13 +239,23 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
     const result = await launcher.launch(cmd);
     if (result.status !== 'launched') throw new Error('launch failed');
     await launcher.cancel(cmd, result.receipt);
-    await eventually(() => fake.jobs.get(String(result.receipt.jobId))?.job.currentState === 'JOB_STATE_CANCELLED');
-    expect(await launcher.probe(cmd, result.receipt)).toMatchObject({ state: 'failed', error: { message: expect.stringContaining('JOB_STATE_CANCELLED') } });
+    await eventually(
+      () => fake.jobs.get(String(result.receipt.jobId))?.job.currentState === 'JOB_STATE_CANCELLED',
+    );
+    expect(await launcher.probe(cmd, result.receipt)).toMatchObject({
+      state: 'failed',
+      error: { message: expect.stringContaining('JOB_STATE_CANCELLED') },
+    });
     await expect(launcher.cancel(cmd, result.receipt)).resolves.toBeUndefined();
   });
 
   it('correlationKeys are pure: the job name and the callback token, equal across calls, known before launch', () => {
-    const cmd = launchCommand(flex, { executionId: 'e-keys', path: 'Step2/1/Branch2', step: 'Branch2', attempt: 2 });
+    const cmd = launchCommand(flex, {
+      executionId: 'e-keys',
+      path: 'Step2/1/Branch2',
+      step: 'Branch2',
+      attempt: 2,
+    });
     const keys = launcher.correlationKeys(cmd);
     expect(keys).toEqual(launcher.correlationKeys(cmd));
     expect(keys.map((k) => k.kind)).toEqual(['dataflowJobName', 'callback']);

@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { OAuth2Client } from 'google-auth-library';
+import type { ContextOptions } from '../../adapters/shared/context.ts';
 import { commandId, type LaunchCommand } from '../../engine/core/commands.ts';
 import type { Json, Target } from '../../engine/flow/model.ts';
-import type { ContextOptions } from '../../adapters/shared/context.ts';
 
 export const SECRET = 'test-callback-secret-0123456789';
 export const CONTEXT: ContextOptions = { secret: SECRET, replyTo: { url: 'http://127.0.0.1:9/callback' } };
@@ -43,7 +43,10 @@ export function fakeAuth(): OAuth2Client {
 }
 
 /** Poll until `probe` returns a value (not undefined/false); fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -153,7 +153,10 @@ describe('defineFlow checks step references at compile time', () => {
         start: 'R',
         steps: {
           // @ts-expect-error "Skp" is not a step of this flow
-          R: condition({ choices: [choice(when('$.input.n').numericGreaterThan(0), 'Load')], default: 'Skp' }),
+          R: condition({
+            choices: [choice(when('$.input.n').numericGreaterThan(0), 'Load')],
+            default: 'Skp',
+          }),
           Load: end(),
           Skip: end(),
         },

@@ -30,19 +30,26 @@ const cf = cloudFunction('fn');
 
 describe('defineFlow', () => {
   test('given the condition example written in TypeScript, when defined, then it equals the JSON example (flow and hash)', () => {
-    const json = readFlowJson(readFileSync(new URL('../../examples/condition.json', import.meta.url), 'utf8')).flow!;
+    const json = readFlowJson(readFileSync(new URL('../../examples/condition.json', import.meta.url), 'utf8'))
+      .flow!;
     const location = { project_id: 'my-orchestration-test', region: 'europe-west1' };
 
     const definition = defineFlow({
       id: 'condition',
       start: 'Count',
       steps: {
-        Count: task(cloudFunction('count-new-rows', location), { parameters: { table: '$.input.table' }, next: 'Route' }),
+        Count: task(cloudFunction('count-new-rows', location), {
+          parameters: { table: '$.input.table' },
+          next: 'Route',
+        }),
         Route: condition({
           choices: [
             choice(when('$.input.mode').stringEquals('full'), 'FullLoad'),
             choice(
-              and(when('$.steps.Count.output.rows').numericGreaterThan(0), not(when('$.input.dry_run').booleanEquals(true))),
+              and(
+                when('$.steps.Count.output.rows').numericGreaterThan(0),
+                not(when('$.input.dry_run').booleanEquals(true)),
+              ),
               'Load',
             ),
           ],
@@ -85,7 +92,12 @@ describe('defineFlow', () => {
     expect(flow.steps).toEqual({
       A: {
         type: 'Task',
-        target: { type: 'Dataflow', name: 'exp', region: 'r', template: { kind: 'classic', template_path: 'gs://t' } },
+        target: {
+          type: 'Dataflow',
+          name: 'exp',
+          region: 'r',
+          template: { kind: 'classic', template_path: 'gs://t' },
+        },
         parameters: { temp_location: 'gs://tmp' },
         retry: [{ max_attempts: 2, interval_seconds: 1, backoff_rate: 2 }],
         catch: [{ errors: ['States.ALL'], next: 'F' }],
@@ -93,13 +105,26 @@ describe('defineFlow', () => {
         next: 'B',
       },
       B: { type: 'Task', target: { type: 'Dataproc', name: 'spark', workflow: { jobs: [] } }, next: 'C' },
-      C: { type: 'Task', target: { type: 'Http', name: 'C', url: 'https://x.example.com', method: 'GET' }, next: 'D' },
-      D: { type: 'Task', target: { type: 'PubSub', name: 'D', topic: 'topic-a', mode: 'callback' }, next: 'E' },
+      C: {
+        type: 'Task',
+        target: { type: 'Http', name: 'C', url: 'https://x.example.com', method: 'GET' },
+        next: 'D',
+      },
+      D: {
+        type: 'Task',
+        target: { type: 'PubSub', name: 'D', topic: 'topic-a', mode: 'callback' },
+        next: 'E',
+      },
       E: { type: 'Wait', seconds: 5, next: 'G' },
       G: { type: 'Condition', choices: [{ or: [{ variable: '$.input', is_present: false }], next: 'H' }] },
       H: {
         type: 'Parallel',
-        branches: [{ start: 'X', steps: { X: { type: 'Task', target: { type: 'CloudFunction', name: 'fn' }, end: true } } }],
+        branches: [
+          {
+            start: 'X',
+            steps: { X: { type: 'Task', target: { type: 'CloudFunction', name: 'fn' }, end: true } },
+          },
+        ],
         end: true,
       },
       F: { type: 'Fail', error: 'E' },

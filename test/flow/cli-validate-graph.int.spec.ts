@@ -56,7 +56,14 @@ describe('firestep validate', () => {
   );
 
   test('given the npm script of the README, when run, then it validates the sample', async () => {
-    const result = await run('npm', ['run', '--silent', 'firestep', '--', 'validate', 'examples/sample-dag.json']);
+    const result = await run('npm', [
+      'run',
+      '--silent',
+      'firestep',
+      '--',
+      'validate',
+      'examples/sample-dag.json',
+    ]);
 
     expect(result.stdout).toMatch(SAMPLE_LINE);
     expect(result.code).toBe(0);
@@ -107,17 +114,20 @@ describe('firestep validate', () => {
       },
       'steps.Step2.branches[0].steps.Branch1: a Dataflow Task needs a template: "container_gcs_path" (flex) or "template_path" (classic)',
     ],
-  ])('given the sample broken by %s, when validated, then exit 1 naming the exact path', async (name, mutate, line) => {
-    const file = writeVariant(name, mutate);
+  ])(
+    'given the sample broken by %s, when validated, then exit 1 naming the exact path',
+    async (name, mutate, line) => {
+      const file = writeVariant(name, mutate);
 
-    const result = await firestep('validate', file);
+      const result = await firestep('validate', file);
 
-    const printed = result.stdout.trimEnd().split('\n');
-    expect(printed[0]).toBe(line);
-    expect(printed.slice(1, -1).every((l) => l.startsWith('warning: '))).toBe(true);
-    expect(printed.at(-1)).toBe(`✗ ${file}: 1 problem`);
-    expect(result.code).toBe(1);
-  });
+      const printed = result.stdout.trimEnd().split('\n');
+      expect(printed[0]).toBe(line);
+      expect(printed.slice(1, -1).every((l) => l.startsWith('warning: '))).toBe(true);
+      expect(printed.at(-1)).toBe(`✗ ${file}: 1 problem`);
+      expect(result.code).toBe(1);
+    },
+  );
 
   test('given a file that is not JSON, when validated, then exit 1 with a located parse error and no stack trace', async () => {
     const file = join(TMP, 'broken.json');
@@ -176,7 +186,9 @@ export default defineFlow({ id: 'cyclic', start: 'A', steps: { A: task(cloudFunc
 
     const result = await firestep('validate', file);
 
-    expect(result.stdout).toContain('the default export must be a flow; write `export default defineFlow({ id, start, steps })`');
+    expect(result.stdout).toContain(
+      'the default export must be a flow; write `export default defineFlow({ id, start, steps })`',
+    );
     expect(result.code).toBe(1);
   });
 });
@@ -209,7 +221,9 @@ describe('firestep graph', () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`firestep: FLOW_INVALID: ${file} is not a valid flow (1 problem):\n  steps.Step1.next: cycle`);
+    expect(result.stderr).toContain(
+      `firestep: FLOW_INVALID: ${file} is not a valid flow (1 problem):\n  steps.Step1.next: cycle`,
+    );
   });
 
   test('given an unknown format, when graphed, then exit 1 naming the allowed formats', async () => {

@@ -36,7 +36,7 @@ describe('definition hash', () => {
       fc.property(fc.integer(), (seed) => {
         // A deterministic shuffle per object, driven by the seed and the keys themselves.
         const shuffled = reorder(sampleDag(), (keys) =>
-          [...keys].sort((a, b) => ((hashOf(a, seed) - hashOf(b, seed)) | 0) || a.localeCompare(b)),
+          [...keys].sort((a, b) => (hashOf(a, seed) - hashOf(b, seed)) | 0 || a.localeCompare(b)),
         );
         const { flow } = readFlowJson(JSON.stringify(shuffled));
         expect(definitionHash(flow!)).toBe(expected);
@@ -65,11 +65,15 @@ describe('definition hash', () => {
   });
 
   test('canonicalJson sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: undefined, c: [{ z: 1, y: 2 }] } })).toBe('{"a":{"c":[{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: undefined, c: [{ z: 1, y: 2 }] } })).toBe(
+      '{"a":{"c":[{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   test('the hash is sha256 hex, stable for the sample (pins the canonical form)', () => {
-    expect(definitionHash(sampleFlow())).toBe('4346f68ba3d9863187846ea7ed6f347b142e57d6f6932f4ca826a638892dc70d');
+    expect(definitionHash(sampleFlow())).toBe(
+      '4346f68ba3d9863187846ea7ed6f347b142e57d6f6932f4ca826a638892dc70d',
+    );
   });
 });
 

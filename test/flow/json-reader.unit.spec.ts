@@ -12,7 +12,12 @@ describe('readFlowJson: the reference format', () => {
     expect(flow?.start).toBe('Init');
     expect(flow?.steps.Init).toEqual({
       type: 'Task',
-      target: { type: 'CloudFunction', name: 'orch-test-1', project_id: 'my-orchestration-test', region: 'europe-west1' },
+      target: {
+        type: 'CloudFunction',
+        name: 'orch-test-1',
+        project_id: 'my-orchestration-test',
+        region: 'europe-west1',
+      },
       next: 'Step1',
     });
     const step2 = flow?.steps.Step2;
@@ -68,7 +73,14 @@ describe('readFlowJson: the reference format', () => {
           timeout_seconds: 90,
           next: 'Publish',
         },
-        Publish: { type: 'Task', target_type: 'PubSub', topic: 'events', mode: 'callback', target_name: 'pub', next: 'Fn' },
+        Publish: {
+          type: 'Task',
+          target_type: 'PubSub',
+          topic: 'events',
+          mode: 'callback',
+          target_name: 'pub',
+          next: 'Fn',
+        },
         Fn: {
           type: 'Task',
           target_type: 'CloudFunction',
@@ -77,7 +89,9 @@ describe('readFlowJson: the reference format', () => {
           gen: 2,
           trigger: 'pubsub',
           topic: 'fn-requests',
-          retry: [{ errors: ['X'], max_attempts: 1, interval_seconds: 5, backoff_rate: 1.5, max_delay_seconds: 60 }],
+          retry: [
+            { errors: ['X'], max_attempts: 1, interval_seconds: 5, backoff_rate: 1.5, max_delay_seconds: 60 },
+          ],
           next: 'Spark',
         },
         Spark: { type: 'Task', target_type: 'Dataproc', workflow: { jobs: [] }, next: 'Pause' },
@@ -118,14 +132,31 @@ describe('readFlowJson: the reference format', () => {
         timeout_seconds: 90,
         next: 'Publish',
       },
-      Publish: { type: 'Task', target: { type: 'PubSub', name: 'pub', topic: 'events', mode: 'callback' }, next: 'Fn' },
+      Publish: {
+        type: 'Task',
+        target: { type: 'PubSub', name: 'pub', topic: 'events', mode: 'callback' },
+        next: 'Fn',
+      },
       Fn: {
         type: 'Task',
-        target: { type: 'CloudFunction', name: 'fn', url: 'https://fn.example.com', gen: 2, trigger: 'pubsub', topic: 'fn-requests' },
-        retry: [{ errors: ['X'], max_attempts: 1, interval_seconds: 5, backoff_rate: 1.5, max_delay_seconds: 60 }],
+        target: {
+          type: 'CloudFunction',
+          name: 'fn',
+          url: 'https://fn.example.com',
+          gen: 2,
+          trigger: 'pubsub',
+          topic: 'fn-requests',
+        },
+        retry: [
+          { errors: ['X'], max_attempts: 1, interval_seconds: 5, backoff_rate: 1.5, max_delay_seconds: 60 },
+        ],
         next: 'Spark',
       },
-      Spark: { type: 'Task', target: { type: 'Dataproc', name: 'Spark', workflow: { jobs: [] } }, next: 'Pause' },
+      Spark: {
+        type: 'Task',
+        target: { type: 'Dataproc', name: 'Spark', workflow: { jobs: [] } },
+        next: 'Pause',
+      },
       Pause: { type: 'Wait', seconds: 30, next: 'Route' },
       Route: raw.steps.Route,
       Done: { type: 'End' },
@@ -139,7 +170,9 @@ describe('readFlowJson: the reference format', () => {
 
     const { flow } = validateFlow(raw);
 
-    expect(flow?.steps.Init).toMatchObject({ retry: [{ max_attempts: 3, interval_seconds: 1, backoff_rate: 2 }] });
+    expect(flow?.steps.Init).toMatchObject({
+      retry: [{ max_attempts: 3, interval_seconds: 1, backoff_rate: 2 }],
+    });
   });
 
   test('given empty retry and catch arrays, when read, then they normalize to absent', () => {
@@ -188,11 +221,23 @@ describe('readFlowJson: parse errors are problems, never stack traces', () => {
     ['truncated JSON', '{"start": "Init"', '(root): x.json is not valid JSON: '],
     ['an array at the top', '[]', '(root): a flow must be an object with "start" and "steps", got an array'],
     ['null', 'null', '(root): a flow must be an object with "start" and "steps", got null'],
-    ['a string', '"flow"', '(root): a flow must be an object with "start" and "steps", got a string ("flow")'],
-    ['steps not an object', '{"start": "A", "steps": [1]}', 'steps: must be an object of named steps (got an array)'],
+    [
+      'a string',
+      '"flow"',
+      '(root): a flow must be an object with "start" and "steps", got a string ("flow")',
+    ],
+    [
+      'steps not an object',
+      '{"start": "A", "steps": [1]}',
+      'steps: must be an object of named steps (got an array)',
+    ],
     ['steps missing', '{"start": "A"}', 'steps: must be an object of named steps (missing)'],
     ['start missing', '{"steps": {"A": {"type": "End"}}}', "start: missing; name the flow's first step"],
-    ['a step not an object', '{"start": "A", "steps": {"A": 3}}', 'steps.A: a step must be an object with a "type", got a number (3)'],
+    [
+      'a step not an object',
+      '{"start": "A", "steps": {"A": 3}}',
+      'steps.A: a step must be an object with a "type", got a number (3)',
+    ],
   ])('given %s, when read, then the first problem is exactly one clear line', (_name, text, expected) => {
     const { flow, errors } = readFlowJson(text, 'x.json');
 
@@ -204,12 +249,16 @@ describe('readFlowJson: parse errors are problems, never stack traces', () => {
   test('given a syntax error on line 3, when read, then the message gives line and column', () => {
     const { errors } = readFlowJson('{\n  "start": "A",\n  "steps": }', 'x.json');
 
-    expect(errors[0]?.message).toBe('x.json is not valid JSON: expected a value, found "}" at line 3, column 12');
+    expect(errors[0]?.message).toBe(
+      'x.json is not valid JSON: expected a value, found "}" at line 3, column 12',
+    );
   });
 
   test('given invalid JSON, when loaded, then FirestepError FLOW_PARSE; given an invalid flow, then FLOW_INVALID with details.problems', () => {
     const notJson = thrown(() => loadFlowFromJson('{', 'x'));
-    const invalid = thrown(() => loadFlowFromJson('{"start": "B", "steps": {"A": {"type": "End"}}}', 'x', 'x.json'));
+    const invalid = thrown(() =>
+      loadFlowFromJson('{"start": "B", "steps": {"A": {"type": "End"}}}', 'x', 'x.json'),
+    );
 
     expect(isFirestepError(notJson, 'FLOW_PARSE')).toBe(true);
     expect(isFirestepError(invalid, 'FLOW_INVALID')).toBe(true);

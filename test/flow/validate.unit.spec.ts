@@ -101,7 +101,9 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
     (f) => {
       delete f.steps.Step2.branches[0].steps.Branch1.parameters.temp_location;
     },
-    [`${B1}.parameters.temp_location: missing; Dataflow needs a temporary location, e.g. "gs://my-bucket/temp"`],
+    [
+      `${B1}.parameters.temp_location: missing; Dataflow needs a temporary location, e.g. "gs://my-bucket/temp"`,
+    ],
   ],
   [
     'a CloudFunction without target_name',
@@ -179,15 +181,18 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
 ];
 
 describe('validateFlow: each broken variant of the sample names the exact path', () => {
-  test.each(variants)('given %s, when validated, then exactly the expected problem lines', (_name, mutate, expected) => {
-    const raw = sampleDag();
-    mutate(raw);
+  test.each(variants)(
+    'given %s, when validated, then exactly the expected problem lines',
+    (_name, mutate, expected) => {
+      const raw = sampleDag();
+      mutate(raw);
 
-    const { flow, errors } = validateFlow(raw);
+      const { flow, errors } = validateFlow(raw);
 
-    expect(lines(errors)).toEqual(expected);
-    expect(flow).toBeUndefined();
-  });
+      expect(lines(errors)).toEqual(expected);
+      expect(flow).toBeUndefined();
+    },
+  );
 
   test('given the unchanged sample, when validated, then no errors and no warnings', () => {
     expect(validateFlow(sampleDag())).toMatchObject({ errors: [], warnings: [] });
@@ -280,7 +285,10 @@ describe('validateFlow: conditions', () => {
       { variable: '$.steps.Init.output.ok', boolean_equals: true, next: 'Step2' },
       { variable: '$.input.items[0]', is_present: true, next: 'Step2' },
       {
-        and: [{ or: [{ variable: '$.input', is_present: true }] }, { not: { variable: '$.input.x', string_equals: 'y' } }],
+        and: [
+          { or: [{ variable: '$.input', is_present: true }] },
+          { not: { variable: '$.input.x', string_equals: 'y' } },
+        ],
         next: 'Step2',
       },
     ]);
@@ -297,7 +305,9 @@ describe('validateFlow: conditions', () => {
     [
       'two operators',
       [{ variable: '$.input.n', numeric_equals: 1, numeric_less_than: 2, next: 'Step2' }],
-      ['steps.Route.choices[0]: has 2 operators (numeric_equals, numeric_less_than); use "and"/"or" to combine'],
+      [
+        'steps.Route.choices[0]: has 2 operators (numeric_equals, numeric_less_than); use "and"/"or" to combine',
+      ],
     ],
     [
       'a wrongly typed value',

@@ -45,13 +45,16 @@ describe('FlowRegistry.fromDirectory', () => {
     });
     const registry = await FlowRegistry.fromDirectory(dir);
     expect(registry.list().map((d) => d.id)).toEqual(['hello', 'nightly', 'pair-one', 'pair-two']);
-    expect(registry.get('nightly')?.hash).toBe((await FlowRegistry.fromDirectory(join(ROOT, 'flows'))).get('sample-dag')?.hash);
+    expect(registry.get('nightly')?.hash).toBe(
+      (await FlowRegistry.fromDirectory(join(ROOT, 'flows'))).get('sample-dag')?.hash,
+    );
     expect(registry.sourceOf('pair-two')).toMatch(/pair\.ts#second$/);
   });
 
   it('given several invalid flows, when loaded, then one FLOW_INVALID error lists every problem of every file', async () => {
     const dir = await flowDir({
-      'broken.json': '{"start": "A", "steps": {"A": {"type": "Task", "target_type": "CloudFunction", "target_name": "f", "next": "Edn"}, "End": {"type": "End"}}}',
+      'broken.json':
+        '{"start": "A", "steps": {"A": {"type": "Task", "target_type": "CloudFunction", "target_name": "f", "next": "Edn"}, "End": {"type": "End"}}}',
       'notjson.json': '{ nope',
       'empty.ts': 'export const x = 1;',
       'good.json': '{"start": "A", "steps": {"A": {"type": "End"}}}',
@@ -72,12 +75,16 @@ describe('FlowRegistry.fromDirectory', () => {
       'same.json': '{"start": "A", "steps": {"A": {"type": "End"}}}',
       'other.ts': tsFlow('same'),
     });
-    await expect(FlowRegistry.fromDirectory(dir)).rejects.toThrow(/flow id "same" is already defined by .*other\.ts; ids must be unique/);
+    await expect(FlowRegistry.fromDirectory(dir)).rejects.toThrow(
+      /flow id "same" is already defined by .*other\.ts; ids must be unique/,
+    );
   });
 
   it('given a file name that is not a valid flow id, when loaded, then it is reported', async () => {
     const dir = await flowDir({ 'my flow.json': '{"start": "A", "steps": {"A": {"type": "End"}}}' });
-    await expect(FlowRegistry.fromDirectory(dir)).rejects.toThrow(/my flow\.json: the file name gives flow id "my flow"/);
+    await expect(FlowRegistry.fromDirectory(dir)).rejects.toThrow(
+      /my flow\.json: the file name gives flow id "my flow"/,
+    );
   });
 
   it('given a missing directory, when loaded, then a CONFIG error says where flows go', async () => {
@@ -98,7 +105,11 @@ describe('FlowRegistry.fromDirectory', () => {
 });
 
 describe('FlowRegistry.of', () => {
-  const a = defineFlow({ id: 'a', start: 'A', steps: { A: task(cloudFunction('f'), { next: 'E' }), E: end() } });
+  const a = defineFlow({
+    id: 'a',
+    start: 'A',
+    steps: { A: task(cloudFunction('f'), { next: 'E' }), E: end() },
+  });
 
   it('given definitions in memory, when built, then get/byId/list answer and unknown ids are undefined', () => {
     const registry = FlowRegistry.of([a]);

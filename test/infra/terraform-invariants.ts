@@ -303,3 +303,25 @@ export function checkDataflowEventTrigger(m: TerraformModule): string[] {
         'no Eventarc trigger for google.cloud.dataflow.job.v1beta3.statusChanged on firestepEngine with a dedicated service account',
       ];
 }
+
+/**
+ * Names of the environment variables the module gives the functions: the keys written in
+ * `local.function_environment` (hcl2json keeps that `merge(...)` as raw text) plus each function's
+ * `secret_environment_variables`.
+ */
+export function functionEnvironmentKeys(m: TerraformModule): string[] {
+  const raw = String(m.locals.function_environment ?? '');
+  const keys = new Set([...raw.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*=/gm)].map((match) => match[1] as string));
+  for (const [, fn] of resourcesOf(m, 'google_cloudfunctions2_function')) {
+    const secrets = nested(fn, 'service_config')?.secret_environment_variables as Block[] | undefined;
+    for (const s of secrets ?? []) keys.add(String(s.key));
+  }
+  return [...keys].sort();
+}
+
+/** Every variable the module sets is one firestep reads (a typo would be silently ignored). */
+export function checkEnvironmentKnown(keys: readonly string[], known: readonly string[]): string[] {
+  return keys
+    .filter((k) => !known.includes(k))
+    .map((k) => `environment variable ${k} is not read by firestep`);
+}

@@ -111,3 +111,35 @@ export function allStrings(value: unknown, out: string[] = []): string[] {
   else if (value && typeof value === 'object') for (const v of Object.values(value)) allStrings(v, out);
   return out;
 }
+
+/** Declared `variable` defaults of the module. */
+export function variableDefaults(m: TerraformModule): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const json of Object.values(m.parsed)) {
+    const section = (json.variable ?? {}) as Record<string, Block[]>;
+    for (const [name, blocks] of Object.entries(section)) defaults[name] = blocks[0]?.default;
+  }
+  return defaults;
+}
+
+/**
+ * Substitute `${var.name}` by `values[name]`, else the variable's default. Throws if a referenced
+ * variable has no string value, or if any other interpolation remains.
+ *
+ * @example resolveVariables(m, resolveLocals(m, filter), { engine_function_name: 'acme-engine' })
+ */
+export function resolveVariables(
+  m: TerraformModule,
+  text: string,
+  values: Record<string, string> = {},
+): string {
+  const defaults = variableDefaults(m);
+  const resolved = text.replace(/\$\{var\.([A-Za-z0-9_]+)\}/g, (_whole, name: string) => {
+    const value = values[name] ?? defaults[name];
+    if (typeof value !== 'string') throw new Error(`variable ${name} has no string value to substitute`);
+    return value;
+  });
+  const leftover = /\$\{[^}]*\}/.exec(resolved);
+  if (leftover) throw new Error(`cannot evaluate ${leftover[0]} statically`);
+  return resolved;
+}

@@ -7,8 +7,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadRuntimeConfig, RUNTIME_ENV_VARIABLES } from '../../engine/runtime/config.ts';
+import { pushAuthConfigFromEnv } from '../../functions/engine/push-auth.ts';
 import {
   checkDataflowEventTrigger,
+  checkEnvironmentKnown,
   checkFunctionEntryPoints,
   checkFunctionServiceAccounts,
   checkIndexesMatch,
@@ -16,6 +19,7 @@ import {
   checkPushSubscriptions,
   checkSinkFiltersExcludeOwnFunctions,
   checkSinkWritersMayPublish,
+  functionEnvironmentKeys,
   ownFunctionNames,
   topLevelTerms,
 } from './terraform-invariants.ts';
@@ -24,6 +28,14 @@ import { loadModuleDir, parseModule, resolveLocals, type TerraformModule } from 
 const INFRA = resolve(import.meta.dirname, '../../infra');
 const ENTRY_POINTS = ['firestepEngine', 'firestepEnginePush', 'firestepApi'] as const;
 const indexesJson = JSON.parse(readFileSync(resolve(INFRA, 'firestore.indexes.json'), 'utf8'));
+
+/** Values shaped like what Terraform passes, for the variables whose format the runtime checks. */
+const SAMPLE_VALUES: Record<string, string> = {
+  FIRESTEP_API_URL: 'https://europe-west1-acme.cloudfunctions.net/firestep-api',
+  FIRESTEP_CALLBACK_SECRET: 'a-48-character-random-secret-from-secret-manager',
+  FIRESTEP_LAUNCH_MODE: 'task',
+  FIRESTEP_AUTH: 'enforce',
+};
 
 const mod = (hcl: string) => parseModule({ 'snippet.tf': hcl });
 /** A Terraform interpolation, `${expr}` as HCL writes it. */
@@ -141,6 +153,24 @@ describe('the firestep module (infra/*.tf)', () => {
   it('then the functions are nodejs20 with the three registered entry points, and Eventarc feeds the engine', () => {
     expect(checkFunctionEntryPoints(m, ENTRY_POINTS)).toEqual([]);
     expect(checkDataflowEventTrigger(m)).toEqual([]);
+  });
+
+  it('then the functions get every variable the runtime requires, and only variables firestep reads', () => {
+    const keys = functionEnvironmentKeys(m);
+    const known = [
+      ...RUNTIME_ENV_VARIABLES,
+      'FIRESTEP_AUTH',
+      'FIRESTEP_PUSH_AUDIENCE',
+      'FIRESTEP_PUSH_SERVICE_ACCOUNT',
+      'FIRESTEP_LOG',
+      'NODE_OPTIONS',
+    ];
+    expect(checkEnvironmentKnown(keys, known)).toEqual([]);
+    const sample: Record<string, string> = Object.fromEntries(
+      keys.map((k) => [k, SAMPLE_VALUES[k] ?? 'set-by-terraform']),
+    );
+    expect(() => loadRuntimeConfig(sample)).not.toThrow();
+    expect(pushAuthConfigFromEnv(sample).mode).toBe('enforce');
   });
 
   it('then terraform.tfvars.example parses and grants no primitive role', async () => {
@@ -347,6 +377,12 @@ resource "google_firestore_index" "i" {
     expect(checkIndexesMatch(await mod(hcl), json)).toEqual([
       'index executions|COLLECTION|flowId:ASCENDING,startedAt:DESCENDING is in firestore.indexes.json but not in Terraform',
       'index executions|COLLECTION|flowId:ASCENDING,startedAt:ASCENDING is in Terraform but not in firestore.indexes.json',
+    ]);
+  });
+
+  it('given an environment variable firestep does not read, then it is reported', () => {
+    expect(checkEnvironmentKnown(['FIRESTEP_API_URL', 'FIRESTEP_API_ULR'], ['FIRESTEP_API_URL'])).toEqual([
+      'environment variable FIRESTEP_API_ULR is not read by firestep',
     ]);
   });
 

@@ -74,6 +74,16 @@ describe('firestep signals parse', () => {
     });
   });
 
+  it('the example in docs/readme/signals.md prints what the docs say', async () => {
+    const md = readFileSync(resolve(ROOT, 'docs/readme/signals.md'), 'utf8');
+    const input = /cat > entries\.jsonl <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(md)?.[1];
+    const printed = /prints:\n\n```json\n([\s\S]*?)```/.exec(md)?.[1];
+    expect(input).toBeDefined();
+    const { code, stdout } = await firestep(['signals', 'parse', '-'], `${input}\n`);
+    expect(code).toBe(0);
+    expect(stdout).toBe(printed);
+  });
+
   it('exits 1 with a readable message when the file does not exist', async () => {
     const { code, stdout, stderr } = await firestep(['signals', 'parse', 'no/such/file.jsonl']);
     expect(code).toBe(1);

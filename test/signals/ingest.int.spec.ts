@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FirestepError } from '../../engine/errors.ts';
 import { ingest } from '../../engine/signals/ingest.ts';
 import { testFirestore } from '../support/firestore.ts';
@@ -162,6 +162,71 @@ describe('ingest: correlation on the emulator', () => {
   });
 });
 
+describe('ingest: faults on the way', () => {
+  it('a corrupt correlation document is dead-lettered, not redelivered forever', async () => {
+    await db
+      .collection('correlations')
+      .doc('trace:dddddddddddddddd0000000000000001')
+      .set({ executionId: 'exec-x' });
+    const rec = recorder();
+    const out = await ingest(gen1End('dddddddddddddddd0000000000000001'), deps(db, rec));
+    expect(out).toMatchObject({
+      status: 'deadLettered',
+      reason: expect.stringMatching(/^INTERNAL: correlations\/trace:d+0+1 is not a correlation target/),
+    });
+    expect(rec.applied).toEqual([]);
+  });
+
+  it('a terminal store refusal is dead-lettered; a retryable one or an unknown error is thrown', async () => {
+    const refuse = (e: unknown) => ({ ...deps(db, recorder()), apply: async () => Promise.reject(e) });
+    expect(
+      await ingest(
+        gen1End(TRACE_A),
+        refuse(new FirestepError('DEFINITION_MISMATCH', 'pinned to another hash')),
+      ),
+    ).toMatchObject({
+      status: 'deadLettered',
+      executionId: 'exec-a',
+      reason: 'DEFINITION_MISMATCH: pinned to another hash',
+    });
+    await expect(
+      ingest(gen1End(TRACE_A), refuse(new FirestepError('STORE_UNAVAILABLE', 'x', { retryable: true }))),
+    ).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+    const grpc = Object.assign(new Error('14 UNAVAILABLE: connection reset'), { code: 14 });
+    await expect(ingest(gen1End(TRACE_A), refuse(grpc))).rejects.toBe(grpc);
+  });
+
+  it('writes one structured "signal not ours" line with the correlation fields', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    process.env.FIRESTEP_LOG = 'info';
+    try {
+      await ingest(gen1End('eeeeeeeeeeeeeeee0000000000000001'), deps(db, recorder()));
+    } finally {
+      process.env.FIRESTEP_LOG = 'silent';
+      spy.mockRestore();
+    }
+    const notOurs = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === 'signal not ours');
+    expect(notOurs).toEqual([
+      expect.objectContaining({
+        severity: 'INFO',
+        kind: 'cloudFunction',
+        outcome: 'succeeded',
+        trace: 'eeeeeeeeeeeeeeee0000000000000001',
+        function: 'load-orders',
+        reason: 'no launch registered trace eeeeeeeeeeeeeeee0000000000000001',
+      }),
+    ]);
+  });
+});
+
 describe('ingest: dead letters', () => {
   it('stores the raw input and the reason, once per distinct input, counting deliveries', async () => {
     const rec = recorder();
@@ -312,6 +377,23 @@ const HOSTILE: Array<{ name: string; raw: unknown; status: string; reason?: RegE
     reason: /oversized: 262145 bytes/,
   },
   { name: 'payload at exactly 256 KiB (a user log line)', raw: sized(LIMIT), status: 'ignored' },
+  {
+    name: '256 KiB entry inside a push body (base64 makes it ~342 KiB)',
+    raw: pushBody(JSON.parse(sized(LIMIT))),
+    status: 'ignored',
+  },
+  {
+    name: 'push body carrying 256 KiB + 1',
+    raw: pushBody(JSON.parse(sized(LIMIT + 1))),
+    status: 'deadLettered',
+    reason: /oversized: 262145 bytes > limit 262144/,
+  },
+  {
+    name: 'push body far over the envelope limit',
+    raw: { message: { data: 'A'.repeat(500_000) } },
+    status: 'deadLettered',
+    reason: /\(envelope\)/,
+  },
   { name: 'circular object', raw: circular, status: 'deadLettered', reason: /not JSON-serializable/ },
   { name: 'envelopes nested 5 deep', raw: nested(5), status: 'deadLettered', reason: /nested too deep/ },
   {

@@ -170,7 +170,10 @@ describe('withFirestep (HTTP functions)', () => {
   it('takes the rest of the body as input when a hand-made call has firestep but no input field', async () => {
     const res = await call('countRows', { table: 'flat', firestep: context() });
     expect(res.status).toBe(200);
-    expect(CallbackMessageSchema.parse(received[0])).toMatchObject({ lines: ['counting flat'], metadata: { table: 'flat' } });
+    expect(CallbackMessageSchema.parse(received[0])).toMatchObject({
+      lines: ['counting flat'],
+      metadata: { table: 'flat' },
+    });
   });
 
   it('without a firestep context the function just runs (called directly)', async () => {

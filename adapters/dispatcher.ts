@@ -1,0 +1,103 @@
+/**
+ * The store's CommandDispatcher over the adapters: a launch goes to the Launcher of its target type,
+ * a timer to the TimerScheduler, a cancel to the launcher's `cancel` (best effort). A launcher that
+ * throws instead of returning a result is classified like any other failed call, so a bug or an
+ * outage in one adapter never escapes as an exception into the store's pump.
+ */
+import { type CancelCommand, type Command, commandId, type LaunchCommand } from '../engine/core/commands.ts';
+import { isFirestepError } from '../engine/errors.ts';
+import type { TargetType } from '../engine/flow/model.ts';
+import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../engine/store/ports.ts';
+import type { Launcher } from './launcher.ts';
+import { classifyLaunchError, configFailure } from './shared/launch-errors.ts';
+import type { TimerScheduler } from './timers/scheduler.ts';
+
+export interface DispatcherOptions {
+  /** One launcher per target type (later entries win). */
+  launchers: readonly Launcher[];
+  timers: TimerScheduler;
+}
+
+export interface AdapterDispatcher extends CommandDispatcher {
+  /** The launcher of a target type (probes on timeout, cancels), if configured. */
+  launcherFor(targetType: TargetType): Launcher | undefined;
+}
+
+/** A cancel carries what `Launcher.cancel` reads: the target and the receipt. */
+function asLaunch(command: CancelCommand): LaunchCommand {
+  return {
+    kind: 'launch',
+    id: commandId('launch', command.path, command.attempt),
+    executionId: command.executionId,
+    flowId: '',
+    step: command.step,
+    path: command.path,
+    attempt: command.attempt,
+    target: command.target,
+    input: null,
+    trace: { traceId: '0'.repeat(32), spanId: '0'.repeat(16) },
+  };
+}
+
+/**
+ * @example
+ * const dispatcher = createDispatcher({ launchers: createLocalLaunchers({ … }), timers: new LocalTimerScheduler({ deliver }) });
+ * await dispatcher.dispatch(command); // → { status: 'launched', receipt } | { status: 'done' } | …
+ */
+export function createDispatcher(opts: DispatcherOptions): AdapterDispatcher {
+  const byType = new Map<TargetType, Launcher>(opts.launchers.map((l) => [l.targetType, l]));
+
+  async function launch(command: LaunchCommand): Promise<DispatchOutcome> {
+    const launcher = byType.get(command.target.type);
+    if (!launcher)
+      return configFailure(
+        `no launcher is configured for ${command.target.type} targets (step "${command.step}")`,
+      );
+    try {
+      return await launcher.launch(command);
+    } catch (e) {
+      return classifyLaunchError(e, `${command.target.type} launch of step "${command.step}"`);
+    }
+  }
+
+  async function timer(command: Extract<Command, { kind: 'timer' }>): Promise<DispatchOutcome> {
+    try {
+      await opts.timers.schedule(command);
+      return { status: 'done' };
+    } catch (e) {
+      const retryable = isFirestepError(e) ? e.retryable : undefined;
+      const classified = classifyLaunchError(
+        e,
+        `scheduling the ${command.timer} timer of step "${command.step}"`,
+      );
+      if (retryable === true) return { status: 'retry', error: classified.error };
+      return retryable === false ? { status: 'failed', error: classified.error } : classified;
+    }
+  }
+
+  return {
+    launcherFor: (type) => byType.get(type),
+    correlationKeys(command: LaunchCommand): CorrelationKey[] {
+      return byType.get(command.target.type)?.correlationKeys(command) ?? [];
+    },
+    async dispatch(command: Command): Promise<DispatchOutcome> {
+      switch (command.kind) {
+        case 'launch':
+          return launch(command);
+        case 'timer':
+          return timer(command);
+        case 'cancel': {
+          const launcher = byType.get(command.target.type);
+          if (launcher?.cancel && command.receipt) {
+            try {
+              await launcher.cancel(asLaunch(command), command.receipt);
+            } catch {
+              // Best effort: the execution is cancelled whether or not the platform stops the work.
+            }
+          }
+          return { status: 'done' };
+        }
+      }
+    },
+  };
+}

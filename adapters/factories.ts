@@ -1,0 +1,135 @@
+/**
+ * The launchers a runtime uses, built from its configuration: local runs talk to the protocol fakes
+ * (function host, fake Dataflow / Dataproc / Cloud Tasks) with fake credentials; a deployment talks to
+ * Google with Application Default Credentials and launches functions through Cloud Tasks.
+ */
+import type { PubSub } from '@google-cloud/pubsub';
+import { OAuth2Client } from 'google-auth-library';
+import type { CallbackMessage, FirestepContext } from '../engine/signals/callback-wire.ts';
+import { CloudFunctionLauncher } from './cloud-function/launcher.ts';
+import { DataflowLauncher } from './dataflow/launcher.ts';
+import { DataprocLauncher } from './dataproc/launcher.ts';
+import { withLocalCompletion } from './dataproc/local-completion.ts';
+import { HttpLauncher } from './http/launcher.ts';
+import type { Launcher } from './launcher.ts';
+import { PubSubLauncher } from './pubsub/launcher.ts';
+import { createCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
+import { googleIdTokenProvider } from './shared/id-token.ts';
+
+export interface LocalLaunchersOptions {
+  /** `FIRESTEP_CALLBACK_SECRET` of the local runtime. */
+  secret: string;
+  replyTo: FirestepContext['replyTo'];
+  /** Defaults for targets without project/region (default `firestep-local` / `us-central1`). */
+  projectId?: string;
+  region?: string;
+  /** `startFakeFunctionHost().url`: every function call goes there, whatever URL the flow names. */
+  functionHostUrl: string;
+  /** `startFakeDataflow().url`. */
+  dataflowUrl: string;
+  /** `startFakeDataproc().url`; without it Dataproc steps fail to launch with a clear message. */
+  dataprocUrl?: string;
+  /** Pub/Sub client on the emulator, for PubSub targets and Pub/Sub-triggered functions. */
+  pubsub?: PubSub;
+  /** Variables for Http bearer secrets (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /**
+   * Where to report the end of Dataproc workflows (polled locally, see `dataproc/local-completion.ts`),
+   * as SDK callback messages; without it Dataproc steps finish only through a timeout probe.
+   */
+  deliverCallback?: (message: CallbackMessage) => void | Promise<void>;
+}
+
+/** A client holding a fake access token: the fakes accept anything. */
+function fakeToken(): OAuth2Client {
+  const auth = new OAuth2Client();
+  auth.setCredentials({ access_token: 'firestep-local', expiry_date: Date.now() + 24 * 3600 * 1000 });
+  return auth;
+}
+
+/**
+ * @example
+ * const launchers = createLocalLaunchers({ secret, replyTo: {}, functionHostUrl: host.url, dataflowUrl: df.url, dataprocUrl: dp.url });
+ */
+export function createLocalLaunchers(opts: LocalLaunchersOptions): Launcher[] {
+  const context = { secret: opts.secret, replyTo: opts.replyTo };
+  const defaults = { projectId: opts.projectId ?? 'firestep-local', region: opts.region ?? 'us-central1' };
+  const auth = fakeToken();
+  const host = opts.functionHostUrl.replace(/\/+$/, '');
+  const launchers: Launcher[] = [
+    new CloudFunctionLauncher({
+      context,
+      defaults,
+      mode: 'direct',
+      ignoreTargetUrl: true,
+      urlFor: (t, loc) =>
+        `${host}/${t.gen === 2 ? 'run/' : ''}${encodeURIComponent(loc.project)}/${encodeURIComponent(loc.region)}/${encodeURIComponent(t.name)}`,
+      ...(opts.pubsub ? { pubsub: opts.pubsub } : {}),
+    }),
+    new DataflowLauncher({ context, defaults, rootUrl: opts.dataflowUrl, auth, requestTimeoutMs: 10_000 }),
+    new HttpLauncher({ context, ...(opts.env ? { env: opts.env } : {}) }),
+  ];
+  if (opts.dataprocUrl)
+    launchers.push(
+      new DataprocLauncher({ context, defaults, rootUrl: opts.dataprocUrl, auth, requestTimeoutMs: 10_000 }),
+    );
+  if (opts.pubsub) launchers.push(new PubSubLauncher({ context, pubsub: opts.pubsub, defaults }));
+  return launchers;
+}
+
+/** What a deployment needs; structurally a subset of the engine's `CloudRuntimeConfig`. */
+export interface CloudLaunchersConfig {
+  projectId: string;
+  region: string;
+  callbackSecret: string;
+  /** Base URL of the API function; callbacks go to `${apiUrl}/v1/callbacks`. */
+  apiUrl: string;
+  /** The engine's signal topic, also offered to the SDK as a reply topic. */
+  signalTopic: string;
+  /** Cloud Tasks queue (short name in `region`, or `projects/P/locations/L/queues/Q`). */
+  tasksQueue: string;
+  tasksServiceAccount?: string;
+  launchMode: 'task' | 'direct';
+}
+
+/** `projects/P/locations/L/queues/Q` for a short queue name. */
+export function queuePath(queue: string, projectId: string, region: string): string {
+  return queue.startsWith('projects/') ? queue : `projects/${projectId}/locations/${region}/queues/${queue}`;
+}
+
+/**
+ * @example
+ * const launchers = createCloudLaunchers(loadRuntimeConfig(process.env), { pubsub: new PubSub() });
+ */
+export function createCloudLaunchers(
+  config: CloudLaunchersConfig,
+  clients: { pubsub?: PubSub; tasks?: TaskQueue } = {},
+): Launcher[] {
+  const apiUrl = config.apiUrl.replace(/\/+$/, '');
+  const context = {
+    secret: config.callbackSecret,
+    replyTo: { url: `${apiUrl}/v1/callbacks`, topic: config.signalTopic },
+  };
+  const defaults = { projectId: config.projectId, region: config.region };
+  const idToken = googleIdTokenProvider();
+  const tasks: TaskQueue = clients.tasks ?? {
+    client: createCloudTasksClient(),
+    queue: queuePath(config.tasksQueue, config.projectId, config.region),
+    ...(config.tasksServiceAccount ? { serviceAccountEmail: config.tasksServiceAccount } : {}),
+  };
+  const launchers: Launcher[] = [
+    new CloudFunctionLauncher({
+      context,
+      defaults,
+      mode: config.launchMode,
+      tasks,
+      idToken,
+      ...(clients.pubsub ? { pubsub: clients.pubsub } : {}),
+    }),
+    new DataflowLauncher({ context, defaults }),
+    new DataprocLauncher({ context, defaults }),
+    new HttpLauncher({ context, idToken }),
+  ];
+  if (clients.pubsub) launchers.push(new PubSubLauncher({ context, pubsub: clients.pubsub, defaults }));
+  return launchers;
+}

@@ -1,0 +1,111 @@
+/**
+ * The protocol fakes of a local run — a Cloud Functions host, a Dataflow service and a Dataproc
+ * service — wired to the run's signal bus, and programmed from the fault plan:
+ * - every Cloud Function of the flow answers through a handler that, per step attempt (read from the
+ *   firestep context the launch carries), echoes its input, fails (HTTP 500, "finished with status
+ *   code: 500") or never answers; it also calls back through the SDK protocol, as a function using
+ *   `firestep/sdk` does, so outputs flow to later steps;
+ * - a Dataflow job of a faulted step attempt is scripted by its exact, deterministic job name to end
+ *   with "Workflow failed." or to stay RUNNING;
+ * - Dataproc workflows are scripted per target (the fake keys them by target, not by step).
+ */
+import { dataflowJobName } from '../../adapters/dataflow/job-name.ts';
+import {
+  type FakeDataflow,
+  type FakeDataproc,
+  type FakeFunctionHost,
+  startFakeDataflow,
+  startFakeDataproc,
+  startFakeFunctionHost,
+} from '../../adapters/fakes/index.ts';
+import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
+import type { FaultPlan } from './faults.ts';
+import { taskSteps } from './faults.ts';
+
+export interface LocalFakes {
+  functions: FakeFunctionHost;
+  dataflow: FakeDataflow;
+  dataproc: FakeDataproc;
+  close(): Promise<void>;
+}
+
+export interface FakesOptions {
+  /** Where the fakes' log entries and SDK callbacks go (the log sink / reply topic). */
+  publish: (message: unknown) => void;
+  /** How long a fake function or job runs before it finishes, in ms (default 40 / 60). */
+  functionMs?: number;
+  jobMs?: number;
+}
+
+/**
+ * Start the fakes.
+ *
+ * @example const fakes = await startLocalFakes({ publish: (m) => bus.publish(m) });
+ */
+export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
+  const [functions, dataflow, dataproc] = await Promise.all([
+    startFakeFunctionHost({
+      onLogEntry: (entry) => opts.publish(entry),
+      onCallback: (message) => opts.publish(message),
+      defaultBehavior: { kind: 'echo', delayMs: opts.functionMs ?? 40 },
+    }),
+    startFakeDataflow({ onLogEntry: (entry) => opts.publish(entry), defaultBehavior: { runMs: opts.jobMs ?? 60 } }),
+    startFakeDataproc({ defaultBehavior: { runMs: opts.jobMs ?? 60 } }),
+  ]);
+  return {
+    functions,
+    dataflow,
+    dataproc,
+    close: async () => {
+      await Promise.all([functions.close(), dataflow.close(), dataproc.close()]);
+    },
+  };
+}
+
+const never = new Promise<Json>(() => {});
+
+/**
+ * Script the fakes for one execution of `def` (its id must be known: it names the Dataflow jobs).
+ * `maxAttempts` bounds the attempts scripted per faulted Dataflow step.
+ */
+export function programFakes(
+  fakes: LocalFakes,
+  def: FlowDefinition,
+  executionId: string,
+  plan: FaultPlan,
+  opts: { functionMs?: number; maxAttempts?: number } = {},
+): void {
+  const tasks = taskSteps(def.flow);
+  const delay = opts.functionMs ?? 40;
+  for (const name of new Set(tasks.filter((t) => t.step.target.type === 'CloudFunction').map((t) => t.step.target.name))) {
+    fakes.functions.setBehavior(name, {
+      kind: 'handler',
+      run: async (input, context) => {
+        await new Promise((r) => setTimeout(r, delay));
+        const fault = context ? plan.faultFor(context.path, context.attempt) : undefined;
+        if (fault === 'fail') throw new Error(`${name} failed (--fail ${context?.step})`);
+        if (fault === 'hang') return never;
+        return { function: name, step: context?.step ?? null, attempt: context?.attempt ?? null, input };
+      },
+    });
+  }
+  const attempts = opts.maxAttempts ?? 10;
+  for (const task of tasks) {
+    const target = task.step.target;
+    if (!plan.paths.has(task.path)) continue;
+    if (target.type === 'Dataflow') {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const fault = plan.faultFor(task.path, attempt);
+        if (fault === undefined) continue;
+        fakes.dataflow.setBehavior(
+          dataflowJobName(target.name, executionId, task.path, attempt),
+          fault === 'fail'
+            ? { outcome: 'fail', failCause: `(fake) ${target.name} failed as asked by --fail ${task.name}` }
+            : { outcome: 'lag' },
+        );
+      }
+    } else if (target.type === 'Dataproc') {
+      fakes.dataproc.setBehavior(target.name, { outcome: plan.faultFor(task.path, 1) === 'hang' ? 'lag' : 'fail' });
+    }
+  }
+}

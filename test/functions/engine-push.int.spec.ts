@@ -1,0 +1,220 @@
+/**
+ * `firestepEnginePush` over HTTP, as a Pub/Sub push subscription calls it: the real store on the
+ * Firestore emulator, the real signal path, launches against the fake function host. The fakes'
+ * platform log entries are pushed by the test, so each delivery (and redelivery) is explicit.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceFor } from '../../engine/core/trace.ts';
+import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
+import { FlowRegistry } from '../../engine/registry/registry.ts';
+import { engineCloudEventHandler } from '../../functions/engine/cloud-event.ts';
+import { enginePushHandler } from '../../functions/engine/push.ts';
+import {
+  completionEntry,
+  eventually,
+  type Harness,
+  idToken,
+  pushBody,
+  serve,
+  startHarness,
+  testPushAuth,
+} from './support.ts';
+
+const chain = defineFlow({
+  id: 'chain',
+  start: 'A',
+  steps: {
+    A: task(cloudFunction('fn-a', { project_id: 'p', region: 'europe-west1' }), { next: 'B' }),
+    B: task(cloudFunction('fn-b', { project_id: 'p', region: 'europe-west1' }), { next: 'Done' }),
+    Done: end(),
+  },
+});
+
+let h: Harness;
+let push: { url: string; close(): Promise<void> };
+let cloudEvent: { url: string; close(): Promise<void> };
+let faultArmed = false;
+
+beforeAll(async () => {
+  h = await startHarness({
+    registry: FlowRegistry.of([chain]),
+    prefix: 'engine-push',
+    faults: {
+      // A Firestore outage right after a commit: the error Firestore's client raises (gRPC UNAVAILABLE).
+      afterCommit: () => {
+        if (!faultArmed) return;
+        faultArmed = false;
+        throw Object.assign(new Error('14 UNAVAILABLE: injected outage'), { code: 14 });
+      },
+    },
+  });
+  functions.http(
+    'firestepEnginePush',
+    enginePushHandler(async () => h.runtime, testPushAuth(), h.projectId),
+  );
+  functions.cloudEvent(
+    'firestepEngine',
+    engineCloudEventHandler(async () => h.runtime, h.projectId),
+  );
+  push = await serve('firestepEnginePush');
+  cloudEvent = await serve('firestepEngine');
+});
+
+afterAll(async () => {
+  await push?.close();
+  await cloudEvent?.close();
+  await h?.close();
+});
+
+async function postPush(
+  body: unknown,
+  authorization: string | null = `Bearer ${idToken()}`,
+): Promise<Response> {
+  return fetch(`${push.url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Start `chain` and wait until its first step's completion line was written by the fake host. */
+async function startChain(): Promise<{
+  executionId: string;
+  entryA: NonNullable<ReturnType<typeof completionEntry>>;
+}> {
+  const { executionId } = await h.runtime.store.startExecution(chain, { n: 1 });
+  const trace = traceFor(executionId, 'A', 1).traceId;
+  const entryA = await eventually(() => completionEntry(h.entries, trace));
+  return { executionId, entryA };
+}
+
+describe('firestepEnginePush', () => {
+  it('given a launched step, when its gen1 completion log entry is pushed, then it is applied (200) and the next step is launched', async () => {
+    const { executionId, entryA } = await startChain();
+
+    const res = await postPush(pushBody(entryA));
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'applied', kind: 'cloudFunction', executionId });
+    const head = await h.runtime.store.getHead(executionId);
+    expect(head?.steps.A?.status).toBe('SUCCEEDED');
+    const traceB = traceFor(executionId, 'B', 1).traceId;
+    await eventually(() => h.host.invocations.find((i) => i.name === 'fn-b' && i.trace?.traceId === traceB));
+  });
+
+  it('given an applied entry, when the same entry is pushed again (a new message id), then 200 duplicate and no new events', async () => {
+    const { executionId, entryA } = await startChain();
+    expect((await postPush(pushBody(entryA, 'first'))).status).toBe(200);
+    const before = await h.runtime.store.getHead(executionId);
+
+    const res = await postPush(pushBody(entryA, 'redelivered'));
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'duplicate', executionId });
+    const after = await h.runtime.store.getHead(executionId);
+    expect(after?.lastSeq).toBe(before?.lastSeq);
+  });
+
+  it('given a push whose data is not JSON, when pushed, then 200 (acknowledged) and a dead letter keeps it with the reason', async () => {
+    const res = await postPush(pushBody('{ this is not json', 'garbled-1'));
+
+    expect(res.status).toBe(200);
+    const outcome = (await res.json()) as { status: string; deadLetterId: string; reason: string };
+    expect(outcome.status).toBe('deadLettered');
+    const letter = await h.runtime.db.collection('deadletters').doc(outcome.deadLetterId).get();
+    expect(letter.exists).toBe(true);
+    expect(letter.data()).toMatchObject({ reason: outcome.reason });
+    expect(String(letter.data()?.raw)).toContain('garbled-1');
+  });
+
+  it('given a well-formed entry no launch registered, when pushed, then 200 notOurs and nothing is written', async () => {
+    const { entryA } = await startChain();
+    const foreign = { ...entryA, trace: `projects/p/traces/${'f'.repeat(32)}`, insertId: 'foreign-1' };
+
+    const res = await postPush(pushBody(foreign));
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'notOurs', kind: 'cloudFunction' });
+  });
+
+  it('given Firestore fails transiently while applying, when pushed, then 503 (Pub/Sub redelivers) and the redelivery is acknowledged', async () => {
+    const { executionId, entryA } = await startChain();
+    faultArmed = true;
+
+    const failed = await postPush(pushBody(entryA, 'outage-1'));
+
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+    const retried = await postPush(pushBody(entryA, 'outage-1'));
+    expect(retried.status).toBe(200);
+    expect(((await retried.json()) as { status: string }).status).toMatch(/^(applied|duplicate)$/);
+    const head = await h.runtime.store.getHead(executionId);
+    expect(head?.steps.A?.status).toBe('SUCCEEDED');
+  });
+
+  it.each([
+    ['no Authorization header', null, 401],
+    ['a token signed by another key', `Bearer ${idToken({}, true)}`, 401],
+    ['a token for another audience', `Bearer ${idToken({ aud: 'https://elsewhere.example' })}`, 401],
+    ['an expired token', `Bearer ${idToken({ exp: Math.floor(Date.now() / 1000) - 600 })}`, 401],
+    [
+      'a genuine token of another service account',
+      `Bearer ${idToken({ email: 'intruder@evil.iam.gserviceaccount.com' })}`,
+      403,
+    ],
+  ])(
+    'given %s, when pushed, then %s and the message is not processed',
+    async (_what, authorization, status) => {
+      const { executionId, entryA } = await startChain();
+      const before = await h.runtime.store.getHead(executionId);
+
+      const res = await postPush(pushBody(entryA), authorization as string | null);
+
+      expect(res.status).toBe(status);
+      expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      expect((await h.runtime.store.getHead(executionId))?.lastSeq).toBe(before?.lastSeq);
+    },
+  );
+});
+
+describe('firestepEngine (CloudEvent)', () => {
+  it('given a raw Pub/Sub push posted to the topic path, when the framework converts it to a CloudEvent, then it is applied', async () => {
+    const { executionId, entryA } = await startChain();
+
+    const res = await fetch(`${cloudEvent.url}/projects/test/topics/firestep-signals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(pushBody(entryA)),
+    });
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'applied', executionId });
+  });
+
+  it('given a structured CloudEvent that is not a completion, when delivered, then it is acknowledged as ignored', async () => {
+    const res = await fetch(cloudEvent.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'evt-1',
+        source: '//dataflow.googleapis.com/projects/p/locations/europe-west1',
+        type: 'google.cloud.dataflow.job.v1beta3.statusChanged',
+        subject: 'jobs/2024-01-01_00_00_00-1',
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: {
+          payload: {
+            '@type': 'type.googleapis.com/google.events.cloud.dataflow.v1beta3.Job',
+            id: '2024-01-01_00_00_00-1',
+            currentState: 'JOB_STATE_RUNNING',
+          },
+        },
+      }),
+    });
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ignored' });
+  });
+});

@@ -1,0 +1,23 @@
+import { Firestore } from '@google-cloud/firestore';
+const db = new Firestore({ projectId: `bench-${Date.now()}`, host: '127.0.0.1:8765', ssl: false });
+let t = Date.now();
+await Promise.all(Array.from({ length: 100 }, (_, i) => db.doc('leases/x').create({ i }).catch(() => 0)));
+console.log('100 creates same doc', Date.now() - t); t = Date.now();
+await Promise.all(Array.from({ length: 100 }, (_, i) => db.doc('leases/x').get()));
+console.log('100 gets same doc', Date.now() - t); t = Date.now();
+await Promise.all(Array.from({ length: 100 }, (_, i) => db.doc(`executions/e/inbox/${i}`).create({ i })));
+console.log('100 creates diff docs', Date.now() - t); t = Date.now();
+await Promise.all(Array.from({ length: 100 }, (_, i) => db.collection(`executions/e/inbox`).limit(1).get()));
+console.log('100 queries', Date.now() - t); t = Date.now();
+// creates while a tx holds reads on head + inbox docs
+const txp = db.runTransaction(async (tx) => { await tx.get(db.doc('executions/e')); await tx.getAll(db.doc('executions/e/inbox/1')); await new Promise(r => setTimeout(r, 2000)); tx.set(db.doc('executions/e'), { a: 1 }); });
+await new Promise(r => setTimeout(r, 100));
+t = Date.now();
+await Promise.all(Array.from({ length: 20 }, (_, i) => db.doc(`executions/e/inbox/z${i}`).create({ i })));
+console.log('20 creates during tx', Date.now() - t); t = Date.now();
+await db.collection(`executions/e/inbox`).limit(1).get();
+console.log('query during tx', Date.now() - t); t = Date.now();
+await db.doc(`leases/y`).create({});
+console.log('lease create during tx', Date.now() - t); t = Date.now();
+await txp;
+await db.terminate();

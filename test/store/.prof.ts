@@ -1,0 +1,17 @@
+import { Firestore } from '@google-cloud/firestore';
+import { ExecutionStore } from '../../engine/store/index.ts';
+import { fanOutFlow, RecordingDispatcher, succeeded } from '../../test/store/support.ts';
+const N = Number(process.argv[2] ?? 100);
+const db = new Firestore({ projectId: `prof-${Date.now()}`, host: '127.0.0.1:8765', ssl: false });
+const dispatcher = new RecordingDispatcher();
+const starter = new ExecutionStore({ db, dispatcher });
+let t = Date.now();
+const { executionId } = await starter.startExecution(fanOutFlow(N), { n: N });
+console.log('start+dispatch', Date.now() - t, starter.stats); t = Date.now();
+const workers = Array.from({ length: 10 }, () => new ExecutionStore({ db, dispatcher }));
+const completions = Array.from({ length: N }, (_, i) => succeeded(`Fan/${i}/B${i}`, 1, { branch: i }));
+const results = await Promise.all(completions.map((s, i) => workers[i % workers.length]!.apply(executionId, s)));
+console.log('completions', Date.now() - t); t = Date.now();
+for (const w of workers) await w.drain(executionId);
+console.log('drain', Date.now() - t, workers.map(w => w.stats.transactions));
+await db.terminate();

@@ -1,0 +1,14 @@
+import { Firestore } from '@google-cloud/firestore';
+import { ExecutionStore } from '../../engine/store/index.ts';
+import { fanOutFlow, RecordingDispatcher, succeeded } from './support.ts';
+const N = Number(process.argv[2] ?? 100);
+const db = new Firestore({ projectId: `prof-${Date.now()}`, host: '127.0.0.1:8765', ssl: false });
+const dispatcher = new RecordingDispatcher();
+const starter = new ExecutionStore({ db, dispatcher });
+const { executionId } = await starter.startExecution(fanOutFlow(N), { n: N });
+const t0 = Date.now();
+const workers = Array.from({ length: 10 }, () => new ExecutionStore({ db, dispatcher, onEvents: (_id, ev) => console.log('commit', Date.now() - t0, ev.length) }));
+const completions = Array.from({ length: N }, (_, i) => succeeded(`Fan/${i}/B${i}`, 1, { branch: i }));
+const results = await Promise.all(completions.map(async (s, i) => { const r = await workers[i % workers.length]!.apply(executionId, s); if (i % 10 === 0) console.log('done', i, r.status, Date.now() - t0); return r; }));
+console.log('completions', Date.now() - t0);
+await db.terminate();

@@ -1,0 +1,17 @@
+import { initialTransition, transition } from 'xstate';
+import { compileFlow } from './engine/flow/compile.ts';
+import type { Flow } from './engine/flow/model.ts';
+const N = Number(process.argv[2] ?? 50);
+const flow: Flow = { start: 'Fan', steps: { Fan: { type: 'Parallel', branches: Array.from({ length: N }, (_, i) => ({ start: `B${i}`, steps: { [`B${i}`]: { type: 'Task', target: { type: 'CloudFunction', name: 'f' }, end: true } } })), next: 'Done' }, Done: { type: 'End' } } } as Flow;
+let t = performance.now();
+const { machine } = compileFlow(flow);
+console.log('compile', (performance.now() - t).toFixed(0));
+t = performance.now();
+let [s] = initialTransition(machine, {});
+console.log('init', (performance.now() - t).toFixed(0));
+t = performance.now();
+for (let i = 0; i < N; i++) [s] = transition(machine, s, { type: 'STEP_SUCCEEDED', path: `Fan/${i}/B${i}`, attempt: 1, output: i } as any);
+console.log('transitions', (performance.now() - t).toFixed(0), s.status);
+t = performance.now();
+for (let i = 0; i < 10; i++) machine.resolveState({ value: s.value, context: s.context } as any);
+console.log('resolve x10', (performance.now() - t).toFixed(0));
