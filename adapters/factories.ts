@@ -47,6 +47,11 @@ function fakeToken(): OAuth2Client {
   return auth;
 }
 
+/** `{project}/{region}/{name}`, the fake host's path of a function. */
+function hostPath(name: string, loc: { project: string; region: string }): string {
+  return [loc.project, loc.region, name].map(encodeURIComponent).join('/');
+}
+
 /**
  * @example
  * const launchers = createLocalLaunchers({ secret, replyTo: {}, functionHostUrl: host.url, dataflowUrl: df.url, dataprocUrl: dp.url });
@@ -62,8 +67,8 @@ export function createLocalLaunchers(opts: LocalLaunchersOptions): Launcher[] {
       defaults,
       mode: 'direct',
       ignoreTargetUrl: true,
-      urlFor: (t, loc) =>
-        `${host}/${t.gen === 2 ? 'run/' : ''}${encodeURIComponent(loc.project)}/${encodeURIComponent(loc.region)}/${encodeURIComponent(t.name)}`,
+      urlFor: (t, loc) => `${host}/${t.gen === 2 ? 'run/' : ''}${hostPath(t.name, loc)}`,
+      pushUrlFor: (t, loc) => `${host}/pubsub/${hostPath(t.name, loc)}`,
       ...(opts.pubsub ? { pubsub: opts.pubsub } : {}),
     }),
     new DataflowLauncher({ context, defaults, rootUrl: opts.dataflowUrl, auth, requestTimeoutMs: 10_000 }),

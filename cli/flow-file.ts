@@ -22,6 +22,8 @@ export interface FlowFileCheck {
   definition: FlowDefinition | undefined;
   errors: Problem[];
   warnings: Problem[];
+  /** False when the file is not JSON at all (loading it throws `FLOW_PARSE` rather than `FLOW_INVALID`). */
+  parsed: boolean;
 }
 
 /**
@@ -49,7 +51,9 @@ export async function checkFlowFile(file: string): Promise<FlowFileCheck> {
  */
 export async function loadFlowFile(file: string): Promise<FlowDefinition> {
   const check = await checkFlowFile(file);
-  if (check.definition === undefined) throw invalidFlowError(file, check.errors, check.warnings);
+  if (check.definition === undefined) {
+    throw invalidFlowError(file, check.errors, check.warnings, check.parsed ? 'FLOW_INVALID' : 'FLOW_PARSE');
+  }
   return check.definition;
 }
 
@@ -63,9 +67,16 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-function withDefinition(file: string, id: string, check: FlowCheck): FlowFileCheck {
+function withDefinition(file: string, id: string, check: FlowCheck & { parsed?: boolean }): FlowFileCheck {
   const definition = check.flow && { id, flow: check.flow, hash: definitionHash(check.flow) };
-  return { file, id, definition, errors: check.errors, warnings: check.warnings };
+  return {
+    file,
+    id,
+    definition,
+    errors: check.errors,
+    warnings: check.warnings,
+    parsed: check.parsed ?? true,
+  };
 }
 
 async function checkModule(file: string, fallbackId: string): Promise<FlowFileCheck> {
@@ -82,6 +93,7 @@ async function checkModule(file: string, fallbackId: string): Promise<FlowFileCh
         definition: undefined,
         errors: details?.problems ?? [],
         warnings: details?.warnings ?? [],
+        parsed: true,
       };
     }
     const message = e instanceof Error ? e.message : String(e);

@@ -14,12 +14,15 @@ const program = new Command('firestep')
 
 // Subcommands (one module each; keep this list sorted).
 const modules: Array<Promise<{ command: () => Command }>> = [
+  import('./commands/cancel.ts'),
   import('./commands/export.ts'),
   import('./commands/graph.ts'),
   import('./commands/history.ts'),
+  import('./commands/redrive.ts'),
   import('./commands/replay.ts'),
   import('./commands/run.ts'),
   import('./commands/signals.ts'),
+  import('./commands/start.ts'),
   import('./commands/status.ts'),
   import('./commands/validate.ts'),
 ];

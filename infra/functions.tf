@@ -14,6 +14,7 @@ data "archive_file" "source" {
   # Paths relative to source_dir (the repository root by default).
   excludes = [
     ".git",
+    ".firestep",
     "node_modules",
     "coverage",
     "bench",

@@ -110,6 +110,16 @@ resource "google_pubsub_topic_iam_member" "dispatcher_publishes_signals" {
   member  = each.value
 }
 
+# Functions wrapped with the SDK may reply through the topic.
+resource "google_pubsub_topic_iam_member" "signal_publishers" {
+  for_each = toset(var.signal_publishers)
+
+  project = var.project_id
+  topic   = google_pubsub_topic.signals.name
+  role    = "roles/pubsub.publisher"
+  member  = each.value
+}
+
 # Eventarc delivers through Pub/Sub too: the service agent mints the Eventarc trigger's OIDC token
 # (needed explicitly in projects created before April 2021; harmless elsewhere).
 resource "google_service_account_iam_member" "pubsub_agent_mints_eventarc_tokens" {

@@ -213,6 +213,12 @@ variable "api_invokers" {
   default     = []
 }
 
+variable "signal_publishers" {
+  description = "Members allowed to publish to the signal topic: the runtime service accounts of functions wrapped with withFirestep that reply through the topic (the SDK's fallback when the API URL cannot be reached)."
+  type        = list(string)
+  default     = []
+}
+
 # ---------------------------------------------------------------------------------------------------
 # Signals: Pub/Sub
 # ---------------------------------------------------------------------------------------------------

@@ -14,8 +14,11 @@ export interface ReplyOptions {
   attempts?: number;
   /** First backoff delay in ms, doubled per attempt (default 200). */
   backoffMs?: number;
-  /** Extra headers per request, e.g. an ID token for a private API function. */
-  headers?: () => Promise<Record<string, string>>;
+  /**
+   * Extra headers per request, e.g. an ID token when the API function is private:
+   * `headers: async () => (await new GoogleAuth().getIdTokenClient(url)).getRequestHeaders()`.
+   */
+  headers?: () => Promise<HeadersInit>;
   /** Publish to a topic (default: @google-cloud/pubsub `publishMessage({ json })`). */
   publish?: (topic: string, message: CallbackMessage) => Promise<void>;
   /** Per-request timeout in ms (default 10 000). */
@@ -64,9 +67,11 @@ async function post(url: string, message: CallbackMessage, opts: ReplyOptions): 
   for (let i = 0; i < attempts; i++) {
     if (i > 0) await delay((opts.backoffMs ?? 200) * 2 ** (i - 1));
     try {
+      const headers = new Headers(await opts.headers?.());
+      headers.set('content-type', 'application/json');
       const res = await doFetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(await opts.headers?.()) },
+        headers,
         body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });

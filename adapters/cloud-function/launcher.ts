@@ -16,7 +16,13 @@ import type { CloudFunctionTarget } from '../../engine/flow/model.ts';
 import type { CorrelationKey } from '../../engine/store/ports.ts';
 import type { Launcher, LaunchResult } from '../launcher.ts';
 import { publishStepInput, topicName } from '../pubsub/publish.ts';
-import { type ContextOptions, launchBody, traceAndCallbackKeys } from '../shared/context.ts';
+import {
+  type ContextOptions,
+  contextAttributes,
+  firestepContext,
+  launchBody,
+  traceAndCallbackKeys,
+} from '../shared/context.ts';
 import { createHttpTask, type TaskQueue, taskIdFor } from '../shared/http-task.ts';
 import { type IdTokenProvider, noIdToken } from '../shared/id-token.ts';
 import { classifyLaunchError, configFailure } from '../shared/launch-errors.ts';
@@ -39,6 +45,11 @@ export interface CloudFunctionLauncherOptions {
   urlFor?: FunctionUrlResolver;
   /** Use `urlFor` even for targets that name a `url` (local runs route every call to the fake host). */
   ignoreTargetUrl?: boolean;
+  /**
+   * Local runs: deliver Pub/Sub-triggered functions by POSTing a Pub/Sub push body to this URL (the
+   * fake host's `/pubsub/…` route) instead of publishing to a topic nobody subscribes to locally.
+   */
+  pushUrlFor?: FunctionUrlResolver;
   /** Direct mode: how long to wait for an early answer before calling the call accepted (default 2 s). */
   acceptTimeoutMs?: number;
   /** Direct mode: overall deadline of the background request (default: the step timeout, else 540 s). */
@@ -123,6 +134,7 @@ export class CloudFunctionLauncher implements Launcher {
 
   async #publish(target: CloudFunctionTarget, command: LaunchCommand): Promise<LaunchResult> {
     if (!target.topic) return configFailure(`function "${target.name}" has trigger "pubsub" but no topic`);
+    if (this.opts.pushUrlFor) return this.#push(target, command, this.opts.pushUrlFor);
     if (!this.opts.pubsub)
       return configFailure(
         'Pub/Sub-triggered functions need a Pub/Sub client (PUBSUB_EMULATOR_HOST locally)',
@@ -139,5 +151,44 @@ export class CloudFunctionLauncher implements Launcher {
     } catch (e) {
       return classifyLaunchError(e, `publish to ${topic} for function "${target.name}"`);
     }
+  }
+
+  /** What Pub/Sub push would POST to the function: `{ message: { data, attributes, messageId }, subscription }`. */
+  async #push(
+    target: CloudFunctionTarget,
+    command: LaunchCommand,
+    pushUrlFor: FunctionUrlResolver,
+  ): Promise<LaunchResult> {
+    const loc = resolveLocation(target, this.opts.defaults ?? {});
+    if ('missing' in loc) return configFailure(loc.missing);
+    const url = pushUrlFor(target, loc);
+    const topic = topicName(target.topic ?? '', loc.project);
+    // Pub/Sub message ids are decimal strings; derive one from the command so a relaunch reuses it.
+    const messageId = BigInt(`0x${taskIdFor('m', command.executionId, command.id).slice(2, 17)}`).toString();
+    const body = {
+      message: {
+        data: Buffer.from(JSON.stringify(command.input)).toString('base64'),
+        attributes: contextAttributes(firestepContext(this.opts.context, command)),
+        messageId,
+        publishTime: new Date().toISOString(),
+      },
+      subscription: `projects/${loc.project}/subscriptions/${target.name}-push`,
+    };
+    const outcome = await invokeDirect(
+      {
+        url,
+        headers: {},
+        body,
+        acceptTimeoutMs: this.opts.acceptTimeoutMs ?? 2000,
+        requestTimeoutMs: 540_000,
+      },
+      `push of ${topic} to function "${target.name}" (${url})`,
+    );
+    if (outcome.status !== 'accepted') return outcome;
+    return {
+      status: 'launched',
+      receipt: { target: 'CloudFunction', traceId: command.trace.traceId, topic, messageId, url },
+      extraCorrelationKeys: [{ kind: 'message', value: messageId }],
+    };
   }
 }

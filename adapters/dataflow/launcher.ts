@@ -190,11 +190,22 @@ export class DataflowLauncher implements Launcher {
     return res.data.job ?? undefined;
   }
 
+  /**
+   * The job of that name, asked with the list's `name` filter and checked by name here too; active
+   * jobs are paged through (few), all jobs only on the first page (best effort before launching).
+   */
   async #findByName(loc: Location, name: string, filter: 'ACTIVE' | 'ALL'): Promise<Job | undefined> {
-    const res = await this.#api.projects.locations.jobs.list(
-      { projectId: loc.project, location: loc.region, name, filter },
-      { retry: false, timeout: this.#timeout },
-    );
-    return (res.data.jobs ?? []).find((j) => j.name === name && j.id);
+    let pageToken: string | undefined;
+    for (let page = 0; page < (filter === 'ACTIVE' ? 20 : 1); page++) {
+      const res = await this.#api.projects.locations.jobs.list(
+        { projectId: loc.project, location: loc.region, name, filter, ...(pageToken ? { pageToken } : {}) },
+        { retry: false, timeout: this.#timeout },
+      );
+      const found = (res.data.jobs ?? []).find((j) => j.name === name && j.id);
+      if (found) return found;
+      pageToken = res.data.nextPageToken ?? undefined;
+      if (!pageToken) return undefined;
+    }
+    return undefined;
   }
 }

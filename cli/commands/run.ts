@@ -103,6 +103,7 @@ export function command(): Command {
     .option('--no-pubsub', 'deliver log entries to the engine directly instead of through the Pub/Sub emulator')
     .action(async (flow: string, flags: RunFlags) => {
       process.env.FIRESTEP_LOG ??= 'error';
+      process.env.METADATA_SERVER_DETECTION ??= 'none';
       const abort = new AbortController();
       const onSigint = () => {
         if (abort.signal.aborted) process.exit(130);

@@ -29,8 +29,6 @@ export interface LocalEnvironmentOptions {
   /** Fake functions / jobs run this long (ms). */
   functionMs?: number;
   jobMs?: number;
-  /** Sweep the outbox this often (ms; default 300): dispatches commands other processes recorded. */
-  sweepMs?: number;
 }
 
 export interface LocalEnvironment {
@@ -43,6 +41,8 @@ export interface LocalEnvironment {
   runtime: Runtime;
   /** Notes for the person running it (e.g. "Pub/Sub emulator not available"). */
   notes: string[];
+  /** Create the topics and trigger subscriptions a flow's Pub/Sub steps need (no-op without Pub/Sub). */
+  prepareTopics(def: FlowDefinition): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,21 +66,35 @@ async function tryPubSub(notes: string[]): Promise<RunningEmulator | undefined> 
 export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Promise<LocalEnvironment> {
   const notes: string[] = [];
   const projectId = opts.projectId ?? 'firestep-local';
-  const started: RunningEmulator[] = [];
-  const cleanups: Array<() => Promise<void>> = [];
-  const close = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log.debug('local teardown step failed', { error: e }));
-    cleanups.length = 0;
+  // Teardown order: whatever produces signals (the bus, the fakes) stops before the
+  // engine's clients close, and the emulators go last. Slots are filled as things come up, so a
+  // failure half-way tears down exactly what exists.
+  const parts: {
+    bus?: SignalBus;
+    fakes?: LocalFakes;
+    runtime?: Runtime;
+    pubsubClient?: PubSub;
+    emulators: RunningEmulator[];
+  } = { emulators: [] };
+  const step = (what: string, work: () => Promise<unknown> | undefined) =>
+    Promise.resolve(work()).catch((e: unknown) => log.debug(`local teardown: ${what} failed`, { error: e }));
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await step('signal bus', () => parts.bus?.close());
+      await step('fakes', () => parts.fakes?.close());
+      await step('runtime', () => parts.runtime?.close());
+      await step('pubsub client', () => parts.pubsubClient?.close());
+      await step('emulators', () => Promise.all(parts.emulators.map((e) => e.stop())));
+    })();
+    return closing;
   };
   try {
     const [firestore, pubsubEmulator] = await Promise.all([
       ensureEmulator('firestore'),
       opts.pubsub === false ? Promise.resolve(undefined) : tryPubSub(notes),
     ]);
-    for (const e of [firestore, pubsubEmulator]) if (e) started.push(e);
-    cleanups.push(async () => {
-      await Promise.all(started.map((e) => e.stop()));
-    });
+    for (const e of [firestore, pubsubEmulator]) if (e) parts.emulators.push(e);
 
     let runtime: Runtime | undefined;
     const handler = async (event: unknown) => {
@@ -88,16 +102,13 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
       return handleEngineMessage(event, runtime, { via: 'local' });
     };
     const runId = randomBytes(4).toString('hex');
-    let pubsubClient: PubSub | undefined;
     const bus: SignalBus = pubsubEmulator
       ? await createPubSubBus({ host: pubsubEmulator.host, projectId, handler, runId })
       : createDirectBus({ projectId, handler });
-    cleanups.push(() => bus.close());
+    parts.bus = bus;
     if (pubsubEmulator) {
       const { PubSub } = await import('@google-cloud/pubsub');
-      pubsubClient = new PubSub({ projectId, apiEndpoint: pubsubEmulator.host });
-      const client = pubsubClient;
-      cleanups.push(() => client.close());
+      parts.pubsubClient = new PubSub({ projectId, apiEndpoint: pubsubEmulator.host });
     }
 
     const fakes = await startLocalFakes({
@@ -105,7 +116,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
       ...(opts.functionMs === undefined ? {} : { functionMs: opts.functionMs }),
       ...(opts.jobMs === undefined ? {} : { jobMs: opts.jobMs }),
     });
-    cleanups.push(() => fakes.close());
+    parts.fakes = fakes;
 
     runtime = await createLocalRuntime(
       {
@@ -115,18 +126,17 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
         replyTo: { topic: SIGNAL_TOPIC },
         timerSpeedup: opts.timerSpeedup ?? 1,
       },
-      { registry: FlowRegistry.of(opts.definitions), ...(pubsubClient ? { pubsub: pubsubClient } : {}) },
+      { registry: FlowRegistry.of(opts.definitions), ...(parts.pubsubClient ? { pubsub: parts.pubsubClient } : {}) },
     );
-    const live = runtime;
-    cleanups.push(() => live.close());
+    parts.runtime = runtime;
 
-    const sweep = setInterval(() => {
-      live.store.sweepPending({ limit: 100 }).catch((e: unknown) => log.debug('local sweep failed', { error: e }));
-    }, opts.sweepMs ?? 300);
-    sweep.unref();
-    cleanups.push(async () => clearInterval(sweep));
-
-    return { projectId, firestore, pubsubEmulator, bus, fakes, runtime, notes, close };
+    const pubsubClient = parts.pubsubClient;
+    const prepare = async (def: FlowDefinition) => {
+      if (!pubsubClient) return;
+      const { prepareTopics } = await import('./topics.ts');
+      await prepareTopics(pubsubClient, def, { projectId, region: 'us-central1', functionHostUrl: fakes.functions.url, runId });
+    };
+    return { projectId, firestore, pubsubEmulator, bus, fakes, runtime, notes, close, prepareTopics: prepare };
   } catch (e) {
     await close();
     throw e;

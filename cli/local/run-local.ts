@@ -36,6 +36,8 @@ export interface RunLocalOptions {
   io: Io;
   /** Aborting cancels the execution (Ctrl-C). */
   abort?: AbortSignal;
+  /** Project id on the emulator (default `firestep-local`). */
+  projectId?: string;
   /** Use the Pub/Sub emulator when available (default true). */
   pubsub?: boolean;
   /** Fake functions / jobs run this long (ms). */
@@ -90,6 +92,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
   const env = await startLocalEnvironment({
     definitions: [def],
     timerSpeedup: opts.speed ?? 1,
+    ...(opts.projectId === undefined ? {} : { projectId: opts.projectId }),
     ...(opts.pubsub === undefined ? {} : { pubsub: opts.pubsub }),
     ...(opts.functionMs === undefined ? {} : { functionMs: opts.functionMs }),
     ...(opts.jobMs === undefined ? {} : { jobMs: opts.jobMs }),
@@ -97,6 +100,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
   const view = opts.json ? undefined : new LiveView(opts.io.stdout);
   try {
     for (const note of env.notes) opts.io.stderr.write(`firestep: ${note}\n`);
+    await env.prepareTopics(def);
     programFakes(env.fakes, def, executionId, plan, {
       maxAttempts: attemptBound(def),
       ...(opts.functionMs === undefined ? {} : { functionMs: opts.functionMs }),
@@ -108,6 +112,9 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
       db,
       store,
       executionId,
+      // Commands recorded by another process (`firestep cancel`) wait in the outbox: this run's
+      // engine dispatches them, as the deployed engine's sweep would.
+      drain: true,
       onEvents: (batch, head) => {
         events.push(...batch);
         if (opts.json) opts.io.stdout.write(batch.map((e) => `${toJsonLine(e)}\n`).join(''));
@@ -143,7 +150,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
       };
     } finally {
       opts.abort?.removeEventListener('abort', cancel);
-      follower.stop();
+      await follower.stop();
     }
   } finally {
     view?.stop();

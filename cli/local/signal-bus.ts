@@ -40,6 +40,11 @@ export interface SignalBus {
 export const SIGNAL_TOPIC = 'firestep-signals';
 const SUBSCRIPTION = 'firestep-engine';
 
+/** Wait (at most 5 s) for the handler calls still running, so nothing outlives the engine's clients. */
+async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
+  await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5000).unref())]);
+}
+
 function cloudEvent(
   projectId: string,
   data: string,
@@ -85,6 +90,7 @@ export async function createPubSubBus(opts: {
     ackDeadlineSeconds: 10,
     retryPolicy: { minimumBackoff: { seconds: 0, nanos: 100_000_000 }, maximumBackoff: { seconds: 2 } },
   });
+  const inFlight = new Set<Promise<unknown>>();
   subscription.on('message', (m: Message) => {
     const event = cloudEvent(
       opts.projectId,
@@ -93,13 +99,15 @@ export async function createPubSubBus(opts: {
       m.publishTime.toISOString(),
       m.attributes,
     );
-    opts.handler(event).then(
+    const handled = opts.handler(event).then(
       () => m.ack(),
       (e: unknown) => {
         log.debug('local engine handler asked for redelivery', { messageId: m.id, error: e });
-        m.nack();
+        if (!closed) m.nack();
       },
     );
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
   subscription.on('error', (e: unknown) => log.warn('local Pub/Sub subscription error', { error: e }));
   const publisher = topic;
@@ -115,6 +123,7 @@ export async function createPubSubBus(opts: {
     close: async () => {
       closed = true;
       subscription.removeAllListeners('message');
+      await settle(inFlight);
       await subscription.close().catch(() => {});
       await subscription.delete().catch(() => {});
       await pubsub.close().catch(() => {});
@@ -132,9 +141,10 @@ export function createDirectBus(opts: { projectId: string; handler: EngineHandle
   let closed = false;
   let counter = 0;
   const timers = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<Promise<unknown>>();
   const deliver = (event: PubSubCloudEvent, attempt: number) => {
     if (closed) return;
-    opts.handler(event).catch((e: unknown) => {
+    const handled = opts.handler(event).catch((e: unknown) => {
       if (closed || attempt >= (opts.maxAttempts ?? 50)) {
         log.warn('local signal dropped after retries', { messageId: event.id, error: e });
         return;
@@ -145,6 +155,8 @@ export function createDirectBus(opts: { projectId: string; handler: EngineHandle
       }, Math.min(2000, 50 * 2 ** attempt));
       timers.add(timer);
     });
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   };
   return {
     kind: 'direct',
@@ -157,6 +169,7 @@ export function createDirectBus(opts: { projectId: string; handler: EngineHandle
     close: async () => {
       closed = true;
       for (const t of timers) clearTimeout(t);
+      await settle(inFlight);
     },
   };
 }

@@ -16,6 +16,11 @@ export interface FollowOptions {
   onEvents: (events: ExecutionEvent[], head: StoredHead) => void;
   /** Poll interval in ms as a safety net for the listener (default 500). */
   pollMs?: number;
+  /**
+   * Also act as this execution's engine sweep: drain its inbox and dispatch its PENDING commands
+   * (those another process recorded — `firestep cancel`, `redrive`) on every poll.
+   */
+  drain?: boolean;
 }
 
 export interface Follower {
@@ -23,7 +28,8 @@ export interface Follower {
   finished: Promise<StoredHead>;
   /** Read whatever is new right now. */
   refresh(): Promise<void>;
-  stop(): void;
+  /** Stop following; resolves once a drain in progress has finished. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -91,7 +97,11 @@ export function followExecution(opts: FollowOptions): Follower {
       () => void refresh(),
       () => {},
     );
-  const poll = setInterval(() => void refresh(), opts.pollMs ?? 500);
+  let draining: Promise<unknown> = Promise.resolve();
+  const poll = setInterval(() => {
+    if (opts.drain) draining = opts.store.drain(opts.executionId).catch(() => {});
+    void refresh();
+  }, opts.pollMs ?? 500);
 
   function stop(): void {
     if (stopped) return;
@@ -101,5 +111,12 @@ export function followExecution(opts: FollowOptions): Follower {
   }
 
   void refresh();
-  return { finished, refresh, stop };
+  return {
+    finished,
+    refresh,
+    stop: async () => {
+      stop();
+      await draining;
+    },
+  };
 }

@@ -56,6 +56,8 @@ export interface CompiledFlow {
 
 /** Id of the root state node. Step names may not start with `$`, so it cannot collide. */
 export const ROOT_ID = '$flow';
+/** Key of the transient state the machine starts in before entering the flow's start step. */
+export const START_KEY = '$start';
 /** Key of the final state a scope's `end: true` steps go to. */
 export const END_KEY = '$end';
 
@@ -68,11 +70,16 @@ export const END_KEY = '$end';
  * // actions[0] → { type: 'launch', params: { path: 'Init', step: 'Init', attempt: 1 } }
  */
 export function compileFlow(flow: Flow): CompiledFlow {
+  const { initial, states } = compileScope(flow, '');
   const config: MachineConfig = {
     id: ROOT_ID,
     context: EMPTY_CONTEXT,
     entry: [{ type: 'acceptInput' }],
-    ...compileScope(flow, ''),
+    // Enter the start step through an eventless transition rather than as the initial state: XState
+    // computes the initial entry set per initial leaf, which is O(N³) for a Parallel of N branches
+    // at the start; a transition into it is O(N²).
+    initial: START_KEY,
+    states: { [START_KEY]: { always: [{ target: `#${initial}` }] }, ...states },
   };
   // The config is data typed by this module; XState's config generics cannot express named refs
   // with per-name params without the literal types, hence the one cast here.
@@ -158,7 +165,6 @@ function compileTask(name: string, task: TaskStep, scope: string): StateConfig {
   ];
   return {
     id: path,
-    entry: [{ type: 'initAttempt', params: { path } }],
     initial: 'running',
     states: {
       running: {
@@ -216,7 +222,6 @@ function compileWait(name: string, step: WaitStep, scope: string): StateConfig {
   const path = pathIn(scope, name);
   return {
     id: path,
-    entry: [{ type: 'initAttempt', params: { path } }],
     initial: 'waiting',
     states: {
       waiting: {

@@ -51,7 +51,13 @@ export {
 export { type CompiledFlow, compileFlow, type MachineConfig } from './compile.ts';
 export { describeRule, toMermaid } from './graph-mermaid.ts';
 export { canonicalJson, definitionHash } from './hash.ts';
-export { invalidFlowError, loadFlowFromJson, normalizeFlow, readFlowJson } from './json-reader.ts';
+export {
+  invalidFlowError,
+  type JsonFlowCheck,
+  loadFlowFromJson,
+  normalizeFlow,
+  readFlowJson,
+} from './json-reader.ts';
 export * from './model.ts';
 export { childPath, formatProblem, type Problem, ROOT_PATH, type Validation } from './problems.ts';
 export { RETRY_DEFAULTS } from './read-task.ts';

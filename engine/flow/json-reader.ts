@@ -9,22 +9,27 @@ import type { Flow, FlowDefinition } from './model.ts';
 import { formatProblem, type Problem, ROOT_PATH } from './problems.ts';
 import { type FlowCheck, validateFlow } from './validate.ts';
 
+/** A check of JSON text: `parsed` is false when the text is not JSON at all (`FLOW_PARSE`). */
+export interface JsonFlowCheck extends FlowCheck {
+  parsed: boolean;
+}
+
 /**
- * Parses and validates flow JSON. `source` (a file name) only decorates the parse error message.
+ * Parses and validates flow JSON; never throws. `source` (a file name) decorates the parse error.
  *
  * @example
  * const { flow, errors } = readFlowJson(readFileSync('examples/sample-dag.json', 'utf8'), 'sample-dag.json');
  */
-export function readFlowJson(text: string, source?: string): FlowCheck {
+export function readFlowJson(text: string, source?: string): JsonFlowCheck {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     const where = source === undefined ? '' : `${source} is `;
     const problem = { path: ROOT_PATH, message: `${where}not valid JSON: ${jsonErrorText(e, text)}` };
-    return { flow: undefined, errors: [problem], warnings: [] };
+    return { flow: undefined, errors: [problem], warnings: [], parsed: false };
   }
-  return validateFlow(value);
+  return { ...validateFlow(value), parsed: true };
 }
 
 /** Where and why the text is not JSON, in words a person can act on. */
@@ -39,10 +44,14 @@ function jsonErrorText(error: unknown, text: string): string {
  * carries `problems` (and `warnings`) for callers that render them differently.
  *
  * @example throw invalidFlowError('examples/x.json', check.errors, check.warnings);
+ * @example throw invalidFlowError('x.json', check.errors, [], 'FLOW_PARSE'); // the text is not JSON
  */
-export function invalidFlowError(source: string, errors: Problem[], warnings: Problem[] = []): FirestepError {
-  const code =
-    errors.length === 1 && errors[0]?.message.includes('not valid JSON') ? 'FLOW_PARSE' : 'FLOW_INVALID';
+export function invalidFlowError(
+  source: string,
+  errors: Problem[],
+  warnings: Problem[] = [],
+  code: 'FLOW_INVALID' | 'FLOW_PARSE' = 'FLOW_INVALID',
+): FirestepError {
   const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
   const lines = errors.map((p) => `  ${formatProblem(p)}`).join('\n');
   return new FirestepError(code, `${source} is not a valid flow (${count}):\n${lines}`, {
@@ -58,7 +67,14 @@ export function invalidFlowError(source: string, errors: Problem[], warnings: Pr
  */
 export function loadFlowFromJson(text: string, id: string, source: string = id): FlowDefinition {
   const check = readFlowJson(text, source);
-  if (check.flow === undefined) throw invalidFlowError(source, check.errors, check.warnings);
+  if (check.flow === undefined) {
+    throw invalidFlowError(
+      source,
+      check.errors,
+      check.warnings,
+      check.parsed ? 'FLOW_INVALID' : 'FLOW_PARSE',
+    );
+  }
   return { id, flow: check.flow, hash: definitionHash(check.flow) };
 }
 

@@ -43,11 +43,21 @@ interface StepParams extends PathParams {
 type Completion = Extract<MachineEvent, { type: 'STEP_SUCCEEDED' | 'STEP_FAILED' | 'STEP_TIMED_OUT' }>;
 type Failure = Extract<MachineEvent, { type: 'STEP_FAILED' | 'STEP_TIMED_OUT' }>;
 
+/**
+ * The current attempt of a Task or Wait. Absent means 1: a step is entered from outside at most once
+ * (flows are acyclic), and only retries and redrives write the map. Not assigning on entry matters:
+ * every `assign` re-computes the snapshot's state value, which made entering a Parallel of N
+ * branches cost O(N²).
+ */
+function attemptOf(context: FlowContext, path: string): number {
+  return context.attempts[path] ?? 1;
+}
+
 function isCurrentAttempt(context: FlowContext, event: MachineEvent, path: string): event is Completion {
   return (
     (event.type === 'STEP_SUCCEEDED' || event.type === 'STEP_FAILED' || event.type === 'STEP_TIMED_OUT') &&
     event.path === path &&
-    event.attempt === context.attempts[path]
+    event.attempt === attemptOf(context, path)
   );
 }
 
@@ -116,11 +126,11 @@ export const flowSetup = setup({
     isRetryDue: ({ context, event }, p: PathParams) =>
       event.type === 'RETRY_DUE' &&
       event.path === p.path &&
-      event.attempt === (context.attempts[p.path] ?? 0) + 1,
+      event.attempt === attemptOf(context, p.path) + 1,
     isWaitOver: ({ context, event }, p: PathParams) =>
       event.type === 'WAIT_ELAPSED' &&
       event.path === p.path &&
-      (event.attempt === undefined || event.attempt === context.attempts[p.path]),
+      (event.attempt === undefined || event.attempt === attemptOf(context, p.path)),
     choiceHolds: ({ context }, p: { rule: ChoiceRule }) => evaluateRule(p.rule, context),
   },
   actions: {
@@ -135,27 +145,23 @@ export const flowSetup = setup({
       const input = ((event as { input?: Json }).input ?? null) as Json;
       return { input, lastOutput: input };
     }),
-    initAttempt: assign(({ context }, p: PathParams) => ({
-      attempts: { ...context.attempts, [p.path]: 1 },
-      retries: withoutRetries(context, p.path),
-    })),
     setAttempt: assign(({ context, event }, p: PathParams) =>
       event.type === 'RETRY_DUE' ? { attempts: { ...context.attempts, [p.path]: event.attempt } } : {},
     ),
     bumpAttempt: assign(({ context }, p: PathParams) => ({
-      attempts: { ...context.attempts, [p.path]: (context.attempts[p.path] ?? 0) + 1 },
+      attempts: { ...context.attempts, [p.path]: attemptOf(context, p.path) + 1 },
       retries: withoutRetries(context, p.path),
     })),
     emitLaunch: enqueueActions(({ context, enqueue }, p: StepParams) => {
       push(enqueue, {
         type: 'launch',
-        params: { path: p.path, step: p.step, attempt: context.attempts[p.path] ?? 1 },
+        params: { path: p.path, step: p.step, attempt: attemptOf(context, p.path) },
       });
     }),
     emitRetry: enqueueActions(({ context, event, enqueue }, p: StepParams & { retry: RetryPolicy[] }) => {
       const plan = retryPlan(context, event, p);
       if (plan === undefined) return;
-      const attempt = context.attempts[p.path] ?? 1;
+      const attempt = attemptOf(context, p.path);
       enqueue.assign({ retries: { ...context.retries, [plan.key]: plan.used + 1 } });
       push(enqueue, {
         type: 'scheduleRetry',
@@ -190,7 +196,7 @@ export const flowSetup = setup({
         push(enqueue, { type: 'failExecution', params: { path: p.path, step: p.step, error } });
     }),
     emitWait: enqueueActions(({ context, enqueue }, p: StepParams & { seconds: number }) => {
-      const attempt = context.attempts[p.path] ?? 1;
+      const attempt = attemptOf(context, p.path);
       push(enqueue, {
         type: 'scheduleWait',
         params: { path: p.path, step: p.step, seconds: p.seconds, attempt },

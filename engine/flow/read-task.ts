@@ -169,10 +169,13 @@ function readDataflow(raw: RawObject, path: string, out: ProblemList): object | 
   const flex = readString(raw, 'container_gcs_path', path, out);
   const classic = readString(raw, 'template_path', path, out);
   const parameters = isObject(raw.parameters) ? raw.parameters : {};
+  const tempAt = childPath(childPath(path, 'parameters'), 'temp_location');
   if (parameters.temp_location === undefined) {
+    out.error(tempAt, 'missing; Dataflow needs a temporary location, e.g. "gs://my-bucket/temp"');
+  } else if (typeof parameters.temp_location !== 'string' || parameters.temp_location === '') {
     out.error(
-      childPath(childPath(path, 'parameters'), 'temp_location'),
-      'missing; Dataflow needs a temporary location, e.g. "gs://my-bucket/temp"',
+      tempAt,
+      `must be a Cloud Storage path such as "gs://my-bucket/temp", got ${describe(parameters.temp_location)}`,
     );
   }
   if (raw.container_gcs_path === undefined && raw.template_path === undefined) {

@@ -7,7 +7,7 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { FlowRegistry } from '../registry/registry.ts';
 import { ingest } from '../signals/ingest.ts';
-import { assembleRuntime, type RuntimeOptions } from './assemble.ts';
+import type { RuntimeOptions } from './assemble.ts';
 import { type LocalRuntimeInput, localRuntimeConfig } from './local-config.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -36,13 +36,15 @@ export async function createLocalRuntime(
   const config = localRuntimeConfig(input, env);
   const registry =
     options.registry ?? (await FlowRegistry.fromDirectory(options.flowsDir ?? `${process.cwd()}/flows`));
-  const [{ Firestore }, factories, dispatcherModule, timersModule, dataflowJobs] = await Promise.all([
-    import('@google-cloud/firestore'),
-    import('../../adapters/factories.ts'),
-    import('../../adapters/dispatcher.ts'),
-    import('../../adapters/timers/local.ts'),
-    import('../signals/dataflow-jobs.ts'),
-  ]);
+  const [{ assembleRuntime }, { Firestore }, factories, dispatcherModule, timersModule, dataflowJobs] =
+    await Promise.all([
+      import('./assemble.ts'),
+      import('@google-cloud/firestore'),
+      import('../../adapters/factories.ts'),
+      import('../../adapters/dispatcher.ts'),
+      import('../../adapters/timers/local.ts'),
+      import('../signals/dataflow-jobs.ts'),
+    ]);
   const db =
     options.db ?? new Firestore({ projectId: config.projectId, host: config.firestoreHost, ssl: false });
 

@@ -5,7 +5,7 @@
  * function module loads: the cold start of a function instance only pays for what it runs.
  */
 import { FlowRegistry } from '../registry/registry.ts';
-import { assembleRuntime, type RuntimeOptions } from './assemble.ts';
+import type { RuntimeOptions } from './assemble.ts';
 import type { CloudRuntimeConfig } from './config.ts';
 import { lazyPubSub } from './lazy-pubsub.ts';
 import type { Runtime } from './runtime.ts';
@@ -22,15 +22,23 @@ export async function createRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const registry = options.registry ?? (await FlowRegistry.fromDirectory(config.flowsDir));
-  const [{ Firestore }, factories, dispatcherModule, tasksModule, timersModule, dataflowJobs] =
-    await Promise.all([
-      import('@google-cloud/firestore'),
-      import('../../adapters/factories.ts'),
-      import('../../adapters/dispatcher.ts'),
-      import('../../adapters/shared/http-task.ts'),
-      import('../../adapters/timers/cloud-tasks.ts'),
-      import('../signals/dataflow-jobs.ts'),
-    ]);
+  const [
+    { assembleRuntime },
+    { Firestore },
+    factories,
+    dispatcherModule,
+    tasksModule,
+    timersModule,
+    dataflowJobs,
+  ] = await Promise.all([
+    import('./assemble.ts'),
+    import('@google-cloud/firestore'),
+    import('../../adapters/factories.ts'),
+    import('../../adapters/dispatcher.ts'),
+    import('../../adapters/shared/http-task.ts'),
+    import('../../adapters/timers/cloud-tasks.ts'),
+    import('../signals/dataflow-jobs.ts'),
+  ]);
   const db =
     options.db ??
     new Firestore({

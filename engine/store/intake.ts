@@ -59,7 +59,7 @@ export async function submit(ctx: StoreContext, executionId: string, signals: Si
   }
   const inboxIds = await enqueue(ctx, executionId, signals);
   const byInbox = new Map<string, ItemOutcome>();
-  const fromInbox = await drainInbox(ctx, executionId, byInbox);
+  const fromInbox = await drainInbox(ctx, executionId, byInbox, { knownNonEmpty: true });
   const results = inboxIds.map((id): ApplyResult => {
     if (id === undefined) return { status: 'duplicate', events: [] };
     const outcome = byInbox.get(id);
@@ -77,13 +77,16 @@ export async function drainInbox(
   ctx: StoreContext,
   executionId: string,
   byInbox: Map<string, ItemOutcome>,
+  opts: { knownNonEmpty?: boolean } = {},
 ): Promise<{ applied: number; heldLease: boolean }> {
   const refs = new ExecutionRefs(ctx.db, executionId);
   let applied = 0;
   let heldLease = false;
-  for (;;) {
-    const probe = await withStoreRetry('probing an inbox', () => refs.inboxes.limit(1).get());
-    if (probe.empty) return { applied, heldLease };
+  for (let first = true; ; first = false) {
+    if (!(first && opts.knownNonEmpty)) {
+      const probe = await withStoreRetry('probing an inbox', () => refs.inboxes.limit(1).get());
+      if (probe.empty) return { applied, heldLease };
+    }
     const lease = await ctx.leases.tryAcquire(executionId);
     if (lease === undefined) return { applied, heldLease };
     heldLease = true;
@@ -110,6 +113,7 @@ async function drainHolding(
     if (page.empty) return applied;
     const items = await Promise.all(page.docs.map((doc) => inboxItem(ctx, doc)));
     for (const batch of splitBatches(items, ctx.drainBatchSize, BATCH_BYTES)) {
+      if (!(await ctx.leases.renew(lease))) return applied;
       try {
         const result = await applyBatch(ctx, executionId, batch);
         result.outcomes.forEach((outcome, i) => {
@@ -123,7 +127,6 @@ async function drainHolding(
         await Promise.all(batch.map((item) => refs.inbox(item.inboxId ?? '').delete()));
       }
     }
-    if (!(await ctx.leases.renew(lease))) return applied;
   }
 }
 

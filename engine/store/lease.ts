@@ -29,12 +29,24 @@ export class DrainLeases {
     private readonly opts: { leaseMs: number; clock: () => Date; newId: () => string },
   ) {}
 
-  /** Take the lease, or return undefined when another worker holds a valid one. */
+  /**
+   * Take the lease, or return undefined when another worker holds a valid one. Looks before it
+   * writes: under a fan-in most callers find the lease held, and a read does not contend on the
+   * lease document the way a failing `create` does.
+   */
   async tryAcquire(executionId: string): Promise<HeldLease | undefined> {
     const ref = new ExecutionRefs(this.db, executionId).lease;
     const holder = this.opts.newId();
     for (let tries = 0; tries < 3; tries++) {
       const now = this.opts.clock();
+      const current = await ref.get();
+      if (current.exists) {
+        const expiresAt = current.get('expiresAt') as string | undefined;
+        if (expiresAt !== undefined && expiresAt > now.toISOString()) return undefined;
+        if (await this.deleteIfUnchanged(ref, current.updateTime)) {
+          log.warn('store: took over an expired drain lease', { executionId, expiredAt: expiresAt });
+        }
+      }
       try {
         const result = await ref.create({
           executionId,
@@ -46,12 +58,6 @@ export class DrainLeases {
       } catch (e) {
         if (grpcCode(e) !== GRPC.ALREADY_EXISTS) throw e;
       }
-      const current = await ref.get();
-      if (!current.exists) continue;
-      const expiresAt = current.get('expiresAt') as string | undefined;
-      if (expiresAt !== undefined && expiresAt > now.toISOString()) return undefined;
-      log.warn('store: taking over an expired drain lease', { executionId, expiredAt: expiresAt });
-      await this.deleteIfUnchanged(ref, current.updateTime);
     }
     return undefined;
   }
@@ -75,11 +81,14 @@ export class DrainLeases {
     await this.deleteIfUnchanged(new ExecutionRefs(this.db, lease.executionId).lease, lease.writeTime);
   }
 
-  private async deleteIfUnchanged(ref: DocumentReference, updateTime: Timestamp | undefined) {
+  /** Delete the lease if nobody rewrote it since `updateTime`; true if this call deleted it. */
+  private async deleteIfUnchanged(ref: DocumentReference, updateTime: Timestamp | undefined): Promise<boolean> {
     try {
       await ref.delete(updateTime === undefined ? {} : { lastUpdateTime: updateTime });
+      return true;
     } catch (e) {
       if (grpcCode(e) !== GRPC.FAILED_PRECONDITION && grpcCode(e) !== GRPC.NOT_FOUND) throw e;
+      return false;
     }
   }
 }

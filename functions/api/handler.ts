@@ -14,10 +14,10 @@ import { signalRoutes } from './signal-routes.ts';
 /**
  * Build the `firestepApi` handler.
  *
- * @example functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.pushAuth));
+ * @example functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.timerAuth));
  */
-export function createApiHandler(getRuntime: RuntimeProvider, pushAuth: PushAuthConfig): HttpFunction {
-  const route = createRouter([...executionRoutes(getRuntime), ...signalRoutes(getRuntime, pushAuth)]);
+export function createApiHandler(getRuntime: RuntimeProvider, timerAuth: PushAuthConfig): HttpFunction {
+  const route = createRouter([...executionRoutes(getRuntime), ...signalRoutes(getRuntime, timerAuth)]);
   return async (req, res) => {
     const apiReq = toApiRequest(req);
     if (!('query' in apiReq)) {

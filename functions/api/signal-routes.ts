@@ -3,8 +3,10 @@
  * sweep. Callbacks and timers take the engine's own message path (`handleEngineMessage`), so a
  * callback posted here and one published to the signal topic are the same thing to the engine.
  *
- * Callbacks prove themselves with their HMAC token; timers and sweeps come from Cloud Tasks /
- * Cloud Scheduler with a Google-signed OIDC token, verified like Pub/Sub pushes.
+ * Callbacks prove themselves with their HMAC token. Timers come from Cloud Tasks with a Google-signed
+ * OIDC token (audience `<api>/v1/timers`, the tasks service account), verified like Pub/Sub pushes:
+ * a forged timer could time out a running step. The sweep only re-dispatches what is already
+ * decided, so Cloud Run's IAM check (`run.invoker`) is all it needs.
  */
 import { handleEngineMessage } from '../engine/handle-message.ts';
 import { failureStatus } from '../engine/push.ts';
@@ -71,13 +73,7 @@ async function timer(
   }
 }
 
-async function sweep(
-  getRuntime: RuntimeProvider,
-  auth: PushAuthConfig,
-  req: ApiRequest,
-): Promise<ApiResponse> {
-  const denied = await authenticate(req, auth);
-  if (denied) return denied;
+async function sweep(getRuntime: RuntimeProvider): Promise<ApiResponse> {
   try {
     const result = await (await getRuntime()).store.sweepPending();
     return { status: 200, body: { swept: result } };
@@ -87,12 +83,12 @@ async function sweep(
 }
 
 /**
- * @example createRouter([...executionRoutes(getRuntime), ...signalRoutes(getRuntime, pushAuth)])
+ * @example createRouter([...executionRoutes(getRuntime), ...signalRoutes(getRuntime, timerAuth)])
  */
-export function signalRoutes(getRuntime: RuntimeProvider, auth: PushAuthConfig): Route[] {
+export function signalRoutes(getRuntime: RuntimeProvider, timerAuth: PushAuthConfig): Route[] {
   return [
     { method: 'POST', pattern: '/v1/callbacks', handler: (req) => callback(getRuntime, req) },
-    { method: 'POST', pattern: '/v1/timers', handler: (req) => timer(getRuntime, auth, req) },
-    { method: 'POST', pattern: '/v1/sweep', handler: (req) => sweep(getRuntime, auth, req) },
+    { method: 'POST', pattern: '/v1/timers', handler: (req) => timer(getRuntime, timerAuth, req) },
+    { method: 'POST', pattern: '/v1/sweep', handler: () => sweep(getRuntime) },
   ];
 }

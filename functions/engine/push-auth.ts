@@ -80,7 +80,8 @@ function requirePayload(payload: TokenPayload | undefined): TokenPayload {
   return payload;
 }
 
-const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+/** RFC 6750 bearer credentials (the scheme name is case-insensitive) carrying a compact JWS. */
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /**
  * Decide whether a push request may reach the engine.

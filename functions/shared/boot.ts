@@ -15,15 +15,47 @@ import { memoizeRuntime, type RuntimeProvider } from './runtime-provider.ts';
 export interface Boot {
   config: CloudRuntimeConfig;
   registry: FlowRegistry;
-  /** Push / Cloud Tasks OIDC verification settings. */
+  /** OIDC verification of Pub/Sub pushes (engine). */
   pushAuth: PushAuthConfig;
+  /** OIDC verification of timers from Cloud Tasks (API): audience `<api>/v1/timers`, the tasks account. */
+  timerAuth: PushAuthConfig;
   getRuntime: RuntimeProvider;
+}
+
+/**
+ * Cloud Tasks signs timer calls with the tasks service account for the URL it calls; without that
+ * account an enforcing API rejects every timer (fail closed), so say so at start.
+ */
+function timerAuthFor(config: CloudRuntimeConfig, pushAuth: PushAuthConfig): PushAuthConfig {
+  if (pushAuth.mode === 'disabled-local-only') return pushAuth;
+  if (!config.tasksServiceAccount) {
+    log.warn(
+      'FIRESTEP_TASKS_SERVICE_ACCOUNT is not set: the API will reject every timer from Cloud Tasks (403)',
+    );
+  }
+  return {
+    mode: 'enforce',
+    audience: `${config.apiUrl}/v1/timers`,
+    ...(config.tasksServiceAccount ? { serviceAccountEmail: config.tasksServiceAccount } : {}),
+  };
 }
 
 /**
  * @example const boot = await bootFromEnv(process.env); functions.http('x', handler(boot.getRuntime));
  */
-export async function bootFromEnv(env: Record<string, string | undefined>): Promise<Boot> {
+export function bootFromEnv(env: Record<string, string | undefined>): Promise<Boot> {
+  // The engine and API modules share one boot when both are loaded in one process.
+  let boot = boots.get(env);
+  if (!boot) {
+    boot = loadBoot(env);
+    boots.set(env, boot);
+  }
+  return boot;
+}
+
+const boots = new WeakMap<object, Promise<Boot>>();
+
+async function loadBoot(env: Record<string, string | undefined>): Promise<Boot> {
   try {
     const config = loadRuntimeConfig(env);
     const pushAuth = pushAuthConfigFromEnv(env);
@@ -37,6 +69,7 @@ export async function bootFromEnv(env: Record<string, string | undefined>): Prom
       config,
       registry,
       pushAuth,
+      timerAuth: timerAuthFor(config, pushAuth),
       getRuntime: memoizeRuntime(() => createRuntime(config, { registry })),
     };
   } catch (e) {

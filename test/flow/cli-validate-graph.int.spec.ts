@@ -25,7 +25,7 @@ function run(command: string, args: string[]): Promise<Run> {
     execFile(
       command,
       args,
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FIRESTEP_LOG: 'silent' }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FIRESTEP_LOG: 'silent' }, timeout: 170_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });
@@ -34,7 +34,9 @@ function run(command: string, args: string[]): Promise<Run> {
   });
 }
 
-const firestep = (...args: string[]): Promise<Run> => run('npx', ['tsx', 'cli/main.ts', ...args]);
+/** The CLI as `node --import tsx cli/main.ts` (what `npx tsx` runs, minus npx's own start-up). */
+const firestep = (...args: string[]): Promise<Run> =>
+  run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args]);
 
 function writeVariant(name: string, mutate: (f: RawFlow) => void): string {
   const raw = sampleDag();
@@ -44,7 +46,8 @@ function writeVariant(name: string, mutate: (f: RawFlow) => void): string {
   return file;
 }
 
-describe('firestep validate', () => {
+// Each case starts a Node process; on a busy machine that takes seconds, hence the generous timeout.
+describe('firestep validate', { timeout: 180_000 }, () => {
   test.concurrent.each(['examples/sample-dag.json', 'examples/sample-dag.ts'])(
     'given %s, when validated, then exit 0 with the valid line and the shared hash',
     async (file) => {
@@ -54,6 +57,13 @@ describe('firestep validate', () => {
       expect(result.code).toBe(0);
     },
   );
+
+  test('given `npx tsx cli/main.ts`, when run, then it validates the sample', async () => {
+    const result = await run('npx', ['tsx', 'cli/main.ts', 'validate', 'examples/sample-dag.json']);
+
+    expect(result.stdout).toMatch(SAMPLE_LINE);
+    expect(result.code).toBe(0);
+  });
 
   test('given the npm script of the README, when run, then it validates the sample', async () => {
     const result = await run('npm', [
@@ -193,7 +203,7 @@ export default defineFlow({ id: 'cyclic', start: 'A', steps: { A: task(cloudFunc
   });
 });
 
-describe('firestep graph', () => {
+describe('firestep graph', { timeout: 180_000 }, () => {
   test('given the sample, when graphed as mermaid (default), then a flowchart with a subgraph per branch', async () => {
     const result = await firestep('graph', 'examples/sample-dag.json');
 

@@ -27,3 +27,13 @@ export function thrown(run: () => unknown): unknown {
   }
   throw new Error('expected an error, but none was thrown');
 }
+
+/** The error the promise from `run` rejects with (fails the test if it resolves). */
+export async function thrownAsync(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}

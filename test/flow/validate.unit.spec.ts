@@ -106,6 +106,15 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
     ],
   ],
   [
+    'a Dataflow temp_location that is not a path',
+    (f) => {
+      f.steps.Step2.branches[0].steps.Branch1.parameters.temp_location = 42;
+    },
+    [
+      `${B1}.parameters.temp_location: must be a Cloud Storage path such as "gs://my-bucket/temp", got a number (42)`,
+    ],
+  ],
+  [
     'a CloudFunction without target_name',
     (f) => {
       delete f.steps.Init.target_name;

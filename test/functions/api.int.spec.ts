@@ -145,12 +145,12 @@ describe('POST /v1/executions', () => {
   });
 
   it.each([
-    ['no body', undefined, 'body'],
-    ['no flowId', { input: {} }, 'flowId'],
-    ['a numeric flowId', { flowId: 7 }, 'flowId'],
-    ['a name with a slash', { flowId: 'chain', name: 'a/b' }, 'name'],
-    ['an unknown field', { flowId: 'chain', inputs: {} }, 'body'],
-  ])('given %s, when started, then 400 naming %s', async (_what, body, field) => {
+    ['no body', 'body', undefined],
+    ['no flowId', 'flowId', { input: {} }],
+    ['a numeric flowId', 'flowId', { flowId: 7 }],
+    ['a name with a slash', 'name', { flowId: 'chain', name: 'a/b' }],
+    ['an unknown field', 'body', { flowId: 'chain', inputs: {} }],
+  ])('given %s, when started, then 400 naming %s', async (_what, field, body) => {
     const res = await call('POST', '/v1/executions', body);
 
     expect(res.status).toBe(400);

@@ -15,6 +15,7 @@ import {
 } from '@firebase/rules-unit-testing';
 import {
   collection,
+  collectionGroup,
   deleteDoc,
   doc,
   getDoc,
@@ -128,4 +129,14 @@ describe.each(COLLECTIONS)('$path ($why)', ({ path, viewerReads }) => {
   it('given a viewer, when it creates, updates or deletes, then every write is denied', async () => {
     await expectNoWrites(actors.viewer.context(), path);
   });
+});
+
+describe('collection-group queries', () => {
+  it.each(['events', 'commands', 'signals', 'inbox', 'snapshots'])(
+    'given a viewer, when it queries the %s collection group across executions, then it is denied',
+    async (group) => {
+      const db = actors.viewer.context().firestore();
+      await assertFails(getDocs(query(collectionGroup(db, group), limit(5))));
+    },
+  );
 });

@@ -70,6 +70,11 @@ describe('verifyPushAuth (enforce)', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('given the scheme written in lower case, when verified, then it is accepted (RFC 6750)', async () => {
+    const result = await verifyPushAuth(`bearer ${signJwt(pushClaims())}`, enforce);
+    expect(result.ok).toBe(true);
+  });
+
   it('given the service account email in another case, when verified, then it is accepted', async () => {
     const result = await verifyPushAuth(
       bearer(signJwt(pushClaims({ email: PUSH_SA.toUpperCase() }))),

@@ -325,3 +325,36 @@ export function checkEnvironmentKnown(keys: readonly string[], known: readonly s
     .filter((k) => !known.includes(k))
     .map((k) => `environment variable ${k} is not read by firestep`);
 }
+
+/**
+ * Every `var.…`, `local.…`, `data.…` and resource reference inside an expression names something the
+ * module declares (what `terraform validate` would catch first; there is no terraform binary here).
+ */
+export function checkReferencesDeclared(m: TerraformModule): string[] {
+  const variables = new Set<string>();
+  for (const json of Object.values(m.parsed)) {
+    for (const name of Object.keys((json.variable ?? {}) as object)) variables.add(name);
+  }
+  const problems = new Set<string>();
+  for (const [file, json] of Object.entries(m.parsed)) {
+    for (const text of allStrings(json).filter((s) => s.includes('${'))) {
+      for (const [, name] of text.matchAll(/(?<![\w.])var\.([A-Za-z0-9_]+)/g)) {
+        if (name && !variables.has(name)) problems.add(`${file}: var.${name} is not declared`);
+      }
+      for (const [, name] of text.matchAll(/(?<![\w.])local\.([A-Za-z0-9_]+)/g)) {
+        if (name && !(name in m.locals)) problems.add(`${file}: local.${name} is not defined`);
+      }
+      for (const [, type, name] of text.matchAll(/(?<![\w.])data\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) {
+        if (type && name && !m.data.get(type)?.has(name))
+          problems.add(`${file}: data.${type}.${name} is not declared`);
+      }
+      for (const [, type, name] of text.matchAll(
+        /(?<![\w.])((?:google|random)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g,
+      )) {
+        if (type && name && !m.resources.get(type)?.has(name))
+          problems.add(`${file}: ${type}.${name} is not declared`);
+      }
+    }
+  }
+  return [...problems];
+}

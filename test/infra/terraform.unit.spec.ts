@@ -17,6 +17,7 @@ import {
   checkIndexesMatch,
   checkNoPrimitiveRoles,
   checkPushSubscriptions,
+  checkReferencesDeclared,
   checkSinkFiltersExcludeOwnFunctions,
   checkSinkWritersMayPublish,
   functionEnvironmentKeys,
@@ -173,10 +174,16 @@ describe('the firestep module (infra/*.tf)', () => {
     expect(pushAuthConfigFromEnv(sample).mode).toBe('enforce');
   });
 
-  it('then terraform.tfvars.example parses and grants no primitive role', async () => {
+  it('then every var, local, data source and resource an expression names is declared', () => {
+    expect(checkReferencesDeclared(m)).toEqual([]);
+  });
+
+  it('then terraform.tfvars.example parses, sets only declared variables and grants no primitive role', async () => {
     const text = readFileSync(resolve(INFRA, 'terraform.tfvars.example'), 'utf8');
     const example = await parse('terraform.tfvars', text);
     expect(example.project_id).toBeTypeOf('string');
+    const declared = Object.values(m.parsed).flatMap((json) => Object.keys((json.variable ?? {}) as object));
+    expect(Object.keys(example).filter((k) => !declared.includes(k))).toEqual([]);
     expect(checkNoPrimitiveRoles({ ...m, parsed: { 'terraform.tfvars.example': example } })).toEqual([]);
   });
 });
@@ -377,6 +384,24 @@ resource "google_firestore_index" "i" {
     expect(checkIndexesMatch(await mod(hcl), json)).toEqual([
       'index executions|COLLECTION|flowId:ASCENDING,startedAt:DESCENDING is in firestore.indexes.json but not in Terraform',
       'index executions|COLLECTION|flowId:ASCENDING,startedAt:ASCENDING is in Terraform but not in firestore.indexes.json',
+    ]);
+  });
+
+  it('given references to undeclared variables, locals, data sources and resources, then each is reported', async () => {
+    const hcl = `
+variable "known" {}
+locals { ok = var.known }
+resource "google_service_account" "real" { account_id = "x" }
+resource "google_pubsub_topic" "t" {
+  name = "\${var.nope}-\${local.ok}-\${local.missing}"
+  labels = { a = google_service_account.ghost.email, b = google_service_account.real.email }
+  project = data.google_project.absent.project_id
+}`;
+    expect(checkReferencesDeclared(await mod(hcl)).sort()).toEqual([
+      'snippet.tf: data.google_project.absent is not declared',
+      'snippet.tf: google_service_account.ghost is not declared',
+      'snippet.tf: local.missing is not defined',
+      'snippet.tf: var.nope is not declared',
     ]);
   });
 

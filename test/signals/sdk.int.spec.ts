@@ -24,6 +24,7 @@ const { db, cleanup } = testFirestore('signals-sdk');
 
 // ─── the callback receiver: a real HTTP server ──────────────────────────────────────────────────────
 const received: unknown[] = [];
+const authHeaders: Array<string | undefined> = [];
 let script: number[] = [];
 let onCallback: ((body: unknown) => Promise<number>) | undefined;
 let receiver: Server;
@@ -40,7 +41,7 @@ ff.http(
       metadata({ table: input.table });
       return { rows: 3 };
     },
-    { backoffMs: 1 },
+    { backoffMs: 1, headers: async () => new Headers({ authorization: 'Bearer id-token-for-api' }) },
   ),
 );
 ff.http(
@@ -81,6 +82,7 @@ beforeAll(async () => {
     req.on('end', async () => {
       const parsed = JSON.parse(body) as unknown;
       received.push(parsed);
+      authHeaders.push(req.headers.authorization);
       const status = script.shift() ?? (onCallback ? await onCallback(parsed) : 200);
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
@@ -139,6 +141,7 @@ describe('withFirestep (HTTP functions)', () => {
       lines: ['counting orders'],
       metadata: { table: 'orders' },
     });
+    expect(authHeaders.at(-1)).toBe('Bearer id-token-for-api');
   });
 
   it('reports a thrown error by name and message, and answers 500', async () => {

@@ -1,7 +1,7 @@
 import { createActor, initialTransition, transition } from 'xstate';
 import { compileFlow } from '../../engine/flow/compile.ts';
 import { fanOutFlow } from './support.ts';
-for (const N of [100, 1000]) {
+for (const N of [100, 300]) {
 const def = fanOutFlow(N);
 const machine = compileFlow(def.flow).machine;
 let t = Date.now();

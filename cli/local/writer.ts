@@ -1,0 +1,80 @@
+/**
+ * The store the writing commands (`start`, `cancel`, `redrive`) use, and who carries out the
+ * commands their decisions produce:
+ * - with the engine's configuration in the environment (the FIRESTEP_* variables the deployed
+ *   functions have; see engine/runtime/config.ts), the CLI builds the same runtime as the engine and
+ *   dispatches at once: launches through Cloud Tasks / Dataflow / …, timers through Cloud Tasks;
+ * - otherwise on the Firestore emulator, it records the decision with the correlation keys a local
+ *   engine uses and leaves the commands PENDING in the outbox for the engine serving that project
+ *   (a running `firestep run --local` drains them);
+ * - `cancel` on a project without the configuration is recorded the same way (its commands are
+ *   best-effort stops); `start` and `redrive` refuse, since their launches could not be correlated.
+ */
+import { createLocalLaunchers } from '../../adapters/factories.ts';
+import { FirestepError } from '../../engine/errors.ts';
+import type { FlowDefinition } from '../../engine/flow/model.ts';
+import { FlowRegistry } from '../../engine/registry/registry.ts';
+import { loadRuntimeConfig } from '../../engine/runtime/config.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../engine/runtime/local-config.ts';
+import type { ExecutionStore } from '../../engine/store/index.ts';
+import type { CommandDispatcher } from '../../engine/store/ports.ts';
+import { deferredDispatcher } from './dispatch.ts';
+import { openProjectStore, type ProjectFlags, resolveProjectId } from './project.ts';
+
+export interface WriterStore {
+  store: ExecutionStore;
+  projectId: string;
+  /** `engine`: commands dispatched now; `deferred`: left PENDING for the project's engine. */
+  mode: 'engine' | 'deferred';
+  close(): Promise<void>;
+}
+
+/** Correlation keys as a local engine computes them (same launchers, same callback secret). */
+function localKeysDispatcher(env: NodeJS.ProcessEnv): CommandDispatcher {
+  const launchers = createLocalLaunchers({
+    secret: env.FIRESTEP_CALLBACK_SECRET ?? LOCAL_CALLBACK_SECRET,
+    replyTo: {},
+    functionHostUrl: 'http://127.0.0.1:9',
+    dataflowUrl: 'http://127.0.0.1:9/',
+    dataprocUrl: 'http://127.0.0.1:9/',
+  });
+  const byType = new Map(launchers.map((l) => [l.targetType, l]));
+  return {
+    dispatch: deferredDispatcher.dispatch,
+    correlationKeys: (command) => byType.get(command.target.type)?.correlationKeys(command) ?? [],
+  };
+}
+
+function hasEngineConfig(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.FIRESTEP_CALLBACK_SECRET && env.FIRESTEP_SIGNAL_TOPIC && env.FIRESTEP_TASKS_QUEUE);
+}
+
+/**
+ * Open a store for a writing command.
+ *
+ * @example const { store, close } = await openWriterStore({ project: 'my-proj' }, { needsLaunch: false });
+ */
+export async function openWriterStore(
+  flags: ProjectFlags,
+  opts: { needsLaunch: boolean; definitions?: FlowDefinition[] },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WriterStore> {
+  const projectId = resolveProjectId(flags, env);
+  if (hasEngineConfig(env)) {
+    // The CLI receives no pushes, so push authentication does not apply to it.
+    const config = loadRuntimeConfig({ ...env, GOOGLE_CLOUD_PROJECT: projectId, FIRESTEP_AUTH: 'none' });
+    const { createRuntime } = await import('../../engine/runtime/create-runtime.ts');
+    const runtime = await createRuntime(config, { registry: FlowRegistry.of(opts.definitions ?? []) });
+    return { store: runtime.store, projectId, mode: 'engine', close: () => runtime.close() };
+  }
+  if (opts.needsLaunch && !env.FIRESTORE_EMULATOR_HOST) {
+    throw new FirestepError(
+      'CONFIG',
+      `launching on project ${projectId} needs the engine's configuration in the environment ` +
+        '(FIRESTEP_REGION, FIRESTEP_CALLBACK_SECRET, FIRESTEP_API_URL, FIRESTEP_SIGNAL_TOPIC, FIRESTEP_TASKS_QUEUE, … as the deployed functions have); ' +
+        'or use the API function, or FIRESTORE_EMULATOR_HOST for a local project',
+    );
+  }
+  const project = await openProjectStore({ project: projectId }, localKeysDispatcher(env));
+  return { store: project.store, projectId, mode: 'deferred', close: () => project.close() };
+}
