@@ -9,7 +9,7 @@ const { state: s0, decision } = start(def, {}, { executionId: 'e', now: '2024-01
 console.log('start', N, 'commands', decision.commands.length, (performance.now() - t).toFixed(0), 'ms');
 let state = s0; const log = [...decision.events];
 t = performance.now();
-for (let i = 0; i < N; i++) {
+for (let i = 0; i < Number(process.argv[3] ?? N); i++) {
   const d = decide(def, state, { kind: 'completed', outcome: 'succeeded', path: `Fan/${i}/B${i}`, attempt: 1, output: i, source: { kind: 'log' } }, '2024-01-01T00:00:01.000Z');
   state = applyDecision(def, state, d); log.push(...d.events);
 }

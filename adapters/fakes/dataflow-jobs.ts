@@ -51,6 +51,13 @@ export interface FakeDataflowJob {
   environment: Record<string, unknown>;
 }
 
+export interface ScriptedLaunchError {
+  status: number;
+  message?: string;
+  afterCreate?: boolean;
+  retryAfterSeconds?: number;
+}
+
 /** How the fake treats launches of jobs whose name starts with a given prefix. */
 export interface DataflowBehavior {
   /** `succeed` (default), `fail` ("Workflow failed."), `launcherFail` (flex launcher error), `lag` (RUNNING until cancelled). */
@@ -64,8 +71,11 @@ export interface DataflowBehavior {
   /**
    * Errors answered to the next launches, one per launch request, in order (then launches succeed).
    * `afterCreate`: the job is created anyway and only the answer is an error (a lost response).
+   * `retryAfterSeconds`: sent as the `Retry-After` header.
    */
-  launchErrors?: Array<{ status: number; message?: string; afterCreate?: boolean }>;
+  launchErrors?: ScriptedLaunchError[];
+  /** Hold every launch answer this long (the job is created first): a slow API / client timeout. */
+  launchLatencyMs?: number;
 }
 
 export interface JobBookOptions {
@@ -107,7 +117,7 @@ export class JobBook {
   }
 
   /** The next scripted launch error for this name, consuming it. */
-  takeLaunchError(name: string): { status: number; message?: string; afterCreate?: boolean } | undefined {
+  takeLaunchError(name: string): ScriptedLaunchError | undefined {
     const { prefix, behavior } = this.behaviorFor(name);
     const used = this.#launchErrorsUsed.get(prefix) ?? 0;
     const next = behavior.launchErrors?.[used];
@@ -165,6 +175,11 @@ export class JobBook {
       this.#setState(record, 'JOB_STATE_CANCELLED');
       this.#message(record, DATAFLOW_MESSAGES.workerPoolStopped, 'INFO');
     });
+  }
+
+  /** Resolves after `ms` (or never, once the book is closed: the server drops the request). */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#timers.after(ms, resolve));
   }
 
   close(): void {

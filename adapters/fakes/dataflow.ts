@@ -97,11 +97,14 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
       return;
     }
     const scripted = book.takeLaunchError(name);
+    const errorHeaders: Record<string, string> =
+      scripted?.retryAfterSeconds !== undefined ? { 'retry-after': String(scripted.retryAfterSeconds) } : {};
     if (scripted && !scripted.afterCreate) {
       sendGoogleError(
         res,
         scripted.status,
         scripted.message ?? `fake Dataflow: scripted launch error ${scripted.status}`,
+        errorHeaders,
       );
       return;
     }
@@ -114,11 +117,14 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
       return;
     }
     const record = book.create({ project, location, name, ...rest });
+    const latency = book.behaviorFor(name).behavior.launchLatencyMs;
+    if (latency !== undefined) await book.wait(latency);
     if (scripted) {
       sendGoogleError(
         res,
         scripted.status,
         scripted.message ?? `fake Dataflow: response lost (${scripted.status})`,
+        errorHeaders,
       );
       return;
     }

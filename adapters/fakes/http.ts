@@ -94,8 +94,13 @@ export function sendJson(
  * Answer in Google's REST error format: `{"error": {"code", "message", "status"}}`, which gaxios turns
  * into a `GaxiosError` with `status` and the Google client libraries into errors with `code`.
  */
-export function sendGoogleError(res: ServerResponse, code: number, message: string): void {
-  sendJson(res, code, { error: { code, message, status: statusName(code) } });
+export function sendGoogleError(
+  res: ServerResponse,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, code, { error: { code, message, status: statusName(code) } }, headers);
 }
 
 /**

@@ -19,6 +19,7 @@ export interface RunFlags {
   speed?: string;
   name?: string;
   pubsub?: boolean;
+  project?: string;
 }
 
 /**
@@ -80,6 +81,7 @@ export async function run(flowFile: string, flags: RunFlags, io: Io, abort?: Abo
     speed,
     ...(flags.name === undefined ? {} : { name: flags.name }),
     ...(flags.pubsub === false ? { pubsub: false } : {}),
+    ...(flags.project === undefined ? {} : { projectId: flags.project }),
     io,
     ...(abort ? { abort } : {}),
     commandPrefix: process.env.npm_lifecycle_event ? 'npm run --silent firestep --' : 'npx firestep',
@@ -100,9 +102,12 @@ export function command(): Command {
     .option('--json', 'print each event as one JSON line as it is appended, nothing else')
     .option('--speed <n>', 'run Wait / retry / timeout timers n times faster', undefined)
     .option('--name <name>', 'execution name (the execution id is <flowId>~<name>)')
+    .option('--project <id>', 'project id on the emulators (default firestep-local)')
     .option('--no-pubsub', 'deliver log entries to the engine directly instead of through the Pub/Sub emulator')
     .action(async (flow: string, flags: RunFlags) => {
-      process.env.FIRESTEP_LOG ??= 'error';
+      // Engine log lines go to stdout below WARNING: keep them out of the table and of --json.
+      const level = (process.env.FIRESTEP_LOG ?? '').toLowerCase();
+      if (level === '' || (flags.json && (level === 'info' || level === 'debug'))) process.env.FIRESTEP_LOG = 'error';
       process.env.METADATA_SERVER_DETECTION ??= 'none';
       const abort = new AbortController();
       const onSigint = () => {

@@ -27,14 +27,15 @@ export const ACTIVE_ATTEMPT: ReadonlySet<StepStatus> = new Set(['LAUNCHING', 'RU
  * @example enterSteps({}, [{type: 'launch', params: {path: 'Init', step: 'Init', attempt: 1}}], at).Init?.status === 'LAUNCHING'
  */
 export function enterSteps(steps: StepTable, actions: readonly MachineAction[], at: string): StepTable {
-  let next = steps;
+  if (!actions.some((a) => a.type === 'launch' || a.type === 'scheduleWait')) return steps;
+  const next = { ...steps };
   for (const action of actions) {
     if (action.type === 'launch') {
       const { path, step, attempt } = action.params;
-      next = { ...next, [path]: { step, path, type: 'Task', status: 'LAUNCHING', attempt } };
+      next[path] = { step, path, type: 'Task', status: 'LAUNCHING', attempt };
     } else if (action.type === 'scheduleWait') {
       const { path, step, attempt } = action.params;
-      next = { ...next, [path]: { step, path, type: 'Wait', status: 'WAITING', attempt, launchedAt: at } };
+      next[path] = { step, path, type: 'Wait', status: 'WAITING', attempt, launchedAt: at };
     }
   }
   return next;

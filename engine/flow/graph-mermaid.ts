@@ -19,9 +19,13 @@ const RESERVED_IDS = new Set([
   'default',
 ]);
 
-/** Mermaid's entity codes, so that quotes and angle brackets in names and values stay text. */
+/** Mermaid's entity codes, so that quotes, angle brackets and pipes in names and values stay text. */
 function escapeLabel(text: string): string {
-  return text.replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;');
+  return text
+    .replaceAll('"', '#quot;')
+    .replaceAll('<', '#lt;')
+    .replaceAll('>', '#gt;')
+    .replaceAll('|', '#124;');
 }
 
 class Ids {

@@ -138,6 +138,36 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
     expect(result.error.message).toContain(`HTTP ${status}`);
   });
 
+  it('given a quota error with Retry-After, then the launch is retryable after that many seconds', async () => {
+    fake.setBehavior('quota', {
+      launchErrors: [{ status: 429, message: 'Quota exceeded', retryAfterSeconds: 7 }],
+    });
+    const result = await launcher.launch(
+      launchCommand({ ...flex, name: 'quota' }, { executionId: 'e-quota' }),
+    );
+    expect(result).toMatchObject({
+      status: 'retry',
+      retryAfterSeconds: 7,
+      error: { message: expect.stringContaining('Quota exceeded') },
+    });
+  });
+
+  it('given a launch that outlives the client deadline, then it is retryable, and the relaunch adopts the job the slow launch created', async () => {
+    fake.setBehavior('slow-api', { outcome: 'lag', launchLatencyMs: 60_000 });
+    const impatient = new DataflowLauncher({
+      context: CONTEXT,
+      rootUrl: fake.url,
+      auth: fakeAuth(),
+      requestTimeoutMs: 100,
+    });
+    const cmd = launchCommand({ ...flex, name: 'slow-api' }, { executionId: 'e-slow' });
+    const first = await impatient.launch(cmd);
+    expect(first.status).toBe('retry');
+    const second = await impatient.launch(cmd);
+    expect(second).toMatchObject({ status: 'launched', receipt: { adopted: true } });
+    expect(fake.jobsNamed(impatient.jobName(cmd))).toHaveLength(1);
+  });
+
   it('given an unreachable service, then the launch is retryable', async () => {
     const down = new DataflowLauncher({
       context: CONTEXT,

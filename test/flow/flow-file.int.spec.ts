@@ -103,6 +103,6 @@ export default definition;
     const check = await checkFlowFile(file);
 
     expect(check.definition).toBeUndefined();
-    expect(check.errors.map((p) => p.path)).toEqual(['steps.A']);
+    expect(check.errors.map((p) => p.path)).toEqual(['steps.A', 'steps.A.next']);
   });
 });

@@ -108,6 +108,24 @@ describe('toMermaid', () => {
     expect(text).toContain('  say__hi_ --> s_end\n  s_end --> say__hi__2\n');
   });
 
+  test('given condition values with quotes, pipes and angle brackets, when drawn, then the edge label escapes them', () => {
+    const { flow } = readFlowJson(
+      JSON.stringify({
+        start: 'R',
+        steps: {
+          R: {
+            type: 'Condition',
+            choices: [{ variable: '$.input.s', string_equals: 'a|"b"<c>', next: 'Done' }],
+            default: 'Done',
+          },
+          Done: { type: 'End' },
+        },
+      }),
+    );
+
+    expect(toMermaid(flow!)).toContain(`  R -->|"$.input.s = 'a#124;#quot;b#quot;#lt;c#gt;'"| Done\n`);
+  });
+
   test('given the same flow twice, when drawn, then the output is identical (deterministic)', () => {
     const flow = example('nested-parallel.json');
     expect(toMermaid(flow)).toBe(toMermaid(structuredClone(flow)));

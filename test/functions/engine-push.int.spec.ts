@@ -5,8 +5,9 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATAFLOW_MESSAGES } from '../../adapters/fakes/index.ts';
 import { traceFor } from '../../engine/core/trace.ts';
-import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
+import { cloudFunction, dataflowFlex, defineFlow, end, task } from '../../engine/flow/index.ts';
 import { FlowRegistry } from '../../engine/registry/registry.ts';
 import { engineCloudEventHandler } from '../../functions/engine/cloud-event.ts';
 import { enginePushHandler } from '../../functions/engine/push.ts';
@@ -31,6 +32,23 @@ const chain = defineFlow({
   },
 });
 
+const dataflowJob = (id: string) =>
+  defineFlow({
+    id,
+    start: 'Job',
+    steps: {
+      Job: task(
+        dataflowFlex(id, { project_id: 'p', region: 'europe-west4', container_gcs_path: 'gs://b/spec.json' }),
+        {
+          parameters: { temp_location: 'gs://b/temp' },
+          end: true,
+        },
+      ),
+    },
+  });
+const lagging = dataflowJob('df-lagging');
+const prompt = dataflowJob('df-prompt');
+
 let h: Harness;
 let push: { url: string; close(): Promise<void> };
 let cloudEvent: { url: string; close(): Promise<void> };
@@ -38,7 +56,7 @@ let faultArmed = false;
 
 beforeAll(async () => {
   h = await startHarness({
-    registry: FlowRegistry.of([chain]),
+    registry: FlowRegistry.of([chain, lagging, prompt]),
     prefix: 'engine-push',
     faults: {
       // A Firestore outage right after a commit: the error Firestore's client raises (gRPC UNAVAILABLE).
@@ -49,6 +67,8 @@ beforeAll(async () => {
       },
     },
   });
+  // jobs.get keeps answering RUNNING for a minute after "Worker pool stopped." (the cloud's API lag).
+  h.dataflow.setBehavior('df-lagging', { apiLagMs: 60_000 });
   functions.http(
     'firestepEnginePush',
     enginePushHandler(async () => h.runtime, testPushAuth(), h.projectId),
@@ -178,4 +198,87 @@ describe('firestepEnginePush', () => {
       expect((await h.runtime.store.getHead(executionId))?.lastSeq).toBe(before?.lastSeq);
     },
   );
+});
+
+describe('firestepEnginePush with Dataflow job messages', () => {
+  /** Start a one-job flow and wait for the fake's "Worker pool stopped." entry of that job. */
+  async function workerPoolStopped(flowId: string) {
+    const { executionId } = await h.runtime.store.startExecution(h.runtime.registry.get(flowId)!, {});
+    const jobName = await eventually(
+      async () => (await h.runtime.store.getHead(executionId))?.steps.Job?.receipt?.jobName,
+    );
+    const entry = await eventually(() =>
+      h.entries.find(
+        (e) =>
+          e.resource.labels.job_name === jobName && e.textPayload === DATAFLOW_MESSAGES.workerPoolStopped,
+      ),
+    );
+    return { executionId, entry };
+  }
+
+  it('given "Worker pool stopped." while jobs.get still says RUNNING, when pushed, then 429 (redeliver later) and nothing is applied', async () => {
+    const { executionId, entry } = await workerPoolStopped('df-lagging');
+    const before = await h.runtime.store.getHead(executionId);
+
+    const res = await postPush(pushBody(entry));
+
+    expect(res.status).toBe(429);
+    expect(await res.json()).toMatchObject({ error: { code: 'RETRY_LATER' } });
+    expect((await h.runtime.store.getHead(executionId))?.lastSeq).toBe(before?.lastSeq);
+  });
+
+  it('given "Worker pool stopped." of a job jobs.get reports DONE, when pushed, then the step succeeds', async () => {
+    const { executionId, entry } = await workerPoolStopped('df-prompt');
+    await eventually(async () => {
+      const jobId = (await h.runtime.store.getHead(executionId))?.steps.Job?.receipt?.jobId;
+      return h.dataflow.jobs.get(String(jobId))?.job.currentState === 'JOB_STATE_DONE';
+    });
+
+    const res = await postPush(pushBody(entry));
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'applied', kind: 'dataflow', executionId });
+    await eventually(async () => (await h.runtime.store.getHead(executionId))?.status === 'SUCCEEDED');
+  });
+});
+
+describe('firestepEngine (CloudEvent)', () => {
+  it('given a raw Pub/Sub push posted to the topic path, when the framework converts it to a CloudEvent, then it is applied', async () => {
+    const { executionId, entryA } = await startChain();
+
+    const res = await fetch(`${cloudEvent.url}/projects/test/topics/firestep-signals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(pushBody(entryA)),
+    });
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'applied', executionId });
+  });
+
+  it('given a structured CloudEvent that is not a completion, when delivered, then it is acknowledged as ignored', async () => {
+    const res = await fetch(cloudEvent.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'evt-1',
+        source: '//dataflow.googleapis.com/projects/p/locations/europe-west1',
+        type: 'google.cloud.dataflow.job.v1beta3.statusChanged',
+        subject: 'jobs/2024-01-01_00_00_00-1',
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: {
+          payload: {
+            '@type': 'type.googleapis.com/google.events.cloud.dataflow.v1beta3.Job',
+            id: '2024-01-01_00_00_00-1',
+            currentState: 'JOB_STATE_RUNNING',
+          },
+        },
+      }),
+    });
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ignored' });
+  });
 });

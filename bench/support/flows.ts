@@ -1,0 +1,85 @@
+/**
+ * Flows and logs the benchmarks drive: built in code so every run measures the same shapes.
+ */
+import { start, decide, applyDecision, type ExecutionEvent, type ExecutionState } from '../../engine/core/index.ts';
+import { definitionHash } from '../../engine/flow/hash.ts';
+import type { Flow, FlowDefinition, Step } from '../../engine/flow/model.ts';
+
+function fn(name: string): Step & { type: 'Task' } {
+  return { type: 'Task', target: { type: 'CloudFunction', name: 'bench-fn' }, end: true } as Step & { type: 'Task' };
+  void name;
+}
+
+/** `branches` parallel branches, each a chain of `chain` CloudFunction tasks, then a final task. */
+export function parallelChains(branches: number, chain: number): FlowDefinition {
+  const branchList = Array.from({ length: branches }, (_, b) => {
+    const steps: Record<string, Step> = {};
+    for (let i = 0; i < chain; i++) {
+      const name = `B${b}T${i}`;
+      const base = fn(name);
+      steps[name] = i + 1 < chain ? { ...base, end: undefined, next: `B${b}T${i + 1}` } as Step : base;
+    }
+    return { start: `B${b}T0`, steps };
+  });
+  const flow: Flow = {
+    start: 'Fan',
+    steps: {
+      Fan: { type: 'Parallel', branches: branchList, next: 'Join' },
+      Join: { type: 'Task', target: { type: 'CloudFunction', name: 'bench-join' }, end: true },
+    },
+  };
+  return { id: `bench-${branches}x${chain}`, flow: JSON.parse(JSON.stringify(flow)) as Flow, hash: definitionHash(flow) };
+}
+
+/** The reference sample's shape: Init → Step1 → Parallel[Branch1, Branch2] → End. */
+export function sampleShape(): FlowDefinition {
+  const task = (name: string, next?: string): Step =>
+    (next
+      ? { type: 'Task', target: { type: 'CloudFunction', name }, next }
+      : { type: 'Task', target: { type: 'CloudFunction', name }, end: true }) as Step;
+  const flow: Flow = {
+    start: 'Init',
+    steps: {
+      Init: task('orch-test-1', 'Step1'),
+      Step1: task('orch-test-2', 'Step2'),
+      Step2: {
+        type: 'Parallel',
+        branches: [
+          { start: 'Branch1', steps: { Branch1: task('word-count-demo') } },
+          { start: 'Branch2', steps: { Branch2: task('orch-test-3') } },
+        ],
+        next: 'End',
+      },
+      End: task('orch-test-4'),
+    },
+  };
+  return { id: 'sample', flow, hash: definitionHash(flow) };
+}
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (i: number) => new Date(T0 + i * 1000).toISOString();
+
+/**
+ * Drive an execution with the pure core until it is done (or `maxEvents` reached), completing every
+ * launched attempt in order; returns the full event log.
+ */
+export function driveToEnd(def: FlowDefinition, executionId: string, maxEvents = Number.POSITIVE_INFINITY): ExecutionEvent[] {
+  const started = start(def, {}, { executionId, now: at(0) });
+  let state: ExecutionState = started.state;
+  const events: ExecutionEvent[] = [...started.decision.events];
+  const queue = started.decision.commands.filter((c) => c.kind === 'launch');
+  let tick = 1;
+  while (queue.length > 0 && events.length < maxEvents) {
+    const cmd = queue.shift()!;
+    for (const signal of [
+      { kind: 'launched', path: cmd.path, attempt: cmd.attempt, commandId: cmd.id, receipt: { target: 'CloudFunction' }, source: { kind: 'dispatcher' } },
+      { kind: 'completed', outcome: 'succeeded', path: cmd.path, attempt: cmd.attempt, output: { ok: true }, source: { kind: 'log' } },
+    ] as const) {
+      const d = decide(def, state, signal, at(tick++));
+      state = applyDecision(def, state, d);
+      events.push(...d.events);
+      queue.push(...d.commands.filter((c) => c.kind === 'launch'));
+    }
+  }
+  return events;
+}

@@ -1,0 +1,95 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { cancel } from '../../cli/commands/cancel.ts';
+import { redrive } from '../../cli/commands/redrive.ts';
+import { loadFlowFile } from '../../cli/flow-file.ts';
+import { startLocalEnvironment } from '../../cli/local/environment.ts';
+import { programFakes } from '../../cli/local/fakes.ts';
+import { parseFaults } from '../../cli/local/faults.ts';
+import { runLocal } from '../../cli/local/run-local.ts';
+import { followExecution } from '../../cli/local/watch.ts';
+import { verifyLog } from '../../cli/replay/verify.ts';
+import type { ExecutionEvent } from '../../engine/core/events.ts';
+import { namedExecutionId } from '../../engine/store/index.ts';
+import { bufferedIo, e2eScope, eventsOf } from './support.ts';
+
+const scope = e2eScope('e2e-ctl');
+afterAll(() => scope.cleanup());
+
+const sample = await loadFlowFile('examples/sample-dag.json');
+
+describe('cancel and redrive through the CLI commands', () => {
+  it('given a run whose Dataflow branch never finishes, when `cancel` is issued from another client, then the run ends CANCELLED (exit 2) and the job is stopped', async () => {
+    const project = scope.project();
+    const io = bufferedIo();
+    const cancelIo = bufferedIo();
+    let cancelCode: number | undefined;
+    const result = await runLocal({
+      definition: sample,
+      input: {},
+      io,
+      recordDir: scope.recordDir,
+      projectId: project,
+      hang: ['Branch1'],
+      onStarted: async (executionId, env) => {
+        // Wait until the hanging job is running, then cancel as `firestep cancel` would (its own store).
+        const { store } = env.runtime;
+        for (let i = 0; i < 200; i++) {
+          const head = await store.getHead(executionId);
+          if (head?.steps['Step2/0/Branch1']?.status === 'RUNNING') break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        cancelCode = await cancel(executionId, { project, reason: 'test says stop' }, cancelIo);
+      },
+    });
+
+    expect(cancelCode).toBe(0);
+    expect(cancelIo.out()).toContain('CANCELLED');
+    expect(result.exitCode).toBe(2);
+    expect(result.head.status).toBe('CANCELLED');
+    expect(result.events.at(-1)).toMatchObject({ type: 'ExecutionCancelled', reason: 'test says stop' });
+    expect(eventsOf(result.events, 'End')).toEqual([]);
+  });
+
+  it('given a cancelled or unknown execution, when `cancel` is issued, then it says so (exit 0 / EXECUTION_NOT_FOUND)', async () => {
+    const project = scope.project();
+    const run = await runLocal({ definition: sample, input: {}, io: bufferedIo(), recordDir: null, projectId: project, fail: ['Init'] });
+    expect(run.head.status).toBe('FAILED');
+    await expect(cancel(run.executionId, { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_FINISHED' });
+    await expect(cancel('sample-dag~nope', { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' });
+  });
+
+  it('given an execution failed by its Dataflow branch, when `redrive` is issued, then only the failed branch runs again and the execution succeeds', async () => {
+    const project = scope.project();
+    const env = await startLocalEnvironment({ definitions: [sample], projectId: project });
+    try {
+      const executionId = namedExecutionId(sample.id, 'redrive-me');
+      programFakes(env.fakes, sample, executionId, parseFaults(sample.flow, { fail: ['Branch1:1'] }));
+      const { db, store } = env.runtime;
+      const events: ExecutionEvent[] = [];
+      const follow = () => followExecution({ db, store, executionId, drain: true, onEvents: (batch) => events.push(...batch) });
+
+      await store.startExecution(sample, {}, { name: 'redrive-me' });
+      const first = follow();
+      expect((await first.finished).status).toBe('FAILED');
+      await first.stop();
+
+      const io = bufferedIo();
+      expect(await redrive(executionId, { project }, io)).toBe(0);
+      expect(io.out()).toContain('RUNNING again (redrive #1');
+      const second = follow();
+      const head = await second.finished;
+      await second.stop();
+
+      expect(head.status).toBe('SUCCEEDED');
+      expect(head.steps['Step2/0/Branch1']?.attempt).toBe(2);
+      expect(head.steps.Init?.attempt).toBe(1);
+      expect(eventsOf(events, 'Init').filter((e) => e.type === 'StepLaunched')).toHaveLength(1);
+      const log = await store.readEvents(executionId, { limit: 1000 });
+      expect(log.map((e) => e.type)).toContain('ExecutionRedriven');
+      expect(verifyLog(sample, log, { head: head as unknown as Record<string, unknown> }).divergence).toBeUndefined();
+      await expect(redrive(executionId, { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_FINISHED' });
+    } finally {
+      await env.close();
+    }
+  });
+});

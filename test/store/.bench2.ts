@@ -1,0 +1,11 @@
+import { Firestore } from '@google-cloud/firestore';
+const db = new Firestore({ projectId: `bench-${Date.now()}`, host: '127.0.0.1:8765', ssl: false });
+await db.doc('leases/x').create({ a: 1 });
+let t = Date.now();
+await Promise.all(Array.from({ length: 1000 }, (_, i) => db.doc('leases/x').get()));
+console.log('1000 gets same doc', Date.now() - t); t = Date.now();
+await Promise.all(Array.from({ length: 1000 }, (_, i) => db.doc(`executions/e/inbox/${i}`).create({ i, s: 'x'.repeat(200) })));
+console.log('1000 creates diff docs', Date.now() - t); t = Date.now();
+await Promise.all(Array.from({ length: 1000 }, (_, i) => db.doc(`other/${i}`).get()));
+console.log('1000 gets diff docs', Date.now() - t); t = Date.now();
+await db.terminate();

@@ -1,0 +1,14 @@
+import { Firestore } from '@google-cloud/firestore';
+import { ExecutionStore } from '../../engine/store/index.ts';
+import { RecordingDispatcher, twoStepFlow } from './support.ts';
+const N = Number(process.argv[2] ?? 1000);
+const db = new Firestore({ projectId: `prof-${Date.now()}`, host: '127.0.0.1:8765', ssl: false });
+const dispatcher = new RecordingDispatcher();
+const starter = new ExecutionStore({ db, dispatcher });
+const { executionId } = await starter.startExecution(twoStepFlow(), {});
+const t0 = Date.now();
+const workers = Array.from({ length: 10 }, () => new ExecutionStore({ db, dispatcher, onEvents: (_i, ev) => console.log('commit', ev.length, Date.now() - t0) }));
+let done = 0;
+const results = await Promise.all(Array.from({ length: N }, async (_, i) => { const r = await workers[i % 10]!.apply(executionId, { kind: 'logged', path: 'A', attempt: 1, lines: [`line ${i}`], source: { kind: 'callback', id: `c${i}` } }); if (++done % 100 === 0) console.log('done', done, r.status, Date.now() - t0); return r; }));
+console.log(N, 'logged signals', Date.now() - t0, 'ms; tx', workers.reduce((s, w) => s + w.stats.transactions, 0));
+await db.terminate();
