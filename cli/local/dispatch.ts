@@ -10,7 +10,7 @@ import type { CommandDispatcher, DispatchOutcome } from '../../engine/store/port
 
 /**
  * A dispatcher that defers every command to the project's engine: the outbox entry stays PENDING
- * (one dispatch attempt is counted) and the engine's sweep picks it up.
+ * for a second (one dispatch attempt is counted), then the engine's sweep picks it up.
  *
  * @example new ExecutionStore({ db, dispatcher: deferredDispatcher })
  */
@@ -22,7 +22,9 @@ export const deferredDispatcher: CommandDispatcher = {
       kind: 'launch',
       message: `command ${command.id} was recorded by the CLI and is left for the engine's sweep to dispatch`,
     },
-    retryAfterSeconds: 0,
+    // Not due again for a second: the CLI's own store stops pumping, and the engine's sweep (or a
+    // local run's drain) dispatches it right after.
+    retryAfterSeconds: 1,
   }),
   correlationKeys: () => [],
 };

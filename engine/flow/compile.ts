@@ -113,7 +113,7 @@ function compileStep(name: string, step: Step, scope: string): StateConfig {
         type: 'parallel',
         entry: [{ type: 'seedBranches', params: { path, branches: step.branches.length } }],
         states: Object.fromEntries(
-          step.branches.map((branch, i) => [`branch${i}`, compileScope(branch, branchScope(path, i))]),
+          step.branches.map((branch, i) => [`branch${i}`, { id: '$branch', ...compileScope(branch, branchScope(path, i)) }]),
         ),
         onDone: {
           target: nextTarget(step, scope),

@@ -26,6 +26,8 @@ import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from './ports.ts
 export interface ApplyResult {
   status: 'applied' | 'duplicate' | 'queued' | (string & {});
   reason?: string;
+  /** Why the store's decide refused it (stale attempt, finished execution …). */
+  ignored?: { code: string; message: string };
 }
 
 export interface IngestDeps extends ParseOptions {
@@ -50,13 +52,6 @@ export interface IngestOutcome {
 }
 
 const APPLY_STATUSES = ['applied', 'duplicate', 'queued'] as const;
-/** FirestepError codes from `apply` that mean "this signal is not for that execution after all". */
-const DEAD_LETTER_CODES = new Set([
-  'EXECUTION_NOT_FOUND',
-  'UNKNOWN_STEP',
-  'SIGNAL_MALFORMED',
-  'SIGNAL_UNCORRELATED',
-]);
 /** Codes that mean "too late / already settled": acknowledge, nothing to do. */
 const IGNORE_CODES = new Set(['STALE_ATTEMPT', 'EXECUTION_FINISHED']);
 
@@ -142,7 +137,7 @@ async function applyAll(
       const status = APPLY_STATUSES.find((s) => s === r.status);
       last = status
         ? { status, kind: o.kind, executionId }
-        : { status: 'ignored', kind: o.kind, executionId, reason: r.reason ?? r.status };
+        : { status: 'ignored', kind: o.kind, executionId, reason: r.reason ?? ignoredReason(r) };
     } catch (e) {
       if (isFirestepError(e) && IGNORE_CODES.has(e.code)) {
         return { status: 'ignored', kind: o.kind, executionId, reason: `${e.code}: ${e.message}` };
@@ -154,6 +149,10 @@ async function applyAll(
   }
   log.info('signal ingested', { status: last.status, executionId, ...summarize(o), source: o.source });
   return last;
+}
+
+function ignoredReason(r: ApplyResult): string {
+  return r.ignored ? `${r.ignored.code}: ${r.ignored.message}` : r.status;
 }
 
 async function deadLetter(

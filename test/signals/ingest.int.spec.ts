@@ -147,6 +147,22 @@ describe('ingest: correlation on the emulator', () => {
     });
   });
 
+  it("reports the store's reason when it ignores a signal (e.g. the attempt already ended)", async () => {
+    const store = {
+      ...deps(db, recorder()),
+      apply: async () => ({
+        status: 'ignored',
+        ignored: { code: 'ALREADY_TERMINAL', message: 'Load#1 already SUCCEEDED' },
+      }),
+    };
+    expect(await ingest(gen1End(TRACE_A), store)).toEqual({
+      status: 'ignored',
+      kind: 'cloudFunction',
+      executionId: 'exec-a',
+      reason: 'ALREADY_TERMINAL: Load#1 already SUCCEEDED',
+    });
+  });
+
   it('throws (so Pub/Sub redelivers) when the correlation store is unavailable', async () => {
     const rec = recorder();
     const down = {
