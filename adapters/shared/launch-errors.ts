@@ -64,7 +64,9 @@ function networkCode(e: unknown, depth = 0): string | undefined {
 function retryAfterOf(e: unknown): number | undefined {
   const headers = ((e ?? {}) as Loose).response?.headers;
   let raw: unknown;
-  if (headers instanceof Headers) raw = headers.get('retry-after');
+  // gaxios hands back a Headers-like object of its own realm, so duck-type rather than `instanceof`.
+  const get = (headers as { get?: unknown } | undefined)?.get;
+  if (typeof get === 'function') raw = get.call(headers, 'retry-after');
   else if (typeof headers === 'object' && headers !== null)
     raw = (headers as Record<string, unknown>)['retry-after'];
   const n = Number(raw);

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
 import type { ProjectFlags } from '../local/project.ts';
-import { openWriterStore, type WriterStore } from '../local/writer.ts';
+import type { WriterStore } from '../local/writer.ts';
 import { type Io, processIo } from '../render/colors.ts';
 
 export interface CancelFlags extends ProjectFlags {
@@ -19,6 +19,7 @@ export interface CancelFlags extends ProjectFlags {
  * @example await cancel('sample-dag~nightly', { reason: 'wrong input' }, processIo());
  */
 export async function cancel(executionId: string, flags: CancelFlags, io: Io, writer?: WriterStore): Promise<number> {
+  const { openWriterStore } = await import('../local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: false }));
   try {
     const head = await w.store.getHead(executionId);

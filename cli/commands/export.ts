@@ -3,7 +3,7 @@
  * `run --json` shape, ready for `replay --events FILE`.
  */
 import { Command } from 'commander';
-import { openReader, type ReaderFlags } from '../local/readers.ts';
+import type { ReaderFlags } from '../local/readers.ts';
 import { type Io, processIo } from '../render/colors.ts';
 import { toJsonLine } from '../render/event-line.ts';
 
@@ -13,6 +13,7 @@ import { toJsonLine } from '../render/event-line.ts';
  * @example await exportLog('sample-dag-abc', { project: 'my-proj' }, processIo());
  */
 export async function exportLog(executionId: string, flags: ReaderFlags, io: Io): Promise<number> {
+  const { openReader } = await import('../local/readers.ts');
   const reader = await openReader(flags);
   try {
     const events = await reader.events(executionId);

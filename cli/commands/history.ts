@@ -3,7 +3,7 @@
  * one line per event (or, with --json, one JSON line per event — the `export` format).
  */
 import { Command } from 'commander';
-import { openReader, type ReaderFlags } from '../local/readers.ts';
+import type { ReaderFlags } from '../local/readers.ts';
 import { colorsFor, type Io, processIo } from '../render/colors.ts';
 import { toJsonLine } from '../render/event-line.ts';
 import { formatTimeline } from '../render/timeline.ts';
@@ -18,6 +18,7 @@ export interface HistoryFlags extends ReaderFlags {
  * @example await history('sample-dag-abc', { local: true }, processIo());
  */
 export async function history(executionId: string, flags: HistoryFlags, io: Io): Promise<number> {
+  const { openReader } = await import('../local/readers.ts');
   const reader = await openReader(flags);
   try {
     const events = await reader.events(executionId);

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
 import type { ProjectFlags } from '../local/project.ts';
-import { openWriterStore, type WriterStore } from '../local/writer.ts';
+import type { WriterStore } from '../local/writer.ts';
 import { type Io, processIo } from '../render/colors.ts';
 
 /**
@@ -15,6 +15,7 @@ import { type Io, processIo } from '../render/colors.ts';
  * @example await redrive('sample-dag~nightly', {}, processIo());
  */
 export async function redrive(executionId: string, flags: ProjectFlags, io: Io, writer?: WriterStore): Promise<number> {
+  const { openWriterStore } = await import('../local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: true }));
   try {
     const head = await w.store.getHead(executionId);

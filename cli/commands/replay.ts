@@ -5,9 +5,7 @@
  * 1 on a divergence (naming the first differing seq) or an error.
  */
 import { Command } from 'commander';
-import { toHead } from '../../engine/core/head.ts';
-import { loadReplayInput, type ReplaySourceFlags } from '../replay/sources.ts';
-import { verifyLog } from '../replay/verify.ts';
+import type { ReplaySourceFlags } from '../replay/sources.ts';
 import { colorsFor, type Io, processIo } from '../render/colors.ts';
 import { renderSummary } from '../render/step-table.ts';
 import { formatEventLine } from '../render/timeline.ts';
@@ -22,6 +20,11 @@ export interface ReplayFlags extends ReplaySourceFlags {
  * @example await replayCommand(undefined, { events: 'run.jsonl' }, processIo());
  */
 export async function replayCommand(executionId: string | undefined, flags: ReplayFlags, io: Io): Promise<number> {
+  const [{ loadReplayInput }, { verifyLog }, { toHead }] = await Promise.all([
+    import('../replay/sources.ts'),
+    import('../replay/verify.ts'),
+    import('../../engine/core/head.ts'),
+  ]);
   const input = await loadReplayInput(executionId, flags);
   const report = verifyLog(input.definition, input.events, {
     compare: input.compare,

@@ -6,8 +6,6 @@
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
 import type { Json } from '../../engine/flow/model.ts';
-import { loadFlowFile } from '../flow-file.ts';
-import { runLocal } from '../local/run-local.ts';
 import { type Io, processIo } from '../render/colors.ts';
 
 export interface RunFlags {
@@ -71,6 +69,7 @@ export async function run(flowFile: string, flags: RunFlags, io: Io, abort?: Abo
   }
   const input = await parseInput(flags.input);
   const speed = parseSpeed(flags.speed);
+  const [{ loadFlowFile }, { runLocal }] = await Promise.all([import('../flow-file.ts'), import('../local/run-local.ts')]);
   const definition = await loadFlowFile(flowFile);
   const result = await runLocal({
     definition,

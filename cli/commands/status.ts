@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import type { ExecutionStatus } from '../../engine/core/state.ts';
-import { openReader, type ReaderFlags, type StoredHeadView } from '../local/readers.ts';
+import type { ReaderFlags, StoredHeadView } from '../local/readers.ts';
 import { colorsFor, type Io, processIo } from '../render/colors.ts';
 import { formatElapsed, paintStatus, renderSummary } from '../render/step-table.ts';
 
@@ -37,6 +37,7 @@ function listLines(heads: StoredHeadView[], io: Io, now: number): string[] {
  * @example await status(undefined, { local: true }, processIo());
  */
 export async function status(executionId: string | undefined, flags: StatusFlags, io: Io): Promise<number> {
+  const { openReader } = await import('../local/readers.ts');
   const reader = await openReader(flags);
   try {
     if (executionId !== undefined) {

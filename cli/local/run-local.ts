@@ -16,6 +16,7 @@ import { LiveView } from '../render/live-view.ts';
 import { startLocalEnvironment, type LocalEnvironment } from './environment.ts';
 import { programFakes } from './fakes.ts';
 import { parseFaults } from './faults.ts';
+import { followExecution, settleOutbox } from './watch.ts';
 import { DEFAULT_RECORD_DIR, type RunRecordPaths, writeRunRecord } from './run-records.ts';
 
 export interface RunLocalOptions {
@@ -107,7 +108,6 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
     });
     const { store, db } = env.runtime;
     const events: ExecutionEvent[] = [];
-    const { followExecution } = await import('./watch.ts');
     const follower = followExecution({
       db,
       store,
@@ -132,6 +132,9 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
       if (opts.onStarted) await opts.onStarted(executionId, env);
       await follower.refresh();
       const head = await follower.finished;
+      // A cancel recorded elsewhere leaves its stops (Dataflow jobs.update) to this engine.
+      await follower.stop();
+      await settleOutbox(store, executionId);
       const records =
         opts.recordDir === null
           ? undefined

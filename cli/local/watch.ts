@@ -120,3 +120,19 @@ export function followExecution(opts: FollowOptions): Follower {
     },
   };
 }
+
+/**
+ * Dispatch what is still PENDING in an execution's outbox (e.g. the best-effort stops a cancel
+ * recorded by another process), waiting at most `timeoutMs` for commands that are not due yet.
+ *
+ * @example await settleOutbox(store, executionId); // before tearing a local run down
+ */
+export async function settleOutbox(store: ExecutionStore, executionId: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await store.drain(executionId).catch(() => {});
+    const pending = await store.listPendingCommands(executionId).catch(() => []);
+    if (pending.length === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

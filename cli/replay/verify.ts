@@ -84,8 +84,10 @@ function normalize(event: ExecutionEvent, hash: string | undefined): unknown {
  * const report = verifyLog(def, events, { head });
  * if (report.divergence) console.error(`seq ${report.divergence.seq}: ${report.divergence.message}`);
  */
-export function verifyLog(def: FlowDefinition, events: readonly ExecutionEvent[], opts: VerifyOptions = {}): ReplayReport {
+export function verifyLog(given: FlowDefinition, events: readonly ExecutionEvent[], opts: VerifyOptions = {}): ReplayReport {
   const first = events[0];
+  // Comparing another definition: it stands in for the pinned one under the execution's flow id.
+  const def = opts.compare && first?.type === 'ExecutionStarted' ? { ...given, id: first.flowId } : given;
   const recordedHash = first?.type === 'ExecutionStarted' ? first.definitionHash : undefined;
   const report: ReplayReport = { timeline: [], final: undefined, recordedHash, replayedHash: def.hash };
   const fail = (code: DivergenceCode, seq: number, message: string): ReplayReport => ({

@@ -10,7 +10,7 @@
  * test/core/machine.unit.spec.ts proves the results equal XState's helpers.
  */
 import { type AnyActorScope, createActor } from 'xstate';
-import { type FlowMachine, compileFlow } from '../flow/compile.ts';
+import { compileFlow, type FlowMachine } from '../flow/compile.ts';
 import type { MachineAction, MachineEvent } from '../flow/machine-contract.ts';
 import type { FlowContext } from '../flow/machine-logic.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';

@@ -70,6 +70,7 @@ export const END_KEY = '$end';
  * // actions[0] → { type: 'launch', params: { path: 'Init', step: 'Init', attempt: 1 } }
  */
 export function compileFlow(flow: Flow): CompiledFlow {
+  checkReferences(flow, '');
   const { initial, states } = compileScope(flow, '');
   const config: MachineConfig = {
     id: ROOT_ID,
@@ -113,7 +114,7 @@ function compileStep(name: string, step: Step, scope: string): StateConfig {
         type: 'parallel',
         entry: [{ type: 'seedBranches', params: { path, branches: step.branches.length } }],
         states: Object.fromEntries(
-          step.branches.map((branch, i) => [`branch${i}`, { id: '$branch', ...compileScope(branch, branchScope(path, i)) }]),
+          step.branches.map((branch, i) => [`branch${i}`, compileScope(branch, branchScope(path, i))]),
         ),
         onDone: {
           target: nextTarget(step, scope),
@@ -237,6 +238,40 @@ function compileWait(name: string, step: WaitStep, scope: string): StateConfig {
       },
     },
   };
+}
+
+/** Compilation needs every reference to resolve; validateFlow reports these with more context. */
+function checkReferences(flow: Flow | Branch, scope: string): void {
+  const names = Object.keys(flow.steps);
+  for (const [name, step] of Object.entries(flow.steps)) {
+    const refs: Array<[string, string | undefined]> = [];
+    if (step.type === 'Condition') {
+      step.choices.forEach((choice, i) => {
+        refs.push([`choices[${i}].next`, choice.next]);
+      });
+      refs.push(['default', step.default]);
+    } else if ('next' in step) {
+      refs.push(['next', step.next]);
+    }
+    if (step.type === 'Task') {
+      (step.catch ?? []).forEach((rule, i) => {
+        refs.push([`catch[${i}].next`, rule.next]);
+      });
+    }
+    if (step.type === 'Parallel') {
+      step.branches.forEach((branch, i) => {
+        checkReferences(branch, branchScope(pathIn(scope, name), i));
+      });
+    }
+    for (const [field, target] of refs) {
+      if (target !== undefined && !names.includes(target)) {
+        throw invalid(
+          scope,
+          `step "${name}" ${field}: unknown step "${target}"; run \`firestep validate\` for every problem`,
+        );
+      }
+    }
+  }
 }
 
 function nextTarget(step: { next?: string; end?: true }, scope: string): string {

@@ -124,9 +124,7 @@ export const flowSetup = setup({
       return error !== undefined && errorMatches(p.errors, error.name);
     },
     isRetryDue: ({ context, event }, p: PathParams) =>
-      event.type === 'RETRY_DUE' &&
-      event.path === p.path &&
-      event.attempt === attemptOf(context, p.path) + 1,
+      event.type === 'RETRY_DUE' && event.path === p.path && event.attempt === attemptOf(context, p.path) + 1,
     isWaitOver: ({ context, event }, p: PathParams) =>
       event.type === 'WAIT_ELAPSED' &&
       event.path === p.path &&

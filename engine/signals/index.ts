@@ -42,6 +42,7 @@ export {
   DEFAULT_API_FUNCTION,
   DEFAULT_ENGINE_FUNCTION,
   DEFAULT_MAX_BYTES,
+  ENVELOPE_ALLOWANCE,
   type ParseOptions,
   parse,
 } from './parse.ts';

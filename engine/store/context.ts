@@ -30,6 +30,15 @@ export interface StoreContext {
   onEvents: ((executionId: string, events: ExecutionEvent[]) => void) | undefined;
   faults: StoreFaults;
   stats: StoreStats;
+  /** Per execution: signals waiting for this worker's in-flight submit to finish (see intake.ts). */
+  gates: Map<string, GateWaiter[]>;
+}
+
+/** A local caller waiting to have its signals submitted with the next group. */
+export interface GateWaiter {
+  signals: import('../core/index.ts').Signal[];
+  resolve: (results: import('./types.ts').ApplyResult[]) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Resolve options into a context. */
@@ -53,6 +62,7 @@ export function createContext(opts: ExecutionStoreOptions): StoreContext {
     drainBatchSize: positive('drainBatchSize', opts.drainBatchSize ?? 200),
     onEvents: opts.onEvents,
     faults: opts.faults ?? {},
+    gates: new Map(),
     stats: { transactions: 0, transactionAttempts: 0, signalsApplied: 0, signalsQueued: 0, commandsDispatched: 0 },
   };
 }

@@ -6,7 +6,7 @@
 import type { ExecutionState, Signal } from '../core/index.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';
 import { createContext, type StoreContext } from './context.ts';
-import { drainInbox, submit } from './intake.ts';
+import { drainInbox, submitGrouped } from './intake.ts';
 import { registerCorrelations } from './outbox.ts';
 import type { CorrelationKey, CorrelationTarget } from './ports.ts';
 import { pump, sweep } from './pump.ts';
@@ -63,7 +63,7 @@ export class ExecutionStore {
    * STORE_UNAVAILABLE (retryable) when Firestore stays unavailable.
    */
   async apply(executionId: string, signal: Signal): Promise<ApplyResult> {
-    const report = await submit(this.ctx, executionId, [signal]);
+    const report = await submitGrouped(this.ctx, executionId, [signal]);
     if (report.drained) await pump(this.ctx, executionId);
     const [result] = report.results;
     return result ?? { status: 'queued', events: [] };

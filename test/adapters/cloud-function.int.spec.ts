@@ -38,7 +38,7 @@ describe('Cloud Function launcher against the fake function host', () => {
       mode: 'direct',
       urlFor: (t, loc) =>
         host.functionUrl({ name: t.name, project: loc.project, region: loc.region, gen: t.gen ?? 1 }),
-      acceptTimeoutMs: 1000,
+      acceptTimeoutMs: 10_000,
     });
   });
   afterAll(() => host.close());

@@ -36,7 +36,7 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
       context: CONTEXT,
       rootUrl: fake.url,
       auth: fakeAuth(),
-      requestTimeoutMs: 2000,
+      requestTimeoutMs: 10_000,
     });
   });
   afterAll(() => fake.close());
@@ -163,9 +163,9 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
     const cmd = launchCommand({ ...flex, name: 'slow-api' }, { executionId: 'e-slow' });
     const first = await impatient.launch(cmd);
     expect(first.status).toBe('retry');
-    const second = await impatient.launch(cmd);
+    const second = await launcher.launch(cmd);
     expect(second).toMatchObject({ status: 'launched', receipt: { adopted: true } });
-    expect(fake.jobsNamed(impatient.jobName(cmd))).toHaveLength(1);
+    expect(fake.jobsNamed(launcher.jobName(cmd))).toHaveLength(1);
   });
 
   it('given an unreachable service, then the launch is retryable', async () => {

@@ -31,7 +31,7 @@ describe('Dataproc launcher against the fake Dataproc REST service', () => {
       context: CONTEXT,
       rootUrl: fake.url,
       auth: fakeAuth(),
-      requestTimeoutMs: 2000,
+      requestTimeoutMs: 10_000,
     });
   });
   afterAll(() => fake.close());

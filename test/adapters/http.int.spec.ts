@@ -41,7 +41,7 @@ describe('Http launcher against a local endpoint', () => {
   const launcher = new HttpLauncher({
     context: CONTEXT,
     env: { PARTNER_TOKEN: 'tok-123' },
-    requestTimeoutMs: 300,
+    requestTimeoutMs: 10_000,
   });
 
   it('given sync mode and a 200 JSON answer, then the launch carries the completion with the body as output, trace headers and the resolved input sent', async () => {
@@ -73,7 +73,8 @@ describe('Http launcher against a local endpoint', () => {
   });
 
   it('given no answer before the deadline, then the launch is retryable', async () => {
-    expect(await launcher.launch(launchCommand(target('/hang')))).toMatchObject({
+    const impatient = new HttpLauncher({ context: CONTEXT, requestTimeoutMs: 100 });
+    expect(await impatient.launch(launchCommand(target('/hang')))).toMatchObject({
       status: 'retry',
       error: { cause: { network: 'TIMEOUT' } },
     });

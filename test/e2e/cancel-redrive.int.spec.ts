@@ -23,6 +23,7 @@ describe('cancel and redrive through the CLI commands', () => {
     const io = bufferedIo();
     const cancelIo = bufferedIo();
     let cancelCode: number | undefined;
+    let dataflow: import('../../adapters/fakes/index.ts').FakeDataflow | undefined;
     const result = await runLocal({
       definition: sample,
       input: {},
@@ -33,6 +34,7 @@ describe('cancel and redrive through the CLI commands', () => {
       onStarted: async (executionId, env) => {
         // Wait until the hanging job is running, then cancel as `firestep cancel` would (its own store).
         const { store } = env.runtime;
+        dataflow = env.fakes.dataflow;
         for (let i = 0; i < 200; i++) {
           const head = await store.getHead(executionId);
           if (head?.steps['Step2/0/Branch1']?.status === 'RUNNING') break;
@@ -48,6 +50,9 @@ describe('cancel and redrive through the CLI commands', () => {
     expect(result.head.status).toBe('CANCELLED');
     expect(result.events.at(-1)).toMatchObject({ type: 'ExecutionCancelled', reason: 'test says stop' });
     expect(eventsOf(result.events, 'End')).toEqual([]);
+    const jobs = [...(dataflow?.jobs.values() ?? [])].map((j) => j.job.currentState);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatch(/JOB_STATE_CANCELL(ING|ED)/);
   });
 
   it('given a cancelled or unknown execution, when `cancel` is issued, then it says so (exit 0 / EXECUTION_NOT_FOUND)', async () => {
@@ -65,8 +70,7 @@ describe('cancel and redrive through the CLI commands', () => {
       const executionId = namedExecutionId(sample.id, 'redrive-me');
       programFakes(env.fakes, sample, executionId, parseFaults(sample.flow, { fail: ['Branch1:1'] }));
       const { db, store } = env.runtime;
-      const events: ExecutionEvent[] = [];
-      const follow = () => followExecution({ db, store, executionId, drain: true, onEvents: (batch) => events.push(...batch) });
+      const follow = () => followExecution({ db, store, executionId, drain: true, onEvents: () => {} });
 
       await store.startExecution(sample, {}, { name: 'redrive-me' });
       const first = follow();
@@ -83,9 +87,10 @@ describe('cancel and redrive through the CLI commands', () => {
       expect(head.status).toBe('SUCCEEDED');
       expect(head.steps['Step2/0/Branch1']?.attempt).toBe(2);
       expect(head.steps.Init?.attempt).toBe(1);
-      expect(eventsOf(events, 'Init').filter((e) => e.type === 'StepLaunched')).toHaveLength(1);
-      const log = await store.readEvents(executionId, { limit: 1000 });
+      const log: ExecutionEvent[] = await store.readEvents(executionId, { limit: 1000 });
       expect(log.map((e) => e.type)).toContain('ExecutionRedriven');
+      expect(eventsOf(log, 'Init').filter((e) => e.type === 'StepLaunched')).toHaveLength(1);
+      expect(eventsOf(log, 'Step2/0/Branch1').filter((e) => e.type === 'StepLaunched')).toHaveLength(2);
       expect(verifyLog(sample, log, { head: head as unknown as Record<string, unknown> }).divergence).toBeUndefined();
       await expect(redrive(executionId, { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_FINISHED' });
     } finally {

@@ -39,8 +39,12 @@ describe('compileFlow: the config', () => {
 
   it('maps the sample DAG: Tasks as running/retrying/failed, the Parallel as regions with onDone, ids = paths', () => {
     const { config } = compileFlow(sampleFlow);
-    expect(config).toMatchObject({ id: '$flow', initial: 'Init' });
-    expect(Object.keys(config.states ?? {})).toEqual(['Init', 'Step1', 'Step2', 'End', '$end']);
+    expect(config).toMatchObject({
+      id: '$flow',
+      initial: '$start',
+      states: { $start: { always: [{ target: '#Init' }] } },
+    });
+    expect(Object.keys(config.states ?? {})).toEqual(['$start', 'Init', 'Step1', 'Step2', 'End', '$end']);
     expect(Object.keys(config.states?.Init?.states ?? {})).toEqual(['running', 'retrying', 'failed']);
     const step2 = config.states?.Step2;
     expect(step2).toMatchObject({ id: 'Step2', type: 'parallel', onDone: { target: '#End' } });
@@ -64,6 +68,22 @@ describe('compileFlow: the config', () => {
     );
     const badStart: Flow = { start: 'Nope', steps: { A: task('A', null) } };
     expect(() => compileFlow(badStart)).toThrow(/start "Nope"/);
+    const badCatch: Flow = {
+      start: 'P',
+      steps: {
+        P: {
+          type: 'Parallel',
+          branches: [
+            {
+              start: 'A',
+              steps: { A: task('A', null, { catch: [{ errors: ['States.ALL'], next: 'Edn' }] }) },
+            },
+          ],
+          end: true,
+        },
+      },
+    };
+    expect(() => compileFlow(badCatch)).toThrow('branch P/0: step "A" catch[0].next: unknown step "Edn"');
   });
 });
 

@@ -4,7 +4,7 @@
  * platform log entries are pushed by the test, so each delivery (and redelivery) is explicit.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATAFLOW_MESSAGES } from '../../adapters/fakes/index.ts';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, dataflowFlex, defineFlow, end, task } from '../../engine/flow/index.ts';
@@ -90,10 +90,11 @@ afterAll(async () => {
 async function postPush(
   body: unknown,
   authorization: string | null = `Bearer ${idToken()}`,
+  headers: Record<string, string> = {},
 ): Promise<Response> {
   return fetch(`${push.url}/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...headers },
     body: JSON.stringify(body),
   });
 }
@@ -198,6 +199,40 @@ describe('firestepEnginePush', () => {
       expect((await h.runtime.store.getHead(executionId))?.lastSeq).toBe(before?.lastSeq);
     },
   );
+});
+
+describe('firestepEnginePush logs', () => {
+  it('given a request with a trace header, when it is rejected, then the structured log line links the trace', async () => {
+    const lines: string[] = [];
+    const previous = process.env.FIRESTEP_LOG;
+    process.env.FIRESTEP_LOG = 'info';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const res = await postPush(pushBody({}), null, { 'x-cloud-trace-context': `${'b'.repeat(32)}/1;o=1` });
+      expect(res.status).toBe(401);
+    } finally {
+      spy.mockRestore();
+      process.env.FIRESTEP_LOG = previous;
+    }
+
+    const line = lines
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return []; // not one of firestep's structured lines
+        }
+      })
+      .find((l) => l.message === 'push rejected');
+    expect(line).toMatchObject({
+      severity: 'WARNING',
+      status: 401,
+      'logging.googleapis.com/trace': `projects/${h.projectId}/traces/${'b'.repeat(32)}`,
+    });
+  });
 });
 
 describe('firestepEnginePush with Dataflow job messages', () => {
