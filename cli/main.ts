@@ -12,21 +12,25 @@ const program = new Command('firestep')
     process.exit(err.exitCode === 0 ? 0 : 1);
   });
 
-// Subcommands (one module each; keep this list sorted).
-const modules: Array<Promise<{ command: () => Command }>> = [
-  import('./commands/cancel.ts'),
-  import('./commands/export.ts'),
-  import('./commands/graph.ts'),
-  import('./commands/history.ts'),
-  import('./commands/redrive.ts'),
-  import('./commands/replay.ts'),
-  import('./commands/run.ts'),
-  import('./commands/signals.ts'),
-  import('./commands/start.ts'),
-  import('./commands/status.ts'),
-  import('./commands/validate.ts'),
-];
-for (const m of await Promise.all(modules)) program.addCommand(m.command());
+// Subcommands, one module each (keep sorted). Only the module of the command being run is loaded,
+// so `validate` does not pay for Firestore and the emulator tooling that `run` needs; `--help`
+// (or an unknown command) loads them all to list them.
+const COMMANDS: Record<string, () => Promise<{ command: () => Command }>> = {
+  cancel: () => import('./commands/cancel.ts'),
+  export: () => import('./commands/export.ts'),
+  graph: () => import('./commands/graph.ts'),
+  history: () => import('./commands/history.ts'),
+  redrive: () => import('./commands/redrive.ts'),
+  replay: () => import('./commands/replay.ts'),
+  run: () => import('./commands/run.ts'),
+  signals: () => import('./commands/signals.ts'),
+  start: () => import('./commands/start.ts'),
+  status: () => import('./commands/status.ts'),
+  validate: () => import('./commands/validate.ts'),
+};
+const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const load = requested && requested in COMMANDS ? [COMMANDS[requested]!] : Object.values(COMMANDS);
+for (const m of await Promise.all(load.map((l) => l()))) program.addCommand(m.command());
 
 try {
   await program.parseAsync(process.argv);

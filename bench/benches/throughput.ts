@@ -28,7 +28,8 @@ export async function run(ctx: BenchContext) {
           output: { ok: true },
           source: { kind: 'log', id: `${cmd.executionId}/${cmd.id}` },
         })
-        .catch(() => {
+        .catch((e) => {
+          if (errors === 0) ctx.note(`  first error: ${String(e)}`);
           errors++;
         })
         .finally(() => inFlight.delete(p));
@@ -38,7 +39,8 @@ export async function run(ctx: BenchContext) {
     const t0 = performance.now();
     const ids = await Promise.all(
       Array.from({ length: executions }, (_, i) =>
-        store.startExecution(def, { i }).then((r) => r.executionId).catch(() => {
+        store.startExecution(def, { i }).then((r) => r.executionId).catch((e) => {
+          if (errors === 0) ctx.note(`  first error: ${String(e)}`);
           errors++;
           return undefined;
         }),

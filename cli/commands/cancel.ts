@@ -18,13 +18,21 @@ export interface CancelFlags extends ProjectFlags {
  *
  * @example await cancel('sample-dag~nightly', { reason: 'wrong input' }, processIo());
  */
-export async function cancel(executionId: string, flags: CancelFlags, io: Io, writer?: WriterStore): Promise<number> {
+export async function cancel(
+  executionId: string,
+  flags: CancelFlags,
+  io: Io,
+  writer?: WriterStore,
+): Promise<number> {
   const { openWriterStore } = await import('../local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: false }));
   try {
     const head = await w.store.getHead(executionId);
     if (head === undefined) {
-      throw new FirestepError('EXECUTION_NOT_FOUND', `execution "${executionId}" does not exist in project ${w.projectId}`);
+      throw new FirestepError(
+        'EXECUTION_NOT_FOUND',
+        `execution "${executionId}" does not exist in project ${w.projectId}`,
+      );
     }
     const result = await w.store.apply(executionId, {
       kind: 'cancel',
@@ -37,9 +45,14 @@ export async function cancel(executionId: string, flags: CancelFlags, io: Io, wr
         io.stdout.write(`${executionId} was already CANCELLED\n`);
         return 0;
       }
-      throw new FirestepError('EXECUTION_FINISHED', `cannot cancel ${executionId}: ${result.ignored?.message ?? `it is ${after?.status}`}`);
+      throw new FirestepError(
+        'EXECUTION_FINISHED',
+        `cannot cancel ${executionId}: ${result.ignored?.message ?? `it is ${after?.status}`}`,
+      );
     }
-    io.stdout.write(`${executionId} CANCELLED${result.status === 'queued' ? ' (queued for the engine)' : ''}\n`);
+    io.stdout.write(
+      `${executionId} CANCELLED${result.status === 'queued' ? ' (queued for the engine)' : ''}\n`,
+    );
     if (w.mode === 'deferred') {
       io.stderr.write("firestep: stopping the steps still running is left to the engine's sweep\n");
     }

@@ -14,22 +14,36 @@ import { type Io, processIo } from '../render/colors.ts';
  *
  * @example await redrive('sample-dag~nightly', {}, processIo());
  */
-export async function redrive(executionId: string, flags: ProjectFlags, io: Io, writer?: WriterStore): Promise<number> {
+export async function redrive(
+  executionId: string,
+  flags: ProjectFlags,
+  io: Io,
+  writer?: WriterStore,
+): Promise<number> {
   const { openWriterStore } = await import('../local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: true }));
   try {
     const head = await w.store.getHead(executionId);
     if (head === undefined) {
-      throw new FirestepError('EXECUTION_NOT_FOUND', `execution "${executionId}" does not exist in project ${w.projectId}`);
+      throw new FirestepError(
+        'EXECUTION_NOT_FOUND',
+        `execution "${executionId}" does not exist in project ${w.projectId}`,
+      );
     }
     const result = await w.store.apply(executionId, { kind: 'redrive', source: { kind: 'api', id: 'cli' } });
     if (result.status === 'ignored') {
-      throw new FirestepError('EXECUTION_FINISHED', `cannot redrive ${executionId}: ${result.ignored?.message ?? `it is ${head.status}`}`);
+      throw new FirestepError(
+        'EXECUTION_FINISHED',
+        `cannot redrive ${executionId}: ${result.ignored?.message ?? `it is ${head.status}`}`,
+      );
     }
     const redriven = result.events.find((e) => e.type === 'ExecutionRedriven');
     const paths = redriven?.type === 'ExecutionRedriven' ? redriven.paths.join(', ') : '';
-    io.stdout.write(`${executionId} RUNNING again (redrive #${redriven?.type === 'ExecutionRedriven' ? redriven.redriveCount : '?'}: ${paths})\n`);
-    if (w.mode === 'deferred') io.stderr.write("firestep: the new attempts are launched by the project's engine\n");
+    io.stdout.write(
+      `${executionId} RUNNING again (redrive #${redriven?.type === 'ExecutionRedriven' ? redriven.redriveCount : '?'}: ${paths})\n`,
+    );
+    if (w.mode === 'deferred')
+      io.stderr.write("firestep: the new attempts are launched by the project's engine\n");
     return 0;
   } finally {
     if (!writer) await w.close();

@@ -5,10 +5,10 @@
  * 1 on a divergence (naming the first differing seq) or an error.
  */
 import { Command } from 'commander';
-import type { ReplaySourceFlags } from '../replay/sources.ts';
 import { colorsFor, type Io, processIo } from '../render/colors.ts';
 import { renderSummary } from '../render/step-table.ts';
 import { formatEventLine } from '../render/timeline.ts';
+import type { ReplaySourceFlags } from '../replay/sources.ts';
 
 export interface ReplayFlags extends ReplaySourceFlags {
   json?: boolean;
@@ -19,7 +19,11 @@ export interface ReplayFlags extends ReplaySourceFlags {
  *
  * @example await replayCommand(undefined, { events: 'run.jsonl' }, processIo());
  */
-export async function replayCommand(executionId: string | undefined, flags: ReplayFlags, io: Io): Promise<number> {
+export async function replayCommand(
+  executionId: string | undefined,
+  flags: ReplayFlags,
+  io: Io,
+): Promise<number> {
   const [{ loadReplayInput }, { verifyLog }, { toHead }] = await Promise.all([
     import('../replay/sources.ts'),
     import('../replay/verify.ts'),
@@ -45,9 +49,14 @@ export async function replayCommand(executionId: string | undefined, flags: Repl
     );
   } else {
     const colors = colorsFor(io.stdout);
-    const lines = report.timeline.map(({ event, state }) => `${formatEventLine(event, colors)}  ${colors.dim(`→ ${state.status}`)}`);
+    const lines = report.timeline.map(
+      ({ event, state }) => `${formatEventLine(event, colors)}  ${colors.dim(`→ ${state.status}`)}`,
+    );
     io.stdout.write(lines.map((l) => `${l}\n`).join(''));
-    if (final) io.stdout.write(`\nfinal state:\n${renderSummary(final, Date.parse(final.updatedAt), colors).join('\n')}\n`);
+    if (final)
+      io.stdout.write(
+        `\nfinal state:\n${renderSummary(final, Date.parse(final.updatedAt), colors).join('\n')}\n`,
+      );
     if (report.divergence === undefined) {
       const against = input.compare
         ? `under ${flags.flow} (hash ${report.replayedHash.slice(0, 12)}…; the execution ran ${report.recordedHash?.slice(0, 12)}…)`
@@ -70,7 +79,10 @@ export function command(): Command {
   return new Command('replay')
     .description('recompute the state from the log and check it against the engine and the stored head')
     .argument('[executionId]', 'execution to replay (from the project, or .firestep/ with --local)')
-    .option('--events <file>', 'replay an exported log (JSON lines from `export` or `run --json`; - for stdin)')
+    .option(
+      '--events <file>',
+      'replay an exported log (JSON lines from `export` or `run --json`; - for stdin)',
+    )
     .option('--flow <file>', 'replay against this flow definition (compare a changed flow with the log)')
     .option('--json', 'print one JSON object: consistent, divergence, final state')
     .option('--local', 'read a run recorded by `run --local` in .firestep/')

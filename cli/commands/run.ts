@@ -50,7 +50,10 @@ function parseSpeed(text: string | undefined): number {
   if (text === undefined) return 1;
   const speed = Number(text);
   if (!Number.isFinite(speed) || speed <= 0) {
-    throw new FirestepError('CONFIG', `--speed ${text}: must be a positive number (e.g. 10 runs a 60 s Wait in 6 s)`);
+    throw new FirestepError(
+      'CONFIG',
+      `--speed ${text}: must be a positive number (e.g. 10 runs a 60 s Wait in 6 s)`,
+    );
   }
   return speed;
 }
@@ -69,7 +72,10 @@ export async function run(flowFile: string, flags: RunFlags, io: Io, abort?: Abo
   }
   const input = await parseInput(flags.input);
   const speed = parseSpeed(flags.speed);
-  const [{ loadFlowFile }, { runLocal }] = await Promise.all([import('../flow-file.ts'), import('../local/run-local.ts')]);
+  const [{ loadFlowFile }, { runLocal }] = await Promise.all([
+    import('../flow-file.ts'),
+    import('../local/run-local.ts'),
+  ]);
   const definition = await loadFlowFile(flowFile);
   const result = await runLocal({
     definition,
@@ -97,16 +103,24 @@ export function command(): Command {
     .option('--local', 'run locally: Firestore/Pub/Sub emulators, fake Cloud Functions and Dataflow')
     .option('--input <json>', 'execution input as JSON (or @file.json)', undefined)
     .option('--fail <step[:n]>', "make the step's target fail (first n attempts; repeatable)", collect)
-    .option('--hang <step[:n]>', "make the step's target never finish (first n attempts; repeatable)", collect)
+    .option(
+      '--hang <step[:n]>',
+      "make the step's target never finish (first n attempts; repeatable)",
+      collect,
+    )
     .option('--json', 'print each event as one JSON line as it is appended, nothing else')
     .option('--speed <n>', 'run Wait / retry / timeout timers n times faster', undefined)
     .option('--name <name>', 'execution name (the execution id is <flowId>~<name>)')
     .option('--project <id>', 'project id on the emulators (default firestep-local)')
-    .option('--no-pubsub', 'deliver log entries to the engine directly instead of through the Pub/Sub emulator')
+    .option(
+      '--no-pubsub',
+      'deliver log entries to the engine directly instead of through the Pub/Sub emulator',
+    )
     .action(async (flow: string, flags: RunFlags) => {
       // Engine log lines go to stdout below WARNING: keep them out of the table and of --json.
       const level = (process.env.FIRESTEP_LOG ?? '').toLowerCase();
-      if (level === '' || (flags.json && (level === 'info' || level === 'debug'))) process.env.FIRESTEP_LOG = 'error';
+      if (level === '' || (flags.json && (level === 'info' || level === 'debug')))
+        process.env.FIRESTEP_LOG = 'error';
       process.env.METADATA_SERVER_DETECTION ??= 'none';
       const abort = new AbortController();
       const onSigint = () => {

@@ -21,11 +21,13 @@ export interface StartFlags extends ProjectFlags {
 
 /** A flow file path, or a flow id looked up in the flows directory. */
 async function resolveFlow(flow: string, flowsDir: string | undefined): Promise<FlowDefinition> {
-  if (/\.(json|[mc]?[jt]s)$/.test(flow) || existsSync(flow)) return (await import('../flow-file.ts')).loadFlowFile(flow);
+  if (/\.(json|[mc]?[jt]s)$/.test(flow) || existsSync(flow))
+    return (await import('../flow-file.ts')).loadFlowFile(flow);
   const dir = flowsDir ?? process.env.FIRESTEP_FLOWS_DIR ?? 'flows';
   const { FlowRegistry } = await import('../../engine/registry/registry.ts');
   const found = (await FlowRegistry.fromDirectory(dir)).get(flow);
-  if (!found) throw new FirestepError('CONFIG', `no flow "${flow}": not a file, and not a flow id in ${dir}/`);
+  if (!found)
+    throw new FirestepError('CONFIG', `no flow "${flow}": not a file, and not a flow id in ${dir}/`);
   return found;
 }
 
@@ -44,9 +46,16 @@ export async function start(flow: string, flags: StartFlags, io: Io, writer?: Wr
       ...(flags.name === undefined ? {} : { name: flags.name }),
       source: { kind: 'api', id: 'cli' },
     });
-    if (flags.json) io.stdout.write(`${JSON.stringify({ executionId: result.executionId, created: result.created, head: result.head })}\n`);
-    else io.stdout.write(`${result.executionId}${result.created ? '' : ' (already started with this name and input)'}\n`);
-    if (w.mode === 'deferred' && result.created) io.stderr.write("firestep: the first steps are launched by the project's engine\n");
+    if (flags.json)
+      io.stdout.write(
+        `${JSON.stringify({ executionId: result.executionId, created: result.created, head: result.head })}\n`,
+      );
+    else
+      io.stdout.write(
+        `${result.executionId}${result.created ? '' : ' (already started with this name and input)'}\n`,
+      );
+    if (w.mode === 'deferred' && result.created)
+      io.stderr.write("firestep: the first steps are launched by the project's engine\n");
     return 0;
   } finally {
     if (!writer) await w.close();

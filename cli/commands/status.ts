@@ -19,7 +19,9 @@ function listLines(heads: StoredHeadView[], io: Io, now: number): string[] {
   const colors = colorsFor(io.stdout);
   const idWidth = Math.max(9, ...heads.map((h) => h.executionId.length));
   const flowWidth = Math.max(4, ...heads.map((h) => h.flowId.length));
-  const header = colors.dim(`${'EXECUTION'.padEnd(idWidth)}  ${'FLOW'.padEnd(flowWidth)}  STATUS     STARTED                   TOOK  EVENTS`);
+  const header = colors.dim(
+    `${'EXECUTION'.padEnd(idWidth)}  ${'FLOW'.padEnd(flowWidth)}  STATUS     STARTED                   TOOK  EVENTS`,
+  );
   return [
     header,
     ...heads.map((h) => {
@@ -42,7 +44,9 @@ export async function status(executionId: string | undefined, flags: StatusFlags
   try {
     if (executionId !== undefined) {
       const head = await reader.head(executionId);
-      const text = flags.json ? JSON.stringify(head, null, 2) : renderSummary(head, Date.now(), colorsFor(io.stdout)).join('\n');
+      const text = flags.json
+        ? JSON.stringify(head, null, 2)
+        : renderSummary(head, Date.now(), colorsFor(io.stdout)).join('\n');
       io.stdout.write(`${text}\n`);
       return 0;
     }
@@ -68,7 +72,14 @@ export function command(): Command {
     .option('--local', 'read runs recorded by `run --local` in .firestep/')
     .option('--project <id>', 'Firestore project (default GOOGLE_CLOUD_PROJECT)')
     .option('--flow <flowId>', 'list only executions of this flow')
-    .addOption(new Option('--status <status>', 'list only executions in this status').choices(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']))
+    .addOption(
+      new Option('--status <status>', 'list only executions in this status').choices([
+        'RUNNING',
+        'SUCCEEDED',
+        'FAILED',
+        'CANCELLED',
+      ]),
+    )
     .option('--limit <n>', 'list at most n executions', '20')
     .action(async (executionId: string | undefined, flags: StatusFlags) => {
       process.exitCode = await status(executionId, flags, processIo());

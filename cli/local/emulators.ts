@@ -56,7 +56,11 @@ function hasGcloud(): boolean {
   return r.status === 0;
 }
 
-function startProcess(kind: EmulatorKind, port: number, jar: string | undefined): [ChildProcess, 'gcloud' | 'jar'] {
+function startProcess(
+  kind: EmulatorKind,
+  port: number,
+  jar: string | undefined,
+): [ChildProcess, 'gcloud' | 'jar'] {
   const hostPort = `127.0.0.1:${port}`;
   if (jar === undefined) {
     const args =
@@ -167,5 +171,6 @@ export async function wipeFirestore(host: string, projectId: string): Promise<vo
   const res = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, {
     method: 'DELETE',
   });
-  if (!res.ok) throw new FirestepError('INTERNAL', `wiping emulator project ${projectId} failed: HTTP ${res.status}`);
+  if (!res.ok)
+    throw new FirestepError('INTERNAL', `wiping emulator project ${projectId} failed: HTTP ${res.status}`);
 }

@@ -7,15 +7,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PubSub } from '@google-cloud/pubsub';
-import { log } from '../../engine/log.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
+import { log } from '../../engine/log.ts';
 import { FlowRegistry } from '../../engine/registry/registry.ts';
 import { createLocalRuntime } from '../../engine/runtime/create-local-runtime.ts';
 import type { Runtime } from '../../engine/runtime/runtime.ts';
 import { handleEngineMessage } from '../../functions/engine/handle-message.ts';
 import { ensureEmulator, type RunningEmulator } from './emulators.ts';
 import { type LocalFakes, startLocalFakes } from './fakes.ts';
-import { createDirectBus, createPubSubBus, type SignalBus, SIGNAL_TOPIC } from './signal-bus.ts';
+import { createDirectBus, createPubSubBus, SIGNAL_TOPIC, type SignalBus } from './signal-bus.ts';
 
 export interface LocalEnvironmentOptions {
   /** Flows the runtime knows (its registry). */
@@ -50,7 +50,9 @@ async function tryPubSub(notes: string[]): Promise<RunningEmulator | undefined> 
   try {
     return await ensureEmulator('pubsub', { timeoutMs: 30_000 });
   } catch (e) {
-    notes.push(`Pub/Sub emulator not available (${(e as Error).message}); log entries are delivered to the engine directly`);
+    notes.push(
+      `Pub/Sub emulator not available (${(e as Error).message}); log entries are delivered to the engine directly`,
+    );
     return undefined;
   }
 }
@@ -122,11 +124,18 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
       {
         projectId,
         firestoreHost: firestore.host,
-        fakes: { functionHostUrl: fakes.functions.url, dataflowUrl: fakes.dataflow.url, dataprocUrl: fakes.dataproc.url },
+        fakes: {
+          functionHostUrl: fakes.functions.url,
+          dataflowUrl: fakes.dataflow.url,
+          dataprocUrl: fakes.dataproc.url,
+        },
         replyTo: { topic: SIGNAL_TOPIC },
         timerSpeedup: opts.timerSpeedup ?? 1,
       },
-      { registry: FlowRegistry.of(opts.definitions), ...(parts.pubsubClient ? { pubsub: parts.pubsubClient } : {}) },
+      {
+        registry: FlowRegistry.of(opts.definitions),
+        ...(parts.pubsubClient ? { pubsub: parts.pubsubClient } : {}),
+      },
     );
     parts.runtime = runtime;
 
@@ -134,9 +143,24 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
     const prepare = async (def: FlowDefinition) => {
       if (!pubsubClient) return;
       const { prepareTopics } = await import('./topics.ts');
-      await prepareTopics(pubsubClient, def, { projectId, region: 'us-central1', functionHostUrl: fakes.functions.url, runId });
+      await prepareTopics(pubsubClient, def, {
+        projectId,
+        region: 'us-central1',
+        functionHostUrl: fakes.functions.url,
+        runId,
+      });
     };
-    return { projectId, firestore, pubsubEmulator, bus, fakes, runtime, notes, close, prepareTopics: prepare };
+    return {
+      projectId,
+      firestore,
+      pubsubEmulator,
+      bus,
+      fakes,
+      runtime,
+      notes,
+      close,
+      prepareTopics: prepare,
+    };
   } catch (e) {
     await close();
     throw e;

@@ -49,7 +49,10 @@ export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
       onCallback: (message) => opts.publish(message),
       defaultBehavior: { kind: 'echo', delayMs: opts.functionMs ?? 40 },
     }),
-    startFakeDataflow({ onLogEntry: (entry) => opts.publish(entry), defaultBehavior: { runMs: opts.jobMs ?? 60 } }),
+    startFakeDataflow({
+      onLogEntry: (entry) => opts.publish(entry),
+      defaultBehavior: { runMs: opts.jobMs ?? 60 },
+    }),
     startFakeDataproc({ defaultBehavior: { runMs: opts.jobMs ?? 60 } }),
   ]);
   return {
@@ -77,7 +80,9 @@ export function programFakes(
 ): void {
   const tasks = taskSteps(def.flow);
   const delay = opts.functionMs ?? 40;
-  for (const name of new Set(tasks.filter((t) => t.step.target.type === 'CloudFunction').map((t) => t.step.target.name))) {
+  for (const name of new Set(
+    tasks.filter((t) => t.step.target.type === 'CloudFunction').map((t) => t.step.target.name),
+  )) {
     fakes.functions.setBehavior(name, {
       kind: 'handler',
       run: async (input, context) => {
@@ -105,7 +110,9 @@ export function programFakes(
         );
       }
     } else if (target.type === 'Dataproc') {
-      fakes.dataproc.setBehavior(target.name, { outcome: plan.faultFor(task.path, 1) === 'hang' ? 'lag' : 'fail' });
+      fakes.dataproc.setBehavior(target.name, {
+        outcome: plan.faultFor(task.path, 1) === 'hang' ? 'lag' : 'fail',
+      });
     }
   }
 }

@@ -28,7 +28,8 @@ export class FaultPlan {
   /** What the target of `path`, attempt `attempt`, must do (undefined = behave normally). */
   faultFor(path: string, attempt: number): FaultMode | undefined {
     for (const rule of this.rules) {
-      if (rule.paths.includes(path) && (rule.attempts === undefined || attempt <= rule.attempts)) return rule.mode;
+      if (rule.paths.includes(path) && (rule.attempts === undefined || attempt <= rule.attempts))
+        return rule.mode;
     }
     return undefined;
   }
@@ -43,7 +44,8 @@ export class FaultPlan {
 export function taskSteps(flow: Flow): Array<{ path: string; name: string; step: TaskStep }> {
   const out: Array<{ path: string; name: string; step: TaskStep }> = [];
   for (const located of walkSteps(flow)) {
-    if (located.step.type === 'Task') out.push({ path: located.path, name: located.name, step: located.step });
+    if (located.step.type === 'Task')
+      out.push({ path: located.path, name: located.name, step: located.step });
   }
   return out;
 }
@@ -58,7 +60,10 @@ function parseRule(mode: FaultMode, spec: string, tasks: ReturnType<typeof taskS
   const paths = tasks.filter((t) => t.path === step || t.name === step).map((t) => t.path);
   if (paths.length === 0) {
     const names = [...new Set(tasks.map((t) => t.name))].join(', ');
-    throw new FirestepError('CONFIG', `--${mode} ${spec}: the flow has no Task step named "${step}" (Task steps: ${names || 'none'})`);
+    throw new FirestepError(
+      'CONFIG',
+      `--${mode} ${spec}: the flow has no Task step named "${step}" (Task steps: ${names || 'none'})`,
+    );
   }
   return { mode, step, paths, ...(attempts === undefined ? {} : { attempts }) };
 }
@@ -69,7 +74,10 @@ function parseRule(mode: FaultMode, spec: string, tasks: ReturnType<typeof taskS
  * @example parseFaults(flow, { fail: ['Branch1'], hang: [] }).faultFor('Step2/0/Branch1', 1) === 'fail'
  * @example parseFaults(flow, { fail: ['Flaky:1'], hang: [] }).faultFor('Flaky', 2) === undefined
  */
-export function parseFaults(flow: Flow, flags: { fail?: readonly string[]; hang?: readonly string[] }): FaultPlan {
+export function parseFaults(
+  flow: Flow,
+  flags: { fail?: readonly string[]; hang?: readonly string[] },
+): FaultPlan {
   const tasks = taskSteps(flow);
   return new FaultPlan([
     ...(flags.fail ?? []).map((s) => parseRule('fail', s, tasks)),

@@ -88,7 +88,11 @@ function localReader(dir: string): ExecutionReader {
     events: (id) => readRecordedEvents(id, dir),
     list: async (filter) =>
       (await listRecordedHeads(dir))
-        .filter((h) => (filter.flowId === undefined || h.flowId === filter.flowId) && (filter.status === undefined || h.status === filter.status))
+        .filter(
+          (h) =>
+            (filter.flowId === undefined || h.flowId === filter.flowId) &&
+            (filter.status === undefined || h.status === filter.status),
+        )
         .slice(0, filter.limit ?? 50) as StoredHeadView[],
     definition: (hash) => readRecordedDefinition(hash, dir),
     close: async () => {},

@@ -13,11 +13,11 @@ import type { StoredHead } from '../../engine/store/types.ts';
 import type { Io } from '../render/colors.ts';
 import { toJsonLine } from '../render/event-line.ts';
 import { LiveView } from '../render/live-view.ts';
-import { startLocalEnvironment, type LocalEnvironment } from './environment.ts';
+import { type LocalEnvironment, startLocalEnvironment } from './environment.ts';
 import { programFakes } from './fakes.ts';
 import { parseFaults } from './faults.ts';
-import { followExecution, settleOutbox } from './watch.ts';
 import { DEFAULT_RECORD_DIR, type RunRecordPaths, writeRunRecord } from './run-records.ts';
+import { followExecution, settleOutbox } from './watch.ts';
 
 export interface RunLocalOptions {
   definition: FlowDefinition;
@@ -123,7 +123,11 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
     });
     const cancel = () => {
       store
-        .apply(executionId, { kind: 'cancel', reason: 'cancelled from the command line', source: { kind: 'api', id: 'cli' } })
+        .apply(executionId, {
+          kind: 'cancel',
+          reason: 'cancelled from the command line',
+          source: { kind: 'api', id: 'cli' },
+        })
         .catch(() => {});
     };
     opts.abort?.addEventListener('abort', cancel, { once: true });

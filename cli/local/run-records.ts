@@ -55,12 +55,18 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch {
-    throw new FirestepError('EXECUTION_NOT_FOUND', `${what} not found at ${path}; list local runs with \`firestep status --local\``);
+    throw new FirestepError(
+      'EXECUTION_NOT_FOUND',
+      `${what} not found at ${path}; list local runs with \`firestep status --local\``,
+    );
   }
 }
 
 /** The recorded events of a local run. */
-export async function readRecordedEvents(executionId: string, dir = DEFAULT_RECORD_DIR): Promise<ExecutionEvent[]> {
+export async function readRecordedEvents(
+  executionId: string,
+  dir = DEFAULT_RECORD_DIR,
+): Promise<ExecutionEvent[]> {
   const path = runRecordPaths(executionId, dir).events;
   return parseEventLines(await readText(path, `local run ${executionId}`), path);
 }
@@ -72,7 +78,10 @@ export async function readRecordedHead(executionId: string, dir = DEFAULT_RECORD
 }
 
 /** A recorded definition by hash, or undefined. */
-export async function readRecordedDefinition(hash: string, dir = DEFAULT_RECORD_DIR): Promise<FlowDefinition | undefined> {
+export async function readRecordedDefinition(
+  hash: string,
+  dir = DEFAULT_RECORD_DIR,
+): Promise<FlowDefinition | undefined> {
   try {
     return JSON.parse(await readFile(definitionPath(hash, dir), 'utf8')) as FlowDefinition;
   } catch {

@@ -6,7 +6,7 @@
  * "retry later" of Dataflow confirmation works unchanged). Without a Pub/Sub emulator the same raw
  * messages are handed to the handler directly, with the same retry-on-throw behaviour.
  */
-import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
+import { type Message, PubSub, type Subscription } from '@google-cloud/pubsub';
 import { log } from '../../engine/log.ts';
 import { PUBSUB_MESSAGE_PUBLISHED } from '../../engine/signals/wire/pubsub.ts';
 
@@ -60,7 +60,12 @@ function cloudEvent(
     time: publishTime,
     datacontenttype: 'application/json',
     data: {
-      message: { data, ...(attributes && Object.keys(attributes).length ? { attributes } : {}), messageId, publishTime },
+      message: {
+        data,
+        ...(attributes && Object.keys(attributes).length ? { attributes } : {}),
+        messageId,
+        publishTime,
+      },
       subscription: `projects/${projectId}/subscriptions/${SUBSCRIPTION}`,
     },
   };
@@ -137,7 +142,11 @@ export async function createPubSubBus(opts: {
  *
  * @example const bus = createDirectBus({ projectId: 'firestep-local', handler });
  */
-export function createDirectBus(opts: { projectId: string; handler: EngineHandler; maxAttempts?: number }): SignalBus {
+export function createDirectBus(opts: {
+  projectId: string;
+  handler: EngineHandler;
+  maxAttempts?: number;
+}): SignalBus {
   let closed = false;
   let counter = 0;
   const timers = new Set<NodeJS.Timeout>();
@@ -149,10 +158,13 @@ export function createDirectBus(opts: { projectId: string; handler: EngineHandle
         log.warn('local signal dropped after retries', { messageId: event.id, error: e });
         return;
       }
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        deliver(event, attempt + 1);
-      }, Math.min(2000, 50 * 2 ** attempt));
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          deliver(event, attempt + 1);
+        },
+        Math.min(2000, 50 * 2 ** attempt),
+      );
       timers.add(timer);
     });
     inFlight.add(handled);
@@ -163,7 +175,13 @@ export function createDirectBus(opts: { projectId: string; handler: EngineHandle
     publish: (message, attributes) => {
       counter += 1;
       const data = Buffer.from(JSON.stringify(message)).toString('base64');
-      const event = cloudEvent(opts.projectId, data, `local-${counter}`, new Date().toISOString(), attributes);
+      const event = cloudEvent(
+        opts.projectId,
+        data,
+        `local-${counter}`,
+        new Date().toISOString(),
+        attributes,
+      );
       setImmediate(() => deliver(event, 1));
     },
     close: async () => {

@@ -36,7 +36,11 @@ export async function prepareTopics(
       await ensureTopic(pubsub, topic);
       const region = target.region ?? opts.region;
       const endpoint = `${opts.functionHostUrl}/pubsub/${encodeURIComponent(project)}/${encodeURIComponent(region)}/${encodeURIComponent(target.name)}`;
-      const name = `trigger-${target.name}-${encodeURIComponent(path).replace(/[^a-zA-Z0-9-]/g, '-')}-${opts.runId}`.slice(0, 250);
+      const name =
+        `trigger-${target.name}-${encodeURIComponent(path).replace(/[^a-zA-Z0-9-]/g, '-')}-${opts.runId}`.slice(
+          0,
+          250,
+        );
       await pubsub
         .topic(topic)
         .createSubscription(name, { pushConfig: { pushEndpoint: endpoint } })

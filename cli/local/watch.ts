@@ -54,7 +54,10 @@ export function followExecution(opts: FollowOptions): Follower {
     if (head === undefined) return;
     const events: ExecutionEvent[] = [];
     while (seen + events.length < head.lastSeq) {
-      const page = await opts.store.readEvents(opts.executionId, { afterSeq: seen + events.length, limit: 500 });
+      const page = await opts.store.readEvents(opts.executionId, {
+        afterSeq: seen + events.length,
+        limit: 500,
+      });
       if (page.length === 0) break;
       events.push(...page);
     }
@@ -127,7 +130,11 @@ export function followExecution(opts: FollowOptions): Follower {
  *
  * @example await settleOutbox(store, executionId); // before tearing a local run down
  */
-export async function settleOutbox(store: ExecutionStore, executionId: string, timeoutMs = 5000): Promise<void> {
+export async function settleOutbox(
+  store: ExecutionStore,
+  executionId: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await store.drain(executionId).catch(() => {});

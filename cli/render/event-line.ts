@@ -52,7 +52,10 @@ export function parseEventLines(text: string, origin: string): ExecutionEvent[] 
 
 function fromJsonObject(value: unknown, where: string): ExecutionEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new FirestepError('LOG_INVALID', `${where}: expected an event object, got ${JSON.stringify(value)}`);
+    throw new FirestepError(
+      'LOG_INVALID',
+      `${where}: expected an event object, got ${JSON.stringify(value)}`,
+    );
   }
   const obj = { ...(value as Record<string, unknown>) };
   if (!Number.isInteger(obj.seq) || (obj.seq as number) < 1) {

@@ -3,8 +3,9 @@
  * and as the summary at the end of `run`. Pure: rows in, text out; colours come in as a palette so
  * that nothing here knows whether stdout is a terminal.
  */
-import type { Colors } from './colors.ts';
+
 import type { ExecutionStatus, StepState, StepStatus } from '../../engine/core/state.ts';
+import type { Colors } from './colors.ts';
 
 /** The head fields the table shows (a subset of the stored head document). */
 export interface HeadView {
@@ -54,7 +55,10 @@ export function paintStatus(colors: Colors, status: StepStatus | ExecutionStatus
 }
 
 function detail(step: StepState): string {
-  if (step.error && (step.status === 'FAILED' || step.status === 'TIMED_OUT' || step.status === 'RETRY_SCHEDULED')) {
+  if (
+    step.error &&
+    (step.status === 'FAILED' || step.status === 'TIMED_OUT' || step.status === 'RETRY_SCHEDULED')
+  ) {
     return `${step.error.name}: ${step.error.message}`;
   }
   const r = step.receipt;
@@ -67,7 +71,8 @@ function detail(step: StepState): string {
 /** Rows in the order steps were entered (launch time, then path). */
 export function orderedSteps(steps: Record<string, StepState>): StepState[] {
   return Object.values(steps).sort(
-    (a, b) => (a.launchedAt ?? '\uffff').localeCompare(b.launchedAt ?? '\uffff') || a.path.localeCompare(b.path),
+    (a, b) =>
+      (a.launchedAt ?? '\uffff').localeCompare(b.launchedAt ?? '\uffff') || a.path.localeCompare(b.path),
   );
 }
 
@@ -111,7 +116,8 @@ export function renderSummary(head: HeadView, now: number, colors: Colors): stri
     `${colors.bold(head.executionId)}  flow ${head.flowId}  ${paintStatus(colors, head.status)}  ${took}  (${head.lastSeq} events)`,
     ...renderStepTable(head.steps, now, colors),
   ];
-  if (head.status === 'SUCCEEDED' && head.output !== undefined) lines.push(`output: ${JSON.stringify(head.output)}`);
+  if (head.status === 'SUCCEEDED' && head.output !== undefined)
+    lines.push(`output: ${JSON.stringify(head.output)}`);
   if (head.error) lines.push(colors.red(`error: ${head.error.name}: ${head.error.message}`));
   return lines;
 }

@@ -62,7 +62,8 @@ const TYPE_WIDTH = 18;
  */
 export function formatEventLine(e: ExecutionEvent, colors: Colors): string {
   const time = e.at.length >= 23 ? e.at.slice(11, 23) : e.at;
-  const stepRef = 'path' in e && e.path ? `${e.path}${'attempt' in e && e.attempt ? ` #${e.attempt}` : ''}` : '';
+  const stepRef =
+    'path' in e && e.path ? `${e.path}${'attempt' in e && e.attempt ? ` #${e.attempt}` : ''}` : '';
   const type = paintType(colors, e.type) + ' '.repeat(Math.max(1, TYPE_WIDTH - e.type.length));
   return `${String(e.seq).padStart(4)}  ${colors.dim(time)}  ${type}${stepRef}${stepRef ? '  ' : ''}${colors.dim(describeEvent(e))}`.trimEnd();
 }

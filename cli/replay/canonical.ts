@@ -36,7 +36,11 @@ export function sameData(a: unknown, b: unknown): boolean {
 export function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
   if (sameData(a, b)) return undefined;
   const bothObjects =
-    typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b);
+    typeof a === 'object' &&
+    a !== null &&
+    typeof b === 'object' &&
+    b !== null &&
+    Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) return path;
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   for (const key of keys) {

@@ -22,7 +22,14 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
         source,
       };
     case 'StepSucceeded':
-      return { kind: 'completed', outcome: 'succeeded', output: event.output, path: event.path, attempt: event.attempt, source };
+      return {
+        kind: 'completed',
+        outcome: 'succeeded',
+        output: event.output,
+        path: event.path,
+        attempt: event.attempt,
+        source,
+      };
     case 'StepFailed':
       return event.error.kind === 'launch'
         ? {
@@ -33,7 +40,14 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
             attempt: event.attempt,
             source,
           }
-        : { kind: 'completed', outcome: 'failed', error: event.error, path: event.path, attempt: event.attempt, source };
+        : {
+            kind: 'completed',
+            outcome: 'failed',
+            error: event.error,
+            path: event.path,
+            attempt: event.attempt,
+            source,
+          };
     case 'StepTimedOut':
       return { kind: 'timer', timer: 'timeout', path: event.path, attempt: event.attempt, source };
     case 'TimerFired':

@@ -58,7 +58,10 @@ async function siblingHead(file: string): Promise<Record<string, unknown> | unde
  *
  * @example const input = await loadReplayInput(undefined, { events: 'run.jsonl', flow: 'examples/sample-dag.json' });
  */
-export async function loadReplayInput(executionId: string | undefined, flags: ReplaySourceFlags): Promise<ReplayInput> {
+export async function loadReplayInput(
+  executionId: string | undefined,
+  flags: ReplaySourceFlags,
+): Promise<ReplayInput> {
   if ((executionId === undefined) === (flags.events === undefined)) {
     throw new FirestepError('CONFIG', 'replay needs exactly one of <executionId> or --events FILE');
   }
@@ -86,7 +89,8 @@ export async function loadReplayInput(executionId: string | undefined, flags: Re
       headOrigin = `the stored head in ${reader.where}`;
       const found = new Map<string, FlowDefinition | undefined>();
       const first = events[0];
-      if (first?.type === 'ExecutionStarted') found.set(first.definitionHash, await reader.definition(first.definitionHash));
+      if (first?.type === 'ExecutionStarted')
+        found.set(first.definitionHash, await reader.definition(first.definitionHash));
       stored = async (hash) => found.get(hash);
     } finally {
       await reader.close();
@@ -96,10 +100,19 @@ export async function loadReplayInput(executionId: string | undefined, flags: Re
   const recordedHash = first?.type === 'ExecutionStarted' ? first.definitionHash : undefined;
   if (flags.flow !== undefined) {
     const definition = await loadFlowFile(flags.flow);
-    return { events, head, headOrigin, definition, compare: recordedHash !== undefined && recordedHash !== definition.hash };
+    return {
+      events,
+      head,
+      headOrigin,
+      definition,
+      compare: recordedHash !== undefined && recordedHash !== definition.hash,
+    };
   }
   if (recordedHash === undefined) {
-    throw new FirestepError('LOG_INVALID', 'the log does not start with ExecutionStarted; pass --flow FILE to replay it anyway');
+    throw new FirestepError(
+      'LOG_INVALID',
+      'the log does not start with ExecutionStarted; pass --flow FILE to replay it anyway',
+    );
   }
   const definition = await stored(recordedHash);
   if (definition === undefined) {

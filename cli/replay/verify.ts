@@ -84,7 +84,11 @@ function normalize(event: ExecutionEvent, hash: string | undefined): unknown {
  * const report = verifyLog(def, events, { head });
  * if (report.divergence) console.error(`seq ${report.divergence.seq}: ${report.divergence.message}`);
  */
-export function verifyLog(given: FlowDefinition, events: readonly ExecutionEvent[], opts: VerifyOptions = {}): ReplayReport {
+export function verifyLog(
+  given: FlowDefinition,
+  events: readonly ExecutionEvent[],
+  opts: VerifyOptions = {},
+): ReplayReport {
   const first = events[0];
   // Comparing another definition: it stands in for the pinned one under the execution's flow id.
   const def = opts.compare && first?.type === 'ExecutionStarted' ? { ...given, id: first.flowId } : given;
@@ -97,7 +101,11 @@ export function verifyLog(given: FlowDefinition, events: readonly ExecutionEvent
 
   for (const [index, event] of events.entries()) {
     if (event.seq !== index + 1) {
-      return fail('SEQ_GAP', index + 1, `expected seq ${index + 1}, found seq ${event.seq} (${event.type}): the log has a gap, a duplicate or is out of order`);
+      return fail(
+        'SEQ_GAP',
+        index + 1,
+        `expected seq ${index + 1}, found seq ${event.seq} (${event.type}): the log has a gap, a duplicate or is out of order`,
+      );
     }
   }
   if (first === undefined) return fail('NOT_STARTED', 1, 'the log is empty');
@@ -127,7 +135,12 @@ export function verifyLog(given: FlowDefinition, events: readonly ExecutionEvent
   const lastChange = new Map<string, number>();
   while (true) {
     const mismatch = compareDecision(decision, log, index, def.hash);
-    if (mismatch) return { ...fail(mismatch.code, mismatch.seq, mismatch.message), timeline: report.timeline, final: state };
+    if (mismatch)
+      return {
+        ...fail(mismatch.code, mismatch.seq, mismatch.message),
+        timeline: report.timeline,
+        final: state,
+      };
     for (const event of log.slice(index, index + decision.events.length)) {
       const before = state;
       state = evolve(def, state, event);
@@ -140,7 +153,11 @@ export function verifyLog(given: FlowDefinition, events: readonly ExecutionEvent
     const signal = signalOf(next);
     if (signal === undefined) {
       return {
-        ...fail('UNEXPECTED_EVENT', next.seq, `${next.type} can only follow another event in the same decision; here nothing caused it`),
+        ...fail(
+          'UNEXPECTED_EVENT',
+          next.seq,
+          `${next.type} can only follow another event in the same decision; here nothing caused it`,
+        ),
         timeline: report.timeline,
         final: state,
       };
@@ -148,11 +165,19 @@ export function verifyLog(given: FlowDefinition, events: readonly ExecutionEvent
     try {
       decision = decide(def, state, signal, next.at);
     } catch (e) {
-      return { ...fail('UNREPLAYABLE', next.seq, (e as Error).message), timeline: report.timeline, final: state };
+      return {
+        ...fail('UNREPLAYABLE', next.seq, (e as Error).message),
+        timeline: report.timeline,
+        final: state,
+      };
     }
     if (decision.ignored) {
       return {
-        ...fail('UNEXPECTED_EVENT', next.seq, `the engine would not have recorded ${describe(next)}: ${decision.ignored.message}`),
+        ...fail(
+          'UNEXPECTED_EVENT',
+          next.seq,
+          `the engine would not have recorded ${describe(next)}: ${decision.ignored.message}`,
+        ),
         timeline: report.timeline,
         final: state,
       };
@@ -203,13 +228,27 @@ function compareDecision(
 
 function pick(value: unknown, path: string): unknown {
   if (path === '') return value;
-  return path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+      value,
+    );
 }
 
-function trackChanges(before: ExecutionState | undefined, after: ExecutionState, seq: number, lastChange: Map<string, number>): void {
+function trackChanges(
+  before: ExecutionState | undefined,
+  after: ExecutionState,
+  seq: number,
+  lastChange: Map<string, number>,
+): void {
   for (const [key, value] of Object.entries(toHead(after))) {
     if (key === 'steps') continue;
-    if (before === undefined || canonical((before as unknown as Record<string, unknown>)[key]) !== canonical(value)) lastChange.set(key, seq);
+    if (
+      before === undefined ||
+      canonical((before as unknown as Record<string, unknown>)[key]) !== canonical(value)
+    )
+      lastChange.set(key, seq);
   }
   for (const [path, row] of Object.entries(after.steps)) {
     if (canonical(before?.steps[path]) !== canonical(row)) lastChange.set(`steps.${path}`, seq);
@@ -230,7 +269,10 @@ function compareHead(
       message: `the stored head is at seq ${storedLastSeq}, but the log ends at seq ${state.lastSeq}: events ${state.lastSeq + 1}…${storedLastSeq} are missing`,
     };
   }
-  const replayed = { ...toHead(state), ...(recordedHash ? { definitionHash: recordedHash } : {}) } as Record<string, unknown>;
+  const replayed = { ...toHead(state), ...(recordedHash ? { definitionHash: recordedHash } : {}) } as Record<
+    string,
+    unknown
+  >;
   const storedSubset = Object.fromEntries(Object.keys(replayed).map((k) => [k, stored[k]]));
   const field = firstDifference(storedSubset, replayed);
   if (field === undefined) return undefined;

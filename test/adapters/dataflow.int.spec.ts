@@ -158,11 +158,13 @@ describe('Dataflow launcher against the fake Dataflow REST service', () => {
       context: CONTEXT,
       rootUrl: fake.url,
       auth: fakeAuth(),
-      requestTimeoutMs: 100,
+      requestTimeoutMs: 300,
+      adoptFinishedJobs: false,
     });
     const cmd = launchCommand({ ...flex, name: 'slow-api' }, { executionId: 'e-slow' });
-    const first = await impatient.launch(cmd);
-    expect(first.status).toBe('retry');
+    expect((await impatient.launch(cmd)).status).toBe('retry');
+    await eventually(() => fake.jobsNamed(launcher.jobName(cmd)).length === 1);
+    fake.setBehavior('slow-api', { outcome: 'lag' });
     const second = await launcher.launch(cmd);
     expect(second).toMatchObject({ status: 'launched', receipt: { adopted: true } });
     expect(fake.jobsNamed(launcher.jobName(cmd))).toHaveLength(1);

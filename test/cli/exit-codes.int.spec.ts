@@ -34,15 +34,33 @@ const failStep = resolve('test/e2e/flows/fail-step.json');
 
 describe('firestep exit codes (the real bin)', () => {
   it('given the sample, when `run --local --json`, then exit 0 and stdout is only JSON lines ending in ExecutionSucceeded', async () => {
-    const { code, stdout } = await firestep('run', sample, '--local', '--json', '--project', `cli-ok-${process.pid}`);
+    const { code, stdout } = await firestep(
+      'run',
+      sample,
+      '--local',
+      '--json',
+      '--project',
+      `cli-ok-${process.pid}`,
+    );
     expect(code).toBe(0);
-    const lines = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; seq: number });
+    const lines = stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; seq: number });
     expect(lines.at(-1)?.type).toBe('ExecutionSucceeded');
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
   });
 
   it('given an input that routes to a Fail step, when `run --local`, then exit 2 and the summary says FAILED', async () => {
-    const { code, stdout } = await firestep('run', failStep, '--local', '--input', '{"ok":false}', '--project', `cli-fail-${process.pid}`);
+    const { code, stdout } = await firestep(
+      'run',
+      failStep,
+      '--local',
+      '--input',
+      '{"ok":false}',
+      '--project',
+      `cli-fail-${process.pid}`,
+    );
     expect(code).toBe(2);
     expect(stdout).toContain('FAILED');
     expect(stdout).toContain('BadInput');

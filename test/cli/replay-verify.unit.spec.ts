@@ -22,14 +22,19 @@ describe('verifyLog', () => {
   });
 
   it('given a log with a retry that succeeds on the second attempt, when verified, then it is consistent', () => {
-    const { events, state } = simulate(retry, {}, (path, attempt) => (path === 'Flaky' && attempt === 1 ? { ok: false } : { ok: true }));
+    const { events, state } = simulate(retry, {}, (path, attempt) =>
+      path === 'Flaky' && attempt === 1 ? { ok: false } : { ok: true },
+    );
     expect(events.map((e) => e.type)).toContain('StepRetryScheduled');
     expect(verifyLog(retry, events, { head: headOf(state) }).divergence).toBeUndefined();
   });
 
   it('given a log missing an event in the middle, when verified, then SEQ_GAP names the first missing seq', () => {
     const { events } = simulate(sample, {});
-    const report = verifyLog(sample, events.filter((e) => e.seq !== 4));
+    const report = verifyLog(
+      sample,
+      events.filter((e) => e.seq !== 4),
+    );
     expect(report.divergence).toMatchObject({ code: 'SEQ_GAP', seq: 4 });
   });
 
@@ -47,7 +52,10 @@ describe('verifyLog', () => {
 
   it('given a success recorded for a step that was not running, when verified, then UNEXPECTED_EVENT names its seq', () => {
     const { events } = simulate(sample, {});
-    const forged = events.map((e): ExecutionEvent => (e.seq === 4 && e.type === 'StepLaunched' ? { ...e, path: 'End', step: 'End' } : e));
+    const forged = events.map(
+      (e): ExecutionEvent =>
+        e.seq === 4 && e.type === 'StepLaunched' ? { ...e, path: 'End', step: 'End' } : e,
+    );
     const report = verifyLog(sample, forged);
     expect(report.divergence).toMatchObject({ code: 'UNEXPECTED_EVENT', seq: 4 });
   });
@@ -55,7 +63,10 @@ describe('verifyLog', () => {
   it('given an edited final output, when verified, then the execution end no longer matches and EVENT_MISMATCH names that seq', () => {
     const { events } = simulate(sample, {});
     const last = events.at(-1) as ExecutionEvent;
-    const forged = events.map((e): ExecutionEvent => (e.seq === last.seq && e.type === 'ExecutionSucceeded' ? { ...e, output: { forged: true } } : e));
+    const forged = events.map(
+      (e): ExecutionEvent =>
+        e.seq === last.seq && e.type === 'ExecutionSucceeded' ? { ...e, output: { forged: true } } : e,
+    );
     const report = verifyLog(sample, forged);
     expect(report.divergence).toMatchObject({ code: 'EVENT_MISMATCH', seq: last.seq });
     expect(report.divergence?.message).toContain('output');
@@ -63,7 +74,15 @@ describe('verifyLog', () => {
 
   it('given a follow-on event with no cause, when verified, then UNEXPECTED_EVENT', () => {
     const { events } = simulate(sample, {});
-    const forged = [...events.slice(0, 3), { seq: 4, type: 'ExecutionFailed', at: events[3]!.at, error: { name: 'X', kind: 'function', message: 'm' } } as ExecutionEvent];
+    const forged = [
+      ...events.slice(0, 3),
+      {
+        seq: 4,
+        type: 'ExecutionFailed',
+        at: events[3]!.at,
+        error: { name: 'X', kind: 'function', message: 'm' },
+      } as ExecutionEvent,
+    ];
     expect(verifyLog(sample, forged).divergence).toMatchObject({ code: 'UNEXPECTED_EVENT', seq: 4 });
   });
 

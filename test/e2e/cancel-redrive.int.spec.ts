@@ -57,10 +57,21 @@ describe('cancel and redrive through the CLI commands', () => {
 
   it('given a cancelled or unknown execution, when `cancel` is issued, then it says so (exit 0 / EXECUTION_NOT_FOUND)', async () => {
     const project = scope.project();
-    const run = await runLocal({ definition: sample, input: {}, io: bufferedIo(), recordDir: null, projectId: project, fail: ['Init'] });
+    const run = await runLocal({
+      definition: sample,
+      input: {},
+      io: bufferedIo(),
+      recordDir: null,
+      projectId: project,
+      fail: ['Init'],
+    });
     expect(run.head.status).toBe('FAILED');
-    await expect(cancel(run.executionId, { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_FINISHED' });
-    await expect(cancel('sample-dag~nope', { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' });
+    await expect(cancel(run.executionId, { project }, bufferedIo())).rejects.toMatchObject({
+      code: 'EXECUTION_FINISHED',
+    });
+    await expect(cancel('sample-dag~nope', { project }, bufferedIo())).rejects.toMatchObject({
+      code: 'EXECUTION_NOT_FOUND',
+    });
   });
 
   it('given an execution failed by its Dataflow branch, when `redrive` is issued, then only the failed branch runs again and the execution succeeds', async () => {
@@ -91,8 +102,12 @@ describe('cancel and redrive through the CLI commands', () => {
       expect(log.map((e) => e.type)).toContain('ExecutionRedriven');
       expect(eventsOf(log, 'Init').filter((e) => e.type === 'StepLaunched')).toHaveLength(1);
       expect(eventsOf(log, 'Step2/0/Branch1').filter((e) => e.type === 'StepLaunched')).toHaveLength(2);
-      expect(verifyLog(sample, log, { head: head as unknown as Record<string, unknown> }).divergence).toBeUndefined();
-      await expect(redrive(executionId, { project }, bufferedIo())).rejects.toMatchObject({ code: 'EXECUTION_FINISHED' });
+      expect(
+        verifyLog(sample, log, { head: head as unknown as Record<string, unknown> }).divergence,
+      ).toBeUndefined();
+      await expect(redrive(executionId, { project }, bufferedIo())).rejects.toMatchObject({
+        code: 'EXECUTION_FINISHED',
+      });
     } finally {
       await env.close();
     }

@@ -18,7 +18,14 @@ let jsonLines: string;
 
 beforeAll(async () => {
   const io = bufferedIo();
-  run = await runLocal({ definition: sample, input: { day: '2026-11-23' }, io, json: true, recordDir: scope.recordDir, projectId: scope.project() });
+  run = await runLocal({
+    definition: sample,
+    input: { day: '2026-11-23' },
+    io,
+    json: true,
+    recordDir: scope.recordDir,
+    projectId: scope.project(),
+  });
   jsonLines = io.out();
 });
 
@@ -47,7 +54,11 @@ describe('inspecting and replaying a finished local run', () => {
 
   it('given the exported log, when replayed, then every event is re-derived and the final state matches the recorded head', async () => {
     const io = bufferedIo();
-    const code = await replayCommand(undefined, { events: join(scope.recordDir, 'runs', `${run.executionId}.jsonl`), recordDir: scope.recordDir }, io);
+    const code = await replayCommand(
+      undefined,
+      { events: join(scope.recordDir, 'runs', `${run.executionId}.jsonl`), recordDir: scope.recordDir },
+      io,
+    );
     expect(io.err()).toBe('');
     expect(code).toBe(0);
     expect(io.out()).toContain(`consistent: ${run.events.length} events re-derived`);
@@ -58,8 +69,14 @@ describe('inspecting and replaying a finished local run', () => {
     const file = join(scope.recordDir, 'copy.jsonl');
     writeFileSync(file, jsonLines);
     const io = bufferedIo();
-    expect(await replayCommand(undefined, { events: file, flow: 'examples/sample-dag.json', json: true }, io)).toBe(0);
-    expect(JSON.parse(io.out())).toMatchObject({ consistent: true, divergence: null, final: { status: 'SUCCEEDED' } });
+    expect(
+      await replayCommand(undefined, { events: file, flow: 'examples/sample-dag.json', json: true }, io),
+    ).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({
+      consistent: true,
+      divergence: null,
+      final: { status: 'SUCCEEDED' },
+    });
   });
 
   it('given a tampered log (an event removed), when replayed, then it exits 1 naming the first missing seq', async () => {
@@ -72,8 +89,14 @@ describe('inspecting and replaying a finished local run', () => {
   });
 
   it('given a tampered log (a step success moved to another step), when replayed, then it exits 1 naming that seq', async () => {
-    const events = jsonLines.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const target = events.find((e) => e.type === 'StepSucceeded' && e.path === 'Init') as Record<string, unknown>;
+    const events = jsonLines
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const target = events.find((e) => e.type === 'StepSucceeded' && e.path === 'Init') as Record<
+      string,
+      unknown
+    >;
     target.path = 'Step1';
     target.step = 'Step1';
     const file = join(scope.recordDir, 'forged.jsonl');
@@ -95,7 +118,9 @@ describe('inspecting and replaying a finished local run', () => {
 
   it('given a changed flow file, when the log is replayed against it with --flow, then it names the first seq the change affects', async () => {
     const file = join(scope.recordDir, 'changed-flow.json');
-    const raw = JSON.parse(readFileSync('examples/sample-dag.json', 'utf8')) as { steps: Record<string, { next?: string }> };
+    const raw = JSON.parse(readFileSync('examples/sample-dag.json', 'utf8')) as {
+      steps: Record<string, { next?: string }>;
+    };
     raw.steps.Step1!.next = 'End';
     writeFileSync(file, JSON.stringify(raw));
     const events = join(scope.recordDir, 'runs', `${run.executionId}.jsonl`);

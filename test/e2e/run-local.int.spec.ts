@@ -9,7 +9,10 @@ afterAll(() => scope.cleanup());
 
 const sample = await loadFlowFile('examples/sample-dag.json');
 
-function run(file: Awaited<ReturnType<typeof loadFlowFile>>, extra: Partial<Parameters<typeof runLocal>[0]> = {}) {
+function run(
+  file: Awaited<ReturnType<typeof loadFlowFile>>,
+  extra: Partial<Parameters<typeof runLocal>[0]> = {},
+) {
   const io = bufferedIo();
   return runLocal({
     definition: file,
@@ -67,8 +70,16 @@ describe('run --local', () => {
     const { exitCode, events, head } = await run(reuse);
 
     expect(exitCode).toBe(0);
-    const succeeded = events.filter((e): e is Extract<ExecutionEvent, { type: 'StepSucceeded' }> => e.type === 'StepSucceeded');
-    expect(succeeded.map((e) => e.path).sort()).toEqual(['Fan/0/A', 'Fan/1/B', 'Fan/2/Inner/0/C', 'Fan/2/Inner/1/D', 'Join']);
+    const succeeded = events.filter(
+      (e): e is Extract<ExecutionEvent, { type: 'StepSucceeded' }> => e.type === 'StepSucceeded',
+    );
+    expect(succeeded.map((e) => e.path).sort()).toEqual([
+      'Fan/0/A',
+      'Fan/1/B',
+      'Fan/2/Inner/0/C',
+      'Fan/2/Inner/1/D',
+      'Join',
+    ]);
     for (const e of succeeded) {
       if (e.output !== null) expect(e.output).toMatchObject({ function: 'shared-fn', step: e.step });
     }
@@ -94,7 +105,13 @@ describe('run --local', () => {
     expect(exitCode).toBe(0);
     const flaky = eventsOf(events, 'Flaky').map((e) => `${e.type}#${'attempt' in e ? e.attempt : ''}`);
     expect(flaky).toEqual(
-      expect.arrayContaining(['StepFailed#1', 'StepRetryScheduled#1', 'TimerFired#2', 'StepLaunched#2', 'StepSucceeded#2']),
+      expect.arrayContaining([
+        'StepFailed#1',
+        'StepRetryScheduled#1',
+        'TimerFired#2',
+        'StepLaunched#2',
+        'StepSucceeded#2',
+      ]),
     );
     expect(flaky.indexOf('StepFailed#1')).toBeLessThan(flaky.indexOf('StepSucceeded#2'));
     expect(eventsOf(events, 'Pause').map((e) => e.type)).toContain('TimerFired');
@@ -126,7 +143,8 @@ describe('run --local', () => {
     expect(lines).toHaveLength(events.length);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed.map((p) => p.seq)).toEqual(events.map((_, i) => i + 1));
-    for (const p of parsed) expect(Object.keys(p).slice(0, 6)).toEqual(['seq', 'type', 'at', 'step', 'path', 'attempt']);
+    for (const p of parsed)
+      expect(Object.keys(p).slice(0, 6)).toEqual(['seq', 'type', 'at', 'step', 'path', 'attempt']);
     expect(parsed[0]).toMatchObject({ type: 'ExecutionStarted', step: null, path: null, attempt: null });
     expect(parsed.find((p) => p.type === 'StepLaunched' && p.path === 'Step2/0/Branch1')).toMatchObject({
       step: 'Branch1',
@@ -136,6 +154,9 @@ describe('run --local', () => {
   });
 
   it('given an unknown step in --fail, when run, then it refuses before starting anything', async () => {
-    await expect(run(sample, { fail: ['Stepp1'] })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringContaining('no Task step named "Stepp1"') });
+    await expect(run(sample, { fail: ['Stepp1'] })).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: expect.stringContaining('no Task step named "Stepp1"'),
+    });
   });
 });

@@ -31,7 +31,11 @@ export function bufferedIo(): BufferedIo {
 }
 
 /** A temporary `.firestep` folder and a fresh emulator project; `cleanup()` removes both. */
-export function e2eScope(prefix: string): { recordDir: string; project: () => string; cleanup(): Promise<void> } {
+export function e2eScope(prefix: string): {
+  recordDir: string;
+  project: () => string;
+  cleanup(): Promise<void>;
+} {
   const recordDir = mkdtempSync(join(tmpdir(), `firestep-${prefix}-`));
   const projects: string[] = [];
   return {
@@ -55,8 +59,14 @@ export function eventsOf(events: readonly ExecutionEvent[], path: string): Execu
 }
 
 /** The seq of the first event of `type` for `path` (or of the execution when path is undefined). */
-export function seqOf(events: readonly ExecutionEvent[], type: ExecutionEvent['type'], path?: string): number {
-  const found = events.find((e) => e.type === type && (path === undefined || ('path' in e && e.path === path)));
+export function seqOf(
+  events: readonly ExecutionEvent[],
+  type: ExecutionEvent['type'],
+  path?: string,
+): number {
+  const found = events.find(
+    (e) => e.type === type && (path === undefined || ('path' in e && e.path === path)),
+  );
   if (!found) throw new Error(`no ${type}${path ? ` for ${path}` : ''} in the log`);
   return found.seq;
 }

@@ -85,8 +85,6 @@ describe('K branch completions at once', () => {
       expect(events.filter((e) => e.type === 'StepSucceeded').length).toBe(k);
       expect(head.steps.After?.status).toBe('RUNNING');
       expect(dispatcher.launchesOf(executionId).get('After#1')).toBe(1);
-      const join = (head.steps.After ? await stores[0]!.loadState(executionId) : undefined)?.state;
-      expect(Object.keys((join?.machine.context as { outputs?: object } | undefined)?.outputs ?? {}).length).toBeGreaterThanOrEqual(0);
     });
   }
 });
@@ -133,7 +131,7 @@ const WORLDS: Array<{ name: string; def: FlowDefinition; outcomeOf: (path: strin
     outcomeOf: (path) => (path.endsWith('/Left') ? 'failed' : 'succeeded'),
   },
 ];
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const SEEDS = [1, 2, 3, 4, 5];
 
 describe('every signal of a flow delivered in a seeded random order, with duplicates', () => {
   for (const w of WORLDS) {
@@ -154,7 +152,10 @@ describe('every signal of a flow delivered in a seeded random order, with duplic
         expectedHead.lastSeq -= inOrder.events.length - expectedEvents.length;
         for (const late of shuffled.lateReceipts) {
           const row = Object.values(expectedHead.steps).find((r) => `${r.path}#${r.attempt}` === late);
-          if (row) delete row.receipt;
+          if (row) {
+            delete row.receipt;
+            delete row.launchedAt;
+          }
         }
         const { snapshotSeq: _a, ...a } = shuffled.head;
         const { snapshotSeq: _b, ...b } = expectedHead;
