@@ -1,7 +1,7 @@
 import { start, decide, applyDecision } from './engine/core/index.ts';
 import { definitionHash } from './engine/flow/hash.ts';
 import type { Flow } from './engine/flow/model.ts';
-const N = 2000;
+const N = Number(process.argv[2] ?? 2000);
 const steps: Flow['steps'] = {};
 for (let i = 0; i < N; i++) steps[`S${i}`] = i < N - 1 ? { type: 'Task', target: { type: 'CloudFunction', name: 'f' }, next: `S${i + 1}` } : { type: 'Task', target: { type: 'CloudFunction', name: 'f' }, end: true };
 const flow: Flow = { start: 'S0', steps };

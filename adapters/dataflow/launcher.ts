@@ -5,7 +5,7 @@
  * launching, or after Dataflow answers 409 "already an active job named …" — so the work never runs
  * twice. `probe` asks `jobs.get`; `cancel` sends `jobs.update` with `requestedState: JOB_STATE_CANCELLED`.
  */
-import { dataflow, type dataflow_v1b3 } from 'googleapis/build/src/apis/dataflow/index.js';
+import type { dataflow_v1b3 } from 'googleapis/build/src/apis/dataflow/index.js';
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
 import type { DataflowTarget } from '../../engine/flow/model.ts';
@@ -59,17 +59,24 @@ function launched(loc: Location, job: Job, name: string, adopted: boolean): Laun
  */
 export class DataflowLauncher implements Launcher {
   readonly targetType = 'Dataflow' as const;
-  readonly #api: dataflow_v1b3.Dataflow;
+  #api: Promise<dataflow_v1b3.Dataflow> | undefined;
   readonly #timeout: number;
 
   constructor(private readonly opts: DataflowLauncherOptions) {
-    this.#api = dataflow({
-      version: 'v1b3',
-      ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}),
-      // googleapis bundles its own copy of google-auth-library; the client is the same at runtime.
-      ...(opts.auth ? { auth: opts.auth as unknown as dataflow_v1b3.Options['auth'] } : {}),
-    });
     this.#timeout = opts.requestTimeoutMs ?? 30_000;
+  }
+
+  /** The REST client, loaded on first use so that a cold start that never launches one stays light. */
+  #client(): Promise<dataflow_v1b3.Dataflow> {
+    this.#api ??= import('googleapis/build/src/apis/dataflow/index.js').then(({ dataflow }) =>
+      dataflow({
+        version: 'v1b3',
+        ...(this.opts.rootUrl ? { rootUrl: this.opts.rootUrl } : {}),
+        // googleapis bundles its own copy of google-auth-library; the client is the same at runtime.
+        ...(this.opts.auth ? { auth: this.opts.auth as unknown as dataflow_v1b3.Options['auth'] } : {}),
+      }),
+    );
+    return this.#api;
   }
 
   /** The deterministic job name of this attempt. */
@@ -119,7 +126,7 @@ export class DataflowLauncher implements Launcher {
   async probe(command: LaunchCommand, receipt: Receipt): Promise<ProbeResult> {
     const loc = this.#receiptLocation(command, receipt);
     if (!loc || typeof receipt.jobId !== 'string') return { state: 'unknown' };
-    const res = await this.#api.projects.locations.jobs.get(
+    const res = await (await this.#client()).projects.locations.jobs.get(
       { projectId: loc.project, location: loc.region, jobId: receipt.jobId, view: 'JOB_VIEW_SUMMARY' },
       { retry: false, timeout: this.#timeout },
     );
@@ -130,7 +137,7 @@ export class DataflowLauncher implements Launcher {
     const loc = this.#receiptLocation(command, receipt);
     if (!loc || typeof receipt.jobId !== 'string') return;
     try {
-      await this.#api.projects.locations.jobs.update(
+      await (await this.#client()).projects.locations.jobs.update(
         {
           projectId: loc.project,
           location: loc.region,
@@ -161,7 +168,7 @@ export class DataflowLauncher implements Launcher {
     const template = target.template;
     const { parameters, environment } = splitParameters(command.input, template.kind);
     if (template.kind === 'flex') {
-      const res = await this.#api.projects.locations.flexTemplates.launch(
+      const res = await (await this.#client()).projects.locations.flexTemplates.launch(
         {
           projectId: loc.project,
           location: loc.region,
@@ -178,7 +185,7 @@ export class DataflowLauncher implements Launcher {
       );
       return res.data.job ?? undefined;
     }
-    const res = await this.#api.projects.locations.templates.launch(
+    const res = await (await this.#client()).projects.locations.templates.launch(
       {
         projectId: loc.project,
         location: loc.region,
@@ -197,7 +204,7 @@ export class DataflowLauncher implements Launcher {
   async #findByName(loc: Location, name: string, filter: 'ACTIVE' | 'ALL'): Promise<Job | undefined> {
     let pageToken: string | undefined;
     for (let page = 0; page < (filter === 'ACTIVE' ? 20 : 1); page++) {
-      const res = await this.#api.projects.locations.jobs.list(
+      const res = await (await this.#client()).projects.locations.jobs.list(
         { projectId: loc.project, location: loc.region, name, filter, ...(pageToken ? { pageToken } : {}) },
         { retry: false, timeout: this.#timeout },
       );

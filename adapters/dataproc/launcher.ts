@@ -4,7 +4,7 @@
  * Dataproc writes no completion line firestep parses, so completion is read from the operation:
  * `probe` (operations.get) on a timer in the cloud, or `DataprocPoller` in local runs.
  */
-import { dataproc, type dataproc_v1 } from 'googleapis/build/src/apis/dataproc/index.js';
+import type { dataproc_v1 } from 'googleapis/build/src/apis/dataproc/index.js';
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
 import type { Json } from '../../engine/flow/model.ts';
@@ -57,17 +57,24 @@ export function operationOutcome(op: dataproc_v1.Schema$Operation): ProbeResult 
  */
 export class DataprocLauncher implements Launcher {
   readonly targetType = 'Dataproc' as const;
-  readonly #api: dataproc_v1.Dataproc;
+  #api: Promise<dataproc_v1.Dataproc> | undefined;
   readonly #timeout: number;
 
   constructor(private readonly opts: DataprocLauncherOptions) {
-    this.#api = dataproc({
-      version: 'v1',
-      ...(opts.rootUrl ? { rootUrl: opts.rootUrl } : {}),
-      // googleapis bundles its own copy of google-auth-library; the client is the same at runtime.
-      ...(opts.auth ? { auth: opts.auth as unknown as dataproc_v1.Options['auth'] } : {}),
-    });
     this.#timeout = opts.requestTimeoutMs ?? 30_000;
+  }
+
+  /** The REST client, loaded on first use so that a cold start that never launches one stays light. */
+  #client(): Promise<dataproc_v1.Dataproc> {
+    this.#api ??= import('googleapis/build/src/apis/dataproc/index.js').then(({ dataproc }) =>
+      dataproc({
+        version: 'v1',
+        ...(this.opts.rootUrl ? { rootUrl: this.opts.rootUrl } : {}),
+        // googleapis bundles its own copy of google-auth-library; the client is the same at runtime.
+        ...(this.opts.auth ? { auth: this.opts.auth as unknown as dataproc_v1.Options['auth'] } : {}),
+      }),
+    );
+    return this.#api;
   }
 
   /** Known before launch: only the callback token (the operation name comes back from the launch). */
@@ -88,7 +95,7 @@ export class DataprocLauncher implements Launcher {
       'firestep-attempt': String(command.attempt),
     });
     try {
-      const res = await this.#api.projects.regions.workflowTemplates.instantiateInline(
+      const res = await (await this.#client()).projects.regions.workflowTemplates.instantiateInline(
         {
           parent: `projects/${loc.project}/regions/${loc.region}`,
           requestId,
@@ -121,7 +128,7 @@ export class DataprocLauncher implements Launcher {
 
   async probe(_command: LaunchCommand, receipt: Receipt): Promise<ProbeResult> {
     if (typeof receipt.operation !== 'string') return { state: 'unknown' };
-    const res = await this.#api.projects.regions.operations.get(
+    const res = await (await this.#client()).projects.regions.operations.get(
       { name: receipt.operation },
       { retry: false, timeout: this.#timeout },
     );

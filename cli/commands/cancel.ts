@@ -34,25 +34,33 @@ export async function cancel(
         `execution "${executionId}" does not exist in project ${w.projectId}`,
       );
     }
-    const result = await w.store.apply(executionId, {
+    if (head.status === 'CANCELLED') {
+      io.stdout.write(`${executionId} was already CANCELLED\n`);
+      return 0;
+    }
+    const { applyAndSettle } = await import('../local/writer.ts');
+    const signal = {
       kind: 'cancel',
       reason: flags.reason ?? 'cancelled with firestep cancel',
       source: { kind: 'api', id: 'cli' },
-    });
-    if (result.status === 'ignored') {
-      const after = await w.store.getHead(executionId);
-      if (after?.status === 'CANCELLED') {
-        io.stdout.write(`${executionId} was already CANCELLED\n`);
-        return 0;
-      }
+    } as const;
+    const { result, head: after } = await applyAndSettle(
+      w.store,
+      executionId,
+      signal,
+      (h) => h.status !== 'RUNNING',
+    );
+    if (after?.status === 'RUNNING') {
+      io.stdout.write(`${executionId} cancel queued for the engine (it is draining this execution)\n`);
+      return 0;
+    }
+    if (after?.status !== 'CANCELLED') {
       throw new FirestepError(
         'EXECUTION_FINISHED',
-        `cannot cancel ${executionId}: ${result.ignored?.message ?? `it is ${after?.status}`}`,
+        `cannot cancel ${executionId}: ${result.ignored?.message ?? `it is already ${after?.status ?? 'gone'}`}`,
       );
     }
-    io.stdout.write(
-      `${executionId} CANCELLED${result.status === 'queued' ? ' (queued for the engine)' : ''}\n`,
-    );
+    io.stdout.write(`${executionId} CANCELLED\n`);
     if (w.mode === 'deferred') {
       io.stderr.write("firestep: stopping the steps still running is left to the engine's sweep\n");
     }

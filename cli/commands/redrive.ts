@@ -30,18 +30,27 @@ export async function redrive(
         `execution "${executionId}" does not exist in project ${w.projectId}`,
       );
     }
-    const result = await w.store.apply(executionId, { kind: 'redrive', source: { kind: 'api', id: 'cli' } });
-    if (result.status === 'ignored') {
+    const { applyAndSettle } = await import('../local/writer.ts');
+    const before = head.redriveCount;
+    const { result, head: after } = await applyAndSettle(
+      w.store,
+      executionId,
+      { kind: 'redrive', source: { kind: 'api', id: 'cli' } },
+      (h) => h.redriveCount > before,
+    );
+    if (after === undefined || after.redriveCount <= before) {
+      if (result.status === 'queued') {
+        io.stdout.write(`${executionId} redrive queued for the engine (it is draining this execution)\n`);
+        return 0;
+      }
       throw new FirestepError(
         'EXECUTION_FINISHED',
-        `cannot redrive ${executionId}: ${result.ignored?.message ?? `it is ${head.status}`}`,
+        `cannot redrive ${executionId}: ${result.ignored?.message ?? `it is ${after?.status ?? head.status}`}`,
       );
     }
     const redriven = result.events.find((e) => e.type === 'ExecutionRedriven');
-    const paths = redriven?.type === 'ExecutionRedriven' ? redriven.paths.join(', ') : '';
-    io.stdout.write(
-      `${executionId} RUNNING again (redrive #${redriven?.type === 'ExecutionRedriven' ? redriven.redriveCount : '?'}: ${paths})\n`,
-    );
+    const paths = redriven?.type === 'ExecutionRedriven' ? `: ${redriven.paths.join(', ')}` : '';
+    io.stdout.write(`${executionId} RUNNING again (redrive #${after.redriveCount}${paths})\n`);
     if (w.mode === 'deferred')
       io.stderr.write("firestep: the new attempts are launched by the project's engine\n");
     return 0;

@@ -66,6 +66,8 @@ export async function openProjectStore(
 ): Promise<ProjectStore> {
   const projectId = resolveProjectId(flags);
   const emulator = process.env.FIRESTORE_EMULATOR_HOST || undefined;
+  // On the emulator there is no metadata server to ask for credentials; don't wait for one.
+  if (emulator) process.env.METADATA_SERVER_DETECTION ??= 'none';
   const db = new Firestore({ projectId, ...(emulator ? { host: emulator, ssl: false } : {}) });
   const store = new ExecutionStore({ db, dispatcher });
   return {

@@ -11,6 +11,7 @@
  *   best-effort stops); `start` and `redrive` refuse, since their launches could not be correlated.
  */
 import { createLocalLaunchers } from '../../adapters/factories.ts';
+import type { Signal } from '../../engine/core/signals.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { FlowRegistry } from '../../engine/registry/registry.ts';
@@ -18,6 +19,7 @@ import { loadRuntimeConfig } from '../../engine/runtime/config.ts';
 import { LOCAL_CALLBACK_SECRET } from '../../engine/runtime/local-config.ts';
 import type { ExecutionStore } from '../../engine/store/index.ts';
 import type { CommandDispatcher } from '../../engine/store/ports.ts';
+import type { ApplyResult, StoredHead } from '../../engine/store/types.ts';
 import { deferredDispatcher } from './dispatch.ts';
 import { openProjectStore, type ProjectFlags, resolveProjectId } from './project.ts';
 
@@ -77,4 +79,30 @@ export async function openWriterStore(
   }
   const project = await openProjectStore({ project: projectId }, localKeysDispatcher(env));
   return { store: project.store, projectId, mode: 'deferred', close: () => project.close() };
+}
+
+/**
+ * Apply a signal and wait (at most `timeoutMs`) until `settled(head)` holds. When another worker is
+ * draining the execution the store only queues the signal; then this drains the inbox itself as
+ * soon as it can, so the caller learns what became of it.
+ *
+ * @example const { result, head } = await applyAndSettle(store, id, cancelSignal, (h) => h.status !== 'RUNNING');
+ */
+export async function applyAndSettle(
+  store: ExecutionStore,
+  executionId: string,
+  signal: Signal,
+  settled: (head: StoredHead) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ result: ApplyResult; head: StoredHead | undefined }> {
+  const result = await store.apply(executionId, signal);
+  let head = await store.getHead(executionId);
+  const deadline = Date.now() + timeoutMs;
+  while (result.status === 'queued' && head && !settled(head) && Date.now() < deadline) {
+    await store.drain(executionId).catch(() => {});
+    head = await store.getHead(executionId);
+    if (head && settled(head)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { result, head };
 }

@@ -10,6 +10,8 @@ export type Colors = ReturnType<typeof pc.createColors>;
 export interface TextOut {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** Terminal width, when a terminal. */
+  columns?: number;
 }
 
 /**

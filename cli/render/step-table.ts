@@ -82,7 +82,13 @@ export function orderedSteps(steps: Record<string, StepState>): StepState[] {
  *
  * @example renderStepTable(head.steps, Date.now(), pc.createColors(false)).join('\n')
  */
-export function renderStepTable(steps: Record<string, StepState>, now: number, colors: Colors): string[] {
+export function renderStepTable(
+  steps: Record<string, StepState>,
+  now: number,
+  colors: Colors,
+  /** Terminal width: the detail column is cut so that no row wraps (a wrapped row breaks redraws). */
+  maxWidth?: number,
+): string[] {
   const rows = orderedSteps(steps).map((s) => {
     const start = s.launchedAt ? Date.parse(s.launchedAt) : undefined;
     const end = s.finishedAt ? Date.parse(s.finishedAt) : ACTIVE.has(s.status) ? now : undefined;
@@ -97,7 +103,10 @@ export function renderStepTable(steps: Record<string, StepState>, now: number, c
   const header = colors.dim(
     `${'STEP'.padEnd(width.path)}  ${'STATUS'.padEnd(width.status)}  ATTEMPT  ${'ELAPSED'.padStart(width.elapsed)}  DETAIL`,
   );
+  const fixed = width.path + width.status + width.elapsed + 15;
+  const room = maxWidth === undefined ? Number.POSITIVE_INFINITY : Math.max(10, maxWidth - fixed - 1);
   const lines = rows.map((r) => {
+    if (r.detail.length > room) r.detail = `${r.detail.slice(0, room - 1)}…`;
     const status = paintStatus(colors, r.status) + ' '.repeat(width.status - r.status.length);
     return `${r.path.padEnd(width.path)}  ${status}  ${r.attempt.padStart(7)}  ${r.elapsed.padStart(width.elapsed)}  ${colors.dim(r.detail)}`.trimEnd();
   });

@@ -29,6 +29,10 @@ type StepSignal = Exclude<Signal, { kind: 'cancel' } | { kind: 'redrive' }>;
  */
 export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal): Admission {
   if (signal.kind === 'redrive') return admitRedrive(state);
+  // A receipt is a fact about an attempt, not a change to the execution: it is recorded even when
+  // the execution ended meanwhile (the last step's completion often beats its launch receipt), so
+  // the same facts end up in the log whatever order signals arrive in.
+  if (signal.kind === 'launched') return admitStepSignal(def, state, signal);
   if (state.status !== 'RUNNING') {
     return ignore(
       'EXECUTION_FINISHED',
@@ -40,6 +44,12 @@ export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal
 }
 
 function admitRedrive(state: ExecutionState): Admission {
+  if (state.status === 'SUCCEEDED' || state.status === 'CANCELLED') {
+    return ignore(
+      'EXECUTION_FINISHED',
+      `execution "${state.executionId}" is ${state.status}; only a FAILED execution can be redriven`,
+    );
+  }
   if (state.status !== 'FAILED') {
     return ignore(
       'NOT_REDRIVABLE',

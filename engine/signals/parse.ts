@@ -174,6 +174,15 @@ function firestepMessage(obj: Record<string, unknown>, ctx: Ctx): Observation {
     const m = TimerMessageSchema.safeParse(obj);
     if (!m.success) return rejected(`timer: ${issue(m.error)}`, extra);
     const source = { kind: 'timer' as const, id: m.data.commandId };
+    // Timers reach the engine only from its own scheduler: Cloud Tasks → /v1/timers (OIDC-checked) or
+    // the local scheduler, both unwrapped. One inside a Pub/Sub or CloudEvent envelope came over the
+    // signal topic, which functions may publish to (it is the SDK's reply topic): it is forged.
+    if (ctx.transport !== undefined) {
+      return rejected(
+        `timer: accepted only from the timer endpoint, not over ${ctx.transport.kind} (anyone who can publish to the signal topic could time out a step)`,
+        { ...extra, source },
+      );
+    }
     if (!timerCommandMatches(m.data)) {
       return rejected(
         `timer: commandId "${m.data.commandId}" does not match ${m.data.timer}/${m.data.path}/${m.data.attempt}`,

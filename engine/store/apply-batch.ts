@@ -58,70 +58,102 @@ interface SignalRecord {
  *
  * @example const { outcomes } = await applyBatch(ctx, 'e1', [{ signal }]);
  */
-export async function applyBatch(ctx: StoreContext, executionId: string, items: BatchItem[]): Promise<BatchResult> {
+export async function applyBatch(
+  ctx: StoreContext,
+  executionId: string,
+  items: BatchItem[],
+): Promise<BatchResult> {
   const refs = new ExecutionRefs(ctx.db, executionId);
-  const result = await withStoreRetry(`applying ${items.length} signal(s) to execution "${executionId}"`, () =>
-    ctx.db.runTransaction(async (tx) => {
-      ctx.stats.transactionAttempts++;
-      const head = headPointers(await tx.get(refs.head), executionId);
-      const def = await ctx.definitions.get(head.definitionHash);
-      const stable = items.map((item) => (item.signal.kind === 'redrive' ? undefined : signalKey(item.signal)));
-      const inboxRefs = items.flatMap((item) => (item.inboxId === undefined ? [] : [refs.inbox(item.inboxId)]));
-      const keyRefs = stable.flatMap((key) => (key === undefined ? [] : [refs.signal(key)]));
-      const toRead = [...keyRefs, ...inboxRefs];
-      const reads = toRead.length === 0 ? [] : await tx.getAll(...toRead);
-      const accepted = new Set(reads.slice(0, keyRefs.length).filter((s) => s.exists).map((s) => s.id));
-      const queued = new Set(reads.slice(keyRefs.length).filter((s) => s.exists).map((s) => s.id));
-      let state = await loadStateAt(ctx, tx, executionId, def, head);
+  const result = await withStoreRetry(
+    `applying ${items.length} signal(s) to execution "${executionId}"`,
+    () =>
+      ctx.db.runTransaction(async (tx) => {
+        ctx.stats.transactionAttempts++;
+        const head = headPointers(await tx.get(refs.head), executionId);
+        const def = await ctx.definitions.get(head.definitionHash);
+        const stable = items.map((item) =>
+          item.signal.kind === 'redrive' ? undefined : signalKey(item.signal),
+        );
+        const inboxRefs = items.flatMap((item) =>
+          item.inboxId === undefined ? [] : [refs.inbox(item.inboxId)],
+        );
+        const keyRefs = stable.flatMap((key) => (key === undefined ? [] : [refs.signal(key)]));
+        const toRead = [...keyRefs, ...inboxRefs];
+        const reads = toRead.length === 0 ? [] : await tx.getAll(...toRead);
+        const accepted = new Set(
+          reads
+            .slice(0, keyRefs.length)
+            .filter((s) => s.exists)
+            .map((s) => s.id),
+        );
+        const queued = new Set(
+          reads
+            .slice(keyRefs.length)
+            .filter((s) => s.exists)
+            .map((s) => s.id),
+        );
+        let state = await loadStateAt(ctx, tx, executionId, def, head);
 
-      const now = ctx.clock().toISOString();
-      const outcomes: ItemOutcome[] = [];
-      const events: ExecutionEvent[] = [];
-      const commands = new Map<string, Command>();
-      const records: SignalRecord[] = [];
-      const consumed: string[] = [];
-      for (const [i, item] of items.entries()) {
-        if (item.inboxId !== undefined) {
-          if (!queued.has(item.inboxId)) {
-            outcomes.push({ status: 'gone', events: [] });
+        const now = ctx.clock().toISOString();
+        const outcomes: ItemOutcome[] = [];
+        const events: ExecutionEvent[] = [];
+        const commands = new Map<string, Command>();
+        const records: SignalRecord[] = [];
+        const consumed: string[] = [];
+        for (const [i, item] of items.entries()) {
+          if (item.inboxId !== undefined) {
+            if (!queued.has(item.inboxId)) {
+              outcomes.push({ status: 'gone', events: [] });
+              continue;
+            }
+            consumed.push(item.inboxId);
+          }
+          const key = stable[i] ?? signalKey(item.signal, state.redriveCount);
+          const docId = refs.signal(key).id;
+          if (stable[i] === undefined && (await tx.get(refs.signal(key))).exists) accepted.add(docId);
+          if (accepted.has(docId)) {
+            outcomes.push({ status: 'duplicate', events: [] });
             continue;
           }
-          consumed.push(item.inboxId);
+          const decision = decide(def, state, item.signal, now);
+          if (decision.ignored !== undefined) {
+            outcomes.push({ status: 'ignored', events: [], ignored: decision.ignored });
+            continue;
+          }
+          state = applyDecision(def, state, decision);
+          accepted.add(docId);
+          events.push(...decision.events);
+          for (const command of decision.commands) commands.set(command.id, command);
+          records.push({
+            key,
+            kind: item.signal.kind,
+            acceptedAt: now,
+            seqs: decision.events.map((e) => e.seq),
+            source: item.signal.source,
+          });
+          outcomes.push({ status: 'applied', events: decision.events });
         }
-        const key = stable[i] ?? signalKey(item.signal, state.redriveCount);
-        const docId = refs.signal(key).id;
-        if (stable[i] === undefined && (await tx.get(refs.signal(key))).exists) accepted.add(docId);
-        if (accepted.has(docId)) {
-          outcomes.push({ status: 'duplicate', events: [] });
-          continue;
-        }
-        const decision = decide(def, state, item.signal, now);
-        if (decision.ignored !== undefined) {
-          outcomes.push({ status: 'ignored', events: [], ignored: decision.ignored });
-          continue;
-        }
-        state = applyDecision(def, state, decision);
-        accepted.add(docId);
-        events.push(...decision.events);
-        for (const command of decision.commands) commands.set(command.id, command);
-        records.push({ key, kind: item.signal.kind, acceptedAt: now, seqs: decision.events.map((e) => e.seq), source: item.signal.source });
-        outcomes.push({ status: 'applied', events: decision.events });
-      }
 
-      const existing = await existingCommands(tx, refs, [...commands.keys()]);
-      if (records.length > 0) {
-        await writeDecisions(
-          ctx,
-          tx,
-          refs,
-          { def, state, events, commands: [...commands.values()], snapshotSeq: head.snapshotSeq },
-          existing,
-        );
-        for (const record of records) tx.create(refs.signal(record.key), JSON.parse(JSON.stringify(record)));
-      }
-      for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
-      return { outcomes, events, commands: [...commands.values()].filter((c) => !existing.has(c.id)), state };
-    }),
+        const existing = await existingCommands(tx, refs, [...commands.keys()]);
+        if (records.length > 0) {
+          await writeDecisions(
+            ctx,
+            tx,
+            refs,
+            { def, state, events, commands: [...commands.values()], snapshotSeq: head.snapshotSeq },
+            existing,
+          );
+          for (const record of records)
+            tx.create(refs.signal(record.key), JSON.parse(JSON.stringify(record)));
+        }
+        for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
+        return {
+          outcomes,
+          events,
+          commands: [...commands.values()].filter((c) => !existing.has(c.id)),
+          state,
+        };
+      }),
   );
   if (result.events.length > 0) ctx.states.set(result.state);
   ctx.stats.signalsApplied += result.outcomes.filter((o) => o.status === 'applied').length;
@@ -129,11 +161,7 @@ export async function applyBatch(ctx: StoreContext, executionId: string, items: 
   return result;
 }
 
-async function existingCommands(
-  tx: Transaction,
-  refs: ExecutionRefs,
-  ids: string[],
-): Promise<Set<string>> {
+async function existingCommands(tx: Transaction, refs: ExecutionRefs, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const snaps: DocumentSnapshot[] = await tx.getAll(...ids.map((id) => refs.command(id)));
   const existing = new Set(snaps.filter((s) => s.exists).map((s) => s.id));

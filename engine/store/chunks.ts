@@ -104,14 +104,20 @@ export class ChunkStore {
     const buffers = snaps.map((snap, i) => {
       const data = snap.get('data') as Buffer | undefined;
       if (!snap.exists || data === undefined) {
-        throw new FirestepError('INTERNAL', `chunk ${COLLECTIONS.chunks}/${sha256}-${i} is missing; the payload it held is lost`);
+        throw new FirestepError(
+          'INTERNAL',
+          `chunk ${COLLECTIONS.chunks}/${sha256}-${i} is missing; the payload it held is lost`,
+        );
       }
       return data;
     });
     const all = Buffer.concat(buffers);
     const actual = createHash('sha256').update(all).digest('hex');
     if (all.length !== bytes || actual !== sha256) {
-      throw new FirestepError('INTERNAL', `chunks of ${sha256} do not match their hash; the payload is corrupted`);
+      throw new FirestepError(
+        'INTERNAL',
+        `chunks of ${sha256} do not match their hash; the payload is corrupted`,
+      );
     }
     return all.toString('utf8');
   }

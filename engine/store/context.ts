@@ -63,7 +63,13 @@ export function createContext(opts: ExecutionStoreOptions): StoreContext {
     onEvents: opts.onEvents,
     faults: opts.faults ?? {},
     gates: new Map(),
-    stats: { transactions: 0, transactionAttempts: 0, signalsApplied: 0, signalsQueued: 0, commandsDispatched: 0 },
+    stats: {
+      transactions: 0,
+      transactionAttempts: 0,
+      signalsApplied: 0,
+      signalsQueued: 0,
+      commandsDispatched: 0,
+    },
   };
 }
 
@@ -91,13 +97,20 @@ export class StateCache {
 }
 
 /** After a commit: counters, observers, then the crash seam. */
-export async function committed(ctx: StoreContext, executionId: string, events: ExecutionEvent[]): Promise<void> {
+export async function committed(
+  ctx: StoreContext,
+  executionId: string,
+  events: ExecutionEvent[],
+): Promise<void> {
   ctx.stats.transactions++;
   if (events.length > 0 && ctx.onEvents !== undefined) {
     try {
       ctx.onEvents(executionId, events);
     } catch (e) {
-      log.warn('store: an onEvents observer threw; the events are committed regardless', { executionId, error: e });
+      log.warn('store: an onEvents observer threw; the events are committed regardless', {
+        executionId,
+        error: e,
+      });
     }
   }
   await ctx.faults.afterCommit?.(executionId, events);
@@ -105,7 +118,10 @@ export async function committed(ctx: StoreContext, executionId: string, events: 
 
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new FirestepError('CONFIG', `ExecutionStore option ${name} must be a positive integer, got ${value}`);
+    throw new FirestepError(
+      'CONFIG',
+      `ExecutionStore option ${name} must be a positive integer, got ${value}`,
+    );
   }
   return value;
 }

@@ -4,7 +4,13 @@
  * before any write) happen in the callers; this module only writes.
  */
 import type { Transaction } from '@google-cloud/firestore';
-import { type Command, type ExecutionEvent, type ExecutionState, type LaunchCommand, toHead } from '../core/index.ts';
+import {
+  type Command,
+  type ExecutionEvent,
+  type ExecutionState,
+  type LaunchCommand,
+  toHead,
+} from '../core/index.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import type { StoreContext } from './context.ts';
 import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
@@ -34,12 +40,13 @@ export async function writeDecisions(
   existingCommands: ReadonlySet<string>,
 ): Promise<StoredHead> {
   const { state } = batch;
-  const snapshotDue = batch.snapshotSeq === undefined || state.lastSeq - batch.snapshotSeq >= ctx.snapshotEvery;
+  const snapshotDue =
+    batch.snapshotSeq === undefined || state.lastSeq - batch.snapshotSeq >= ctx.snapshotEvery;
   const snapshotSeq = snapshotDue ? state.lastSeq : (batch.snapshotSeq ?? state.lastSeq);
   const now = ctx.clock().toISOString();
 
   const events = await Promise.all(batch.events.map((event) => ctx.chunks.pack({ ...event })));
-  batch.events.forEach((event, i) => tx.create(refs.event(event.seq), events[i] ?? {}));
+  for (const [i, event] of batch.events.entries()) tx.create(refs.event(event.seq), events[i] ?? {});
 
   if (snapshotDue) {
     const doc: SnapshotDoc = { seq: state.lastSeq, at: state.updatedAt, state: JSON.stringify(state) };

@@ -31,7 +31,10 @@ export class DefinitionStore {
   async get(hash: string): Promise<FlowDefinition> {
     const found = await this.find(hash);
     if (found === undefined) {
-      throw new FirestepError('INTERNAL', `definitions/${hash} is missing; the execution pinned to it cannot be replayed`);
+      throw new FirestepError(
+        'INTERNAL',
+        `definitions/${hash} is missing; the execution pinned to it cannot be replayed`,
+      );
     }
     return found;
   }

@@ -19,8 +19,8 @@ import type {
   OutboxEntry,
   StartOptions,
   StartResult,
-  StoreStats,
   StoredHead,
+  StoreStats,
   SweepOptions,
   SweepReport,
 } from './types.ts';

@@ -59,5 +59,9 @@ function encoded(value: object): { [JSON_MARKER]: string } {
 
 function isEncoded(value: object): value is { [JSON_MARKER]: string } {
   const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === JSON_MARKER && typeof (value as Record<string, unknown>)[JSON_MARKER] === 'string';
+  return (
+    keys.length === 1 &&
+    keys[0] === JSON_MARKER &&
+    typeof (value as Record<string, unknown>)[JSON_MARKER] === 'string'
+  );
 }

@@ -5,8 +5,9 @@
  * import { ExecutionStore } from '../store/index.ts';
  * const store = new ExecutionStore({ db, dispatcher });
  */
+
+export { CHUNK_BYTES, type ChunkRef, DEFAULT_INLINE_LIMIT, isChunkRef } from './chunks.ts';
 export { ExecutionStore } from './execution-store.ts';
-export { isChunkRef, type ChunkRef, CHUNK_BYTES, DEFAULT_INLINE_LIMIT } from './chunks.ts';
 export { COLLECTIONS, namedExecutionId, safeDocId, seqDocId } from './paths.ts';
 export {
   type CommandDispatcher,
@@ -25,9 +26,9 @@ export type {
   OutboxStatus,
   StartOptions,
   StartResult,
+  StoredHead,
   StoreFaults,
   StoreStats,
-  StoredHead,
   SweepOptions,
   SweepReport,
 } from './types.ts';

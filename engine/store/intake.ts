@@ -49,10 +49,16 @@ let queueCounter = 0;
  *
  * @example const { results: [result] } = await submitGrouped(ctx, 'e1', [signal]);
  */
-export async function submitGrouped(ctx: StoreContext, executionId: string, signals: Signal[]): Promise<SubmitReport> {
+export async function submitGrouped(
+  ctx: StoreContext,
+  executionId: string,
+  signals: Signal[],
+): Promise<SubmitReport> {
   const waiting = ctx.gates.get(executionId);
   if (waiting !== undefined) {
-    const results = await new Promise<ApplyResult[]>((resolve, reject) => waiting.push({ signals, resolve, reject }));
+    const results = await new Promise<ApplyResult[]>((resolve, reject) =>
+      waiting.push({ signals, resolve, reject }),
+    );
     return { results, drained: false, appliedFromInbox: 0 };
   }
   const queue: GateWaiter[] = [];
@@ -67,7 +73,11 @@ export async function submitGrouped(ctx: StoreContext, executionId: string, sign
   let drained = own?.drained ?? false;
   for (let group = queue.splice(0); group.length > 0; group = queue.splice(0)) {
     try {
-      const report = await submit(ctx, executionId, group.flatMap((w) => w.signals));
+      const report = await submit(
+        ctx,
+        executionId,
+        group.flatMap((w) => w.signals),
+      );
       drained ||= report.drained;
       let next = 0;
       for (const waiter of group) {
@@ -88,7 +98,11 @@ export async function submitGrouped(ctx: StoreContext, executionId: string, sign
  *
  * @example const { results: [result] } = await submit(ctx, 'e1', [signal]);
  */
-export async function submit(ctx: StoreContext, executionId: string, signals: Signal[]): Promise<SubmitReport> {
+export async function submit(
+  ctx: StoreContext,
+  executionId: string,
+  signals: Signal[],
+): Promise<SubmitReport> {
   const lease = await ctx.leases.tryAcquire(executionId);
   if (lease !== undefined) {
     let results: ApplyResult[];
@@ -106,7 +120,9 @@ export async function submit(ctx: StoreContext, executionId: string, signals: Si
   const results = inboxIds.map((id): ApplyResult => {
     if (id === undefined) return { status: 'duplicate', events: [] };
     const outcome = byInbox.get(id);
-    return outcome === undefined || outcome.status === 'gone' ? { status: 'queued', events: [] } : toResult(outcome);
+    return outcome === undefined || outcome.status === 'gone'
+      ? { status: 'queued', events: [] }
+      : toResult(outcome);
   });
   return { results, drained: fromInbox.heldLease, appliedFromInbox: fromInbox.applied };
 }
@@ -166,7 +182,10 @@ async function drainHolding(
         });
       } catch (e) {
         if (!isFirestepError(e, 'EXECUTION_NOT_FOUND')) throw e;
-        log.warn('store: dropping inbox entries of an execution that does not exist', { executionId, entries: batch.length });
+        log.warn('store: dropping inbox entries of an execution that does not exist', {
+          executionId,
+          entries: batch.length,
+        });
         await Promise.all(batch.map((item) => refs.inbox(item.inboxId ?? '').delete()));
       }
     }
@@ -194,12 +213,20 @@ async function applyOwn(ctx: StoreContext, executionId: string, signals: Signal[
 }
 
 /** Queue signals; returns each one's inbox id, or undefined when the same key is already queued. */
-async function enqueue(ctx: StoreContext, executionId: string, signals: Signal[]): Promise<(string | undefined)[]> {
+async function enqueue(
+  ctx: StoreContext,
+  executionId: string,
+  signals: Signal[],
+): Promise<(string | undefined)[]> {
   const refs = new ExecutionRefs(ctx.db, executionId);
   const queuedAt = ctx.clock().toISOString();
   return pool(signals, 64, async (signal) => {
     const id = inboxIdOf(ctx, signal);
-    const doc: InboxDoc = { signal, sortKey: `${queuedAt}~${String(queueCounter++).padStart(10, '0')}`, queuedAt };
+    const doc: InboxDoc = {
+      signal,
+      sortKey: `${queuedAt}~${String(queueCounter++).padStart(10, '0')}`,
+      queuedAt,
+    };
     const packed = await ctx.chunks.pack({ ...doc });
     try {
       await withStoreRetry('queueing a signal', () => refs.inbox(id).create(packed));
@@ -219,7 +246,11 @@ function inboxIdOf(ctx: StoreContext, signal: Signal): string {
 
 function toResult(outcome: ItemOutcome): ApplyResult {
   const status = outcome.status === 'gone' ? 'queued' : outcome.status;
-  return { status, events: outcome.events, ...(outcome.ignored === undefined ? {} : { ignored: outcome.ignored }) };
+  return {
+    status,
+    events: outcome.events,
+    ...(outcome.ignored === undefined ? {} : { ignored: outcome.ignored }),
+  };
 }
 
 /** Cut items into transactions of at most `maxCount` signals and about `maxBytes` of payload. */

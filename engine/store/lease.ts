@@ -82,7 +82,10 @@ export class DrainLeases {
   }
 
   /** Delete the lease if nobody rewrote it since `updateTime`; true if this call deleted it. */
-  private async deleteIfUnchanged(ref: DocumentReference, updateTime: Timestamp | undefined): Promise<boolean> {
+  private async deleteIfUnchanged(
+    ref: DocumentReference,
+    updateTime: Timestamp | undefined,
+  ): Promise<boolean> {
     try {
       await ref.delete(updateTime === undefined ? {} : { lastUpdateTime: updateTime });
       return true;

@@ -5,14 +5,19 @@
  * command DONE, FAILED, or back to PENDING with exponential backoff. The command id is also the
  * adapters' idempotency key, so a dispatch repeated after a crash does not launch twice.
  */
-import { FieldValue, type DocumentReference, type DocumentSnapshot } from '@google-cloud/firestore';
+import { type DocumentReference, type DocumentSnapshot, FieldValue } from '@google-cloud/firestore';
 import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
 import { log } from '../log.ts';
 import type { StoreContext } from './context.ts';
 import { correlationTarget } from './decision-writer.ts';
 import { toFirestore } from './firestore-json.ts';
 import { COLLECTIONS, ExecutionRefs } from './paths.ts';
-import { type CorrelationKey, type CorrelationTarget, correlationDocId, type DispatchOutcome } from './ports.ts';
+import {
+  type CorrelationKey,
+  type CorrelationTarget,
+  correlationDocId,
+  type DispatchOutcome,
+} from './ports.ts';
 import { GRPC, grpcCode, withStoreRetry } from './retry.ts';
 import type { OutboxEntry } from './types.ts';
 
@@ -37,11 +42,12 @@ export async function pendingCommands(ctx: StoreContext, executionId: string): P
   return snap.docs;
 }
 
-/** Whether a stored command may be dispatched now. */
+/**
+ * Whether a stored command may be dispatched now: PENDING and past its backoff, or DISPATCHING
+ * with an expired claim (the claim moves `nextAttemptAt` to its end, so one field says both).
+ */
 export function isDue(data: Partial<OutboxEntry>, now: string): boolean {
-  if (data.status === 'PENDING') return (data.nextAttemptAt ?? '') <= now;
-  if (data.status === 'DISPATCHING') return (data.claimedUntil ?? '') <= now;
-  return false;
+  return (data.status === 'PENDING' || data.status === 'DISPATCHING') && (data.nextAttemptAt ?? '') <= now;
 }
 
 /**
@@ -51,7 +57,9 @@ export function isDue(data: Partial<OutboxEntry>, now: string): boolean {
  */
 export async function dispatchDue(ctx: StoreContext, executionId: string): Promise<Dispatched[]> {
   const now = ctx.clock().toISOString();
-  const due = (await pendingCommands(ctx, executionId)).filter((snap) => isDue(snap.data() as Partial<OutboxEntry>, now));
+  const due = (await pendingCommands(ctx, executionId)).filter((snap) =>
+    isDue(snap.data() as Partial<OutboxEntry>, now),
+  );
   const results = await pool(due, ctx.dispatchConcurrency, (snap) => dispatchOne(ctx, snap));
   return results.filter((r): r is Dispatched => r !== undefined);
 }
@@ -65,7 +73,10 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
   try {
     outcome = await ctx.dispatcher.dispatch(entry.command);
   } catch (e) {
-    outcome = { status: 'retry', error: { name: 'States.LaunchFailed', kind: 'launch', message: (e as Error).message } };
+    outcome = {
+      status: 'retry',
+      error: { name: 'States.LaunchFailed', kind: 'launch', message: (e as Error).message },
+    };
     log.warn('store: dispatcher threw; the command stays pending', { commandId: entry.commandId, error: e });
   }
   if (outcome.status === 'retry' && entry.attempts + 1 >= ctx.maxDispatchAttempts) {
@@ -73,7 +84,11 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
     outcome = { status: 'failed', error: { ...outcome.error, message } };
   }
   await ctx.faults.afterDispatch?.(entry.command, outcome);
-  if (outcome.status === 'launched' && entry.command.kind === 'launch' && outcome.extraCorrelationKeys?.length) {
+  if (
+    outcome.status === 'launched' &&
+    entry.command.kind === 'launch' &&
+    outcome.extraCorrelationKeys?.length
+  ) {
     await registerCorrelations(ctx, correlationTarget(entry.command), outcome.extraCorrelationKeys);
   }
   return { entry, ref: snap.ref, outcome, signals: signalsOf(entry.command, outcome) };
@@ -83,7 +98,10 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
 async function claim(ctx: StoreContext, snap: DocumentSnapshot): Promise<boolean> {
   const claimedUntil = new Date(ctx.clock().getTime() + ctx.dispatchClaimMs).toISOString();
   try {
-    await snap.ref.update({ status: 'DISPATCHING', claimedUntil }, { lastUpdateTime: snap.updateTime! });
+    await snap.ref.update(
+      { status: 'DISPATCHING', claimedUntil, nextAttemptAt: claimedUntil },
+      { lastUpdateTime: snap.updateTime! },
+    );
     return true;
   } catch (e) {
     if (grpcCode(e) === GRPC.FAILED_PRECONDITION || grpcCode(e) === GRPC.NOT_FOUND) return false;
@@ -101,8 +119,10 @@ export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] 
   const signals: Signal[] = [{ kind: 'launched', receipt: outcome.receipt, source, ...ref }];
   const done = outcome.completion;
   const step = { path: command.path, attempt: command.attempt, source };
-  if (done?.outcome === 'succeeded') signals.push({ kind: 'completed', outcome: 'succeeded', output: done.output, ...step });
-  if (done?.outcome === 'failed') signals.push({ kind: 'completed', outcome: 'failed', error: done.error, ...step });
+  if (done?.outcome === 'succeeded')
+    signals.push({ kind: 'completed', outcome: 'succeeded', output: done.output, ...step });
+  if (done?.outcome === 'failed')
+    signals.push({ kind: 'completed', outcome: 'failed', error: done.error, ...step });
   return signals;
 }
 
@@ -116,12 +136,23 @@ export async function recordOutcomes(ctx: StoreContext, round: Dispatched[]): Pr
     const attempts = entry.attempts + 1;
     const base = { attempts, claimedUntil: FieldValue.delete() };
     if (outcome.status === 'launched' || outcome.status === 'done') {
-      await withStoreRetry('marking a command done', () => ref.update({ ...base, status: 'DONE', finishedAt: now.toISOString() }));
+      await withStoreRetry('marking a command done', () =>
+        ref.update({ ...base, status: 'DONE', finishedAt: now.toISOString() }),
+      );
     } else if (outcome.status === 'failed') {
       failed++;
-      log.warn('store: command failed', { commandId: entry.commandId, executionId: entry.executionId, error: outcome.error });
+      log.warn('store: command failed', {
+        commandId: entry.commandId,
+        executionId: entry.executionId,
+        error: outcome.error,
+      });
       await withStoreRetry('marking a command failed', () =>
-        ref.update({ ...base, status: 'FAILED', finishedAt: now.toISOString(), lastError: storedError(outcome.error) }),
+        ref.update({
+          ...base,
+          status: 'FAILED',
+          finishedAt: now.toISOString(),
+          lastError: storedError(outcome.error),
+        }),
       );
     } else {
       const seconds = outcome.retryAfterSeconds ?? Math.min(MAX_BACKOFF_SECONDS, 2 ** (attempts - 1));
@@ -139,11 +170,16 @@ export async function recordOutcomes(ctx: StoreContext, round: Dispatched[]): Pr
  *
  * @example await registerCorrelations(ctx, target, [{ kind: 'dataflowJob', value: jobId }]);
  */
-export async function registerCorrelations(ctx: StoreContext, target: CorrelationTarget, keys: CorrelationKey[]): Promise<void> {
+export async function registerCorrelations(
+  ctx: StoreContext,
+  target: CorrelationTarget,
+  keys: CorrelationKey[],
+): Promise<void> {
   if (keys.length === 0) return;
   await withStoreRetry('registering correlation keys', () => {
     const batch = ctx.db.batch();
-    for (const key of keys) batch.set(ctx.db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)), target);
+    for (const key of keys)
+      batch.set(ctx.db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)), target);
     return batch.commit();
   });
 }

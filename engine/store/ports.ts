@@ -8,7 +8,12 @@ import type { FlowDefinition } from '../flow/model.ts';
 /** What carrying out one outbox command produced. */
 export type DispatchOutcome =
   /** Launched: record `StepLaunched` with this receipt (and register `extraCorrelationKeys`). */
-  | { status: 'launched'; receipt: Receipt; extraCorrelationKeys?: CorrelationKey[]; completion?: SyncCompletion }
+  | {
+      status: 'launched';
+      receipt: Receipt;
+      extraCorrelationKeys?: CorrelationKey[];
+      completion?: SyncCompletion;
+    }
   /** Timer scheduled / cancel sent: nothing to record. */
   | { status: 'done' }
   /** Could not launch and will never be able to (4xx, bad config): record a launch failure. */

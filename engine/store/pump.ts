@@ -52,7 +52,12 @@ export async function sweep(ctx: StoreContext, opts: SweepOptions = {}): Promise
   const now = ctx.clock().toISOString();
   const [commands, inboxes] = await Promise.all([
     withStoreRetry('sweeping outboxes', () =>
-      ctx.db.collectionGroup(COLLECTIONS.commands).where('status', 'in', ['PENDING', 'DISPATCHING']).limit(limit).get(),
+      ctx.db
+        .collectionGroup(COLLECTIONS.commands)
+        .where('status', 'in', ['PENDING', 'DISPATCHING'])
+        .where('nextAttemptAt', '<=', now)
+        .limit(limit)
+        .get(),
     ),
     withStoreRetry('sweeping inboxes', () => ctx.db.collectionGroup(COLLECTIONS.inbox).limit(limit).get()),
   ]);
@@ -66,7 +71,10 @@ export async function sweep(ctx: StoreContext, opts: SweepOptions = {}): Promise
       report.dispatched += pumped.dispatched;
       report.failed += pumped.failed;
     } catch (e) {
-      log.error('store: sweep could not bring an execution forward; the next sweep retries', { executionId, error: e });
+      log.error('store: sweep could not bring an execution forward; the next sweep retries', {
+        executionId,
+        error: e,
+      });
     }
   }
   return report;

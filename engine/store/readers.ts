@@ -14,7 +14,9 @@ import type { ListExecutionsOptions, OutboxEntry, StoredHead } from './types.ts'
 
 /** The head document, or undefined if there is no such execution. */
 export async function getHead(ctx: StoreContext, executionId: string): Promise<StoredHead | undefined> {
-  const snap = await withStoreRetry('reading a head', () => new ExecutionRefs(ctx.db, executionId).head.get());
+  const snap = await withStoreRetry('reading a head', () =>
+    new ExecutionRefs(ctx.db, executionId).head.get(),
+  );
   return snap.exists ? ctx.chunks.unpack<StoredHead>(snap.data() ?? {}) : undefined;
 }
 
@@ -43,12 +45,17 @@ export async function loadState(
   const refs = new ExecutionRefs(ctx.db, executionId);
   const head = headPointers(await withStoreRetry('reading a head', () => refs.head.get()), executionId);
   const def = await ctx.definitions.get(head.definitionHash);
-  const state = await withStoreRetry('loading a state', () => loadStateAt(ctx, undefined, executionId, def, head));
+  const state = await withStoreRetry('loading a state', () =>
+    loadStateAt(ctx, undefined, executionId, def, head),
+  );
   return { def, state };
 }
 
 /** Heads, newest first, optionally filtered by flow and status. */
-export async function listExecutions(ctx: StoreContext, opts: ListExecutionsOptions = {}): Promise<StoredHead[]> {
+export async function listExecutions(
+  ctx: StoreContext,
+  opts: ListExecutionsOptions = {},
+): Promise<StoredHead[]> {
   let query: Query = ctx.db.collection(COLLECTIONS.executions);
   if (opts.flowId !== undefined) query = query.where('flowId', '==', opts.flowId);
   if (opts.status !== undefined) query = query.where('status', '==', opts.status);
@@ -62,7 +69,10 @@ export async function listExecutions(ctx: StoreContext, opts: ListExecutionsOpti
 }
 
 /** What a correlation key points at, if registered. */
-export async function lookupCorrelation(ctx: StoreContext, key: CorrelationKey): Promise<CorrelationTarget | undefined> {
+export async function lookupCorrelation(
+  ctx: StoreContext,
+  key: CorrelationKey,
+): Promise<CorrelationTarget | undefined> {
   const snap = await withStoreRetry('reading a correlation', () =>
     ctx.db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)).get(),
   );

@@ -49,7 +49,11 @@ export function isTransient(e: unknown): boolean {
  *
  * @example const head = await withStoreRetry('read head', () => ref.get());
  */
-export async function withStoreRetry<T>(what: string, op: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+export async function withStoreRetry<T>(
+  what: string,
+  op: () => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
   const attempts = opts.attempts ?? 6;
   const baseMs = opts.baseMs ?? 50;
   for (let attempt = 1; ; attempt++) {
@@ -65,7 +69,12 @@ export async function withStoreRetry<T>(what: string, op: () => Promise<T>, opts
         );
       }
       const delay = Math.min(2000, baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      log.debug('store: transient error, retrying', { what, attempt, code: grpcCode(e), delayMs: Math.round(delay) });
+      log.debug('store: transient error, retrying', {
+        what,
+        attempt,
+        code: grpcCode(e),
+        delayMs: Math.round(delay),
+      });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

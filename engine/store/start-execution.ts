@@ -4,10 +4,17 @@
  * caller-given name: the same (flow, name) with the same input returns the existing execution; with
  * a different input it is a conflict, as Step Functions' StartExecution.
  */
+
+import {
+  type Command,
+  type ExecutionEvent,
+  type ExecutionState,
+  type SignalSource,
+  start,
+} from '../core/index.ts';
+import { FirestepError } from '../errors.ts';
 import { canonicalJson } from '../flow/hash.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';
-import { type Command, type ExecutionEvent, type ExecutionState, type SignalSource, start } from '../core/index.ts';
-import { FirestepError } from '../errors.ts';
 import { committed, type StoreContext } from './context.ts';
 import { writeDecisions } from './decision-writer.ts';
 import { ExecutionRefs, namedExecutionId } from './paths.ts';
@@ -46,7 +53,8 @@ export async function startInStore(
       const existing = await tx.get(refs.head);
       if (existing.exists) {
         const head = await ctx.chunks.unpack<StoredHead>(existing.data() ?? {});
-        if (canonicalJson(head.input) !== canonicalJson(normalized)) throw conflict(executionId, head.input, normalized);
+        if (canonicalJson(head.input) !== canonicalJson(normalized))
+          throw conflict(executionId, head.input, normalized);
         return { executionId, created: false, head, events: [], commands: [] };
       }
       const createDefinition = await ctx.definitions.ensure(tx, def, ctx.clock().toISOString());
@@ -65,7 +73,14 @@ export async function startInStore(
         { def, state, events: decision.events, commands: decision.commands, snapshotSeq: undefined },
         new Set(),
       );
-      return { executionId, created: true, head, events: decision.events, commands: decision.commands, state };
+      return {
+        executionId,
+        created: true,
+        head,
+        events: decision.events,
+        commands: decision.commands,
+        state,
+      };
     }),
   );
   if (result.created) {

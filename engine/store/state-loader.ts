@@ -36,8 +36,15 @@ export function headPointers(snap: DocumentSnapshot, executionId: string): HeadP
     );
   }
   const data = snap.data() as Partial<StoredHead>;
-  if (typeof data.lastSeq !== 'number' || typeof data.snapshotSeq !== 'number' || typeof data.definitionHash !== 'string') {
-    throw new FirestepError('INTERNAL', `executions/${executionId} is not a firestep head (lastSeq/snapshotSeq/definitionHash missing)`);
+  if (
+    typeof data.lastSeq !== 'number' ||
+    typeof data.snapshotSeq !== 'number' ||
+    typeof data.definitionHash !== 'string'
+  ) {
+    throw new FirestepError(
+      'INTERNAL',
+      `executions/${executionId} is not a firestep head (lastSeq/snapshotSeq/definitionHash missing)`,
+    );
   }
   return { lastSeq: data.lastSeq, snapshotSeq: data.snapshotSeq, definitionHash: data.definitionHash };
 }
@@ -62,7 +69,10 @@ export async function loadStateAt(
   const snaps = tx === undefined ? await ctx.db.getAll(...wanted) : await tx.getAll(...wanted);
   const [snapshotSnap, ...eventSnaps] = snaps;
   if (snapshotSnap === undefined || !snapshotSnap.exists) {
-    throw new FirestepError('INTERNAL', `execution "${executionId}": snapshot ${head.snapshotSeq} named by the head is missing`);
+    throw new FirestepError(
+      'INTERNAL',
+      `execution "${executionId}": snapshot ${head.snapshotSeq} named by the head is missing`,
+    );
   }
   const snapshot = await ctx.chunks.unpack<SnapshotDoc>(snapshotSnap.data() ?? {});
   const from = JSON.parse(snapshot.state) as ExecutionState;
@@ -73,9 +83,16 @@ export async function loadStateAt(
 }
 
 /** Decode one event document (payloads resolved). */
-export async function readEvent(ctx: StoreContext, snap: DocumentSnapshot, executionId: string): Promise<ExecutionEvent> {
+export async function readEvent(
+  ctx: StoreContext,
+  snap: DocumentSnapshot,
+  executionId: string,
+): Promise<ExecutionEvent> {
   if (!snap.exists) {
-    throw new FirestepError('INTERNAL', `execution "${executionId}": event ${snap.id} is missing; the log has a gap`);
+    throw new FirestepError(
+      'INTERNAL',
+      `execution "${executionId}": event ${snap.id} is missing; the log has a gap`,
+    );
   }
   return ctx.chunks.unpack<ExecutionEvent>(snap.data() ?? {});
 }

@@ -2,7 +2,14 @@
  * The store's public types: options, results, the outbox record and the head as stored.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import type { Command, ExecutionEvent, HeadDocument, Ignored, SignalSource, StepError } from '../core/index.ts';
+import type {
+  Command,
+  ExecutionEvent,
+  HeadDocument,
+  Ignored,
+  SignalSource,
+  StepError,
+} from '../core/index.ts';
 import type { CommandDispatcher, DispatchOutcome } from './ports.ts';
 
 /**
@@ -88,7 +95,7 @@ export interface OutboxEntry {
   /** Dispatch attempts made so far. */
   attempts: number;
   createdAt: string;
-  /** Not dispatched before this time (backoff after a transient failure). */
+  /** Not dispatched before this time: backoff after a transient failure, or the end of a claim. */
   nextAttemptAt: string;
   /** While DISPATCHING: other dispatchers leave it alone until then. */
   claimedUntil?: string;

@@ -41,11 +41,7 @@ async function startExecution(getRuntime: RuntimeProvider, req: ApiRequest): Pro
       { field: 'flowId' },
     );
   }
-  const started = await rt.store.startExecution(
-    def,
-    (input ?? {}) as never,
-    name === undefined ? {} : { name },
-  );
+  const started = await rt.store.startExecution(def, input ?? {}, name === undefined ? {} : { name });
   return {
     status: started.created ? 201 : 200,
     headers: { location: `/v1/executions/${encodeURIComponent(started.executionId)}` },

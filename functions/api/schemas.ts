@@ -2,6 +2,7 @@
  * Request shapes of the JSON API, checked with zod so that a bad request is a 400 naming the field.
  */
 import { z } from 'zod';
+import type { Json } from '../../engine/flow/model.ts';
 
 /** Execution names follow Step Functions' rules (1–80 characters, no `/`), so they fit a document id. */
 export const ExecutionNameSchema = z
@@ -10,7 +11,8 @@ export const ExecutionNameSchema = z
   .max(80, 'must be at most 80 characters')
   .regex(/^[A-Za-z0-9_.-]+$/, 'may only contain letters, digits, "_", "." and "-"');
 
-const JsonValue: z.ZodType<unknown> = z.json();
+/** Any JSON value; `z.json()` checks exactly what the engine's `Json` type describes. */
+const JsonValue = z.json() as unknown as z.ZodType<Json>;
 
 /** `POST /v1/executions`. */
 export const StartExecutionBody = z.strictObject({

@@ -48,7 +48,21 @@ describe('cancel', () => {
     expect(x.send({ kind: 'cancel', reason: 'r', source: { kind: 'api' } }).ignored?.code).toBe(
       'EXECUTION_FINISHED',
     );
-    expect(x.send(REDRIVE).ignored?.code).toBe('NOT_REDRIVABLE');
+    expect(x.send(REDRIVE).ignored?.code).toBe('EXECUTION_FINISHED');
+  });
+
+  it('given a cancelled execution, when a launch receipt arrives late, then it is recorded for audit and the status stays CANCELLED', () => {
+    const x = atBranches();
+    x.send({ kind: 'cancel', reason: 'r', source: { kind: 'api' } });
+    const late = x.send(launched('Step2/1/Branch2', 1));
+    expect(types(late)).toEqual(['StepLaunched']);
+    expect(late.commands).toEqual([]);
+    expect(x.state.status).toBe('CANCELLED');
+    expect(x.state.steps['Step2/1/Branch2']).toMatchObject({
+      status: 'CANCELLED',
+      receipt: { target: 'CloudFunction' },
+    });
+    x.expectReplayMatches();
   });
 });
 
@@ -84,13 +98,13 @@ describe('redrive', () => {
     expect(ids(out).sort()).toEqual(['launch~Step2%2F0%2FBranch1~2', 'launch~Step2%2F1%2FBranch2~2']);
   });
 
-  it('given a RUNNING or SUCCEEDED execution, when redrive arrives, then NOT_REDRIVABLE', () => {
+  it('given a RUNNING execution, when redrive arrives, then NOT_REDRIVABLE; once SUCCEEDED, EXECUTION_FINISHED', () => {
     const x = atBranches();
     expect(x.send(REDRIVE).ignored?.code).toBe('NOT_REDRIVABLE');
     x.send(succeeded('Step2/0/Branch1', 1));
     x.send(succeeded('Step2/1/Branch2', 1));
     x.send(succeeded('End', 1));
-    expect(x.send(REDRIVE).ignored?.code).toBe('NOT_REDRIVABLE');
+    expect(x.send(REDRIVE).ignored?.code).toBe('EXECUTION_FINISHED');
   });
 
   it('given a Wait pending when another branch failed, when redriven, then the wait is rescheduled as attempt 2', () => {
@@ -160,6 +174,16 @@ describe('ignored signals (idempotency in the model)', () => {
     expect(types(late)).toEqual(['StepLaunched']);
     expect(x.state.steps.Init).toMatchObject({ status: 'SUCCEEDED', receipt: { target: 'CloudFunction' } });
     expect(x.send(launched('Init', 1)).ignored?.code).toBe('ALREADY_TERMINAL');
+    x.expectReplayMatches();
+  });
+
+  it('given the last step completes before its launch is recorded, then the late receipt is still recorded after ExecutionSucceeded', () => {
+    const x = new Execution(def({ start: 'A', steps: { A: task('A', null) } }));
+    expect(types(x.send(succeeded('A', 1, 'a')))).toEqual(['StepSucceeded', 'ExecutionSucceeded']);
+    expect(types(x.send(launched('A', 1)))).toEqual(['StepLaunched']);
+    expect(x.state).toMatchObject({ status: 'SUCCEEDED', output: 'a', lastSeq: 4 });
+    expect(x.state.steps.A).toMatchObject({ status: 'SUCCEEDED', receipt: { target: 'CloudFunction' } });
+    expect(x.send(launched('A', 1)).ignored?.code).toBe('ALREADY_TERMINAL');
     x.expectReplayMatches();
   });
 

@@ -89,6 +89,31 @@ describe('K branch completions at once', () => {
   }
 });
 
+describe('a completion that arrives before its launch receipt', () => {
+  it('given B decided but its receipt not yet recorded, when B completes, then the execution moves on and the late receipt is still recorded once', async () => {
+    // given
+    const dispatcher = new FaultyDispatcher();
+    dispatcher.deferReceipts = true;
+    const [store] = workers(1, dispatcher);
+    const { executionId } = await store!.startExecution(chainFlow, {});
+    await store!.apply(executionId, succeeded('A'));
+    const b = dispatcher.launched(executionId).find((c) => c.path === 'B');
+    expect(b).toBeDefined();
+
+    // when: completion first, then the receipt (twice)
+    const completion = await store!.apply(executionId, succeeded('B'));
+    const receipt = { kind: 'launched' as const, commandId: b!.id, receipt: { target: 'CloudFunction', jobName: 'b' }, path: 'B', attempt: 1, source: { kind: 'dispatcher' as const, id: b!.id } };
+    const late = await store!.apply(executionId, receipt);
+    const again = await store!.apply(executionId, receipt);
+
+    // then
+    expect([completion.status, late.status, again.status]).toEqual(['applied', 'applied', 'duplicate']);
+    const { head } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true });
+    expect(head.steps.B).toMatchObject({ status: 'SUCCEEDED', receipt: { jobName: 'b' } });
+    expect(dispatcher.launchesOf(executionId).get('C#1')).toBe(1);
+  });
+});
+
 interface Run {
   head: StoredHead;
   events: ExecutionEvent[];

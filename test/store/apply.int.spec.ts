@@ -3,10 +3,10 @@
  * stored log reproduces the head; late, unknown and duplicate signals change nothing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import sampleDag from '../../examples/sample-dag.ts';
 import { replay, type Signal, toHead } from '../../engine/core/index.ts';
 import { isFirestepError } from '../../engine/errors.ts';
 import { ExecutionStore, type StoredHead } from '../../engine/store/index.ts';
+import sampleDag from '../../examples/sample-dag.ts';
 import { testFirestore } from '../support/firestore.ts';
 import {
   driveToEnd,
@@ -60,7 +60,10 @@ describe('apply', () => {
     // when
     const first = await store.apply(executionId, succeeded('A', 1));
     const lastSeq = (await store.getHead(executionId))?.lastSeq;
-    const second = await store.apply(executionId, { ...succeeded('A', 1), source: { kind: 'callback', id: 'other-transport' } });
+    const second = await store.apply(executionId, {
+      ...succeeded('A', 1),
+      source: { kind: 'callback', id: 'other-transport' },
+    });
 
     // then
     expect(first.status).toBe('applied');
@@ -106,7 +109,11 @@ describe('apply', () => {
 
     // when
     const late = await store.apply(executionId, failed('B', 1));
-    const cancel = await store.apply(executionId, { kind: 'cancel', reason: 'too late', source: { kind: 'api' } });
+    const cancel = await store.apply(executionId, {
+      kind: 'cancel',
+      reason: 'too late',
+      source: { kind: 'api' },
+    });
 
     // then
     expect(late).toMatchObject({ status: 'ignored', ignored: { code: 'EXECUTION_FINISHED' } });
@@ -124,7 +131,13 @@ describe('apply', () => {
 
     // when
     const failure = await store.apply(executionId, failed('B', 1));
-    const timer = await store.apply(executionId, { kind: 'timer', timer: 'retry', path: 'B', attempt: 2, source: { kind: 'timer', id: 't1' } });
+    const timer = await store.apply(executionId, {
+      kind: 'timer',
+      timer: 'retry',
+      path: 'B',
+      attempt: 2,
+      source: { kind: 'timer', id: 't1' },
+    });
     const done = await store.apply(executionId, succeeded('B', 2));
 
     // then
@@ -137,7 +150,7 @@ describe('apply', () => {
     expect(dispatcher.launchCounts().get(`${executionId} B#2`)).toBe(1);
   });
 
-  it('given the sample flow run twice, when one run gets each completion once in order and the other gets every signal 10× in shuffled order, then both logs and heads are identical and each attempt is launched once', async () => {
+  it('given the sample flow run twice, when one run gets each completion once in order and the other gets each completion 10× in shuffled order with late copies, then both logs and heads are identical and each attempt is launched once', async () => {
     // given: a fixed clock and execution id (in two projects), so both runs record the same facts
     const time = manualClock();
     const sameId = () => 'same-execution';
@@ -146,18 +159,22 @@ describe('apply', () => {
     const a = await storeA.startExecution(sampleDag, { date: 'x' });
     const headA = await driveToEnd(storeA, a.executionId);
 
-    // when: every completion of the flow (some not yet meaningful) delivered 10× shuffled, concurrently, in rounds
+    // when: in rounds, the completion of every step launched so far (the new ones and late copies of
+    // the old ones) is delivered 10× in shuffled order, all at once
     const many = new RecordingDispatcher();
     const other = testFirestore('store-apply-b');
     const storeB = new ExecutionStore({ db: other.db, dispatcher: many, clock: time.clock, newId: sameId });
     const b = await storeB.startExecution(sampleDag, { date: 'x' });
-    const all: Signal[] = ['Init', 'Step1', 'Step2/0/Branch1', 'Step2/1/Branch2', 'End'].map((p) => succeeded(p, 1));
     for (let round = 0; round < 10; round++) {
-      const head = await storeB.getHead(b.executionId);
-      if (head?.status !== 'RUNNING') break;
-      const deliveries = shuffled(all.flatMap((s) => Array.from({ length: 10 }, () => s)), round + 1);
+      if ((await storeB.getHead(b.executionId))?.status !== 'RUNNING') break;
+      const launched: Signal[] = many.calls.flatMap((c) =>
+        c.kind === 'launch' ? [succeeded(c.path, c.attempt)] : [],
+      );
+      const deliveries = shuffled(
+        launched.flatMap((s) => Array.from({ length: 10 }, () => s)),
+        round + 1,
+      );
       await Promise.all(deliveries.map((s) => storeB.apply(b.executionId, s)));
-      await storeB.drain(b.executionId);
     }
 
     // then
@@ -169,5 +186,40 @@ describe('apply', () => {
     expect([...many.launchCounts().values()]).toEqual([1, 1, 1, 1, 1]);
     expect(runningCompletions(headB!)).toEqual([]);
     await other.cleanup();
+  });
+
+  it('given a FAILED execution, when redriven, then the failed step is launched again at the next attempt and a second redrive is deduped', async () => {
+    // given
+    const dispatcher = new RecordingDispatcher();
+    const store = new ExecutionStore({ db: t.db, dispatcher });
+    const { executionId } = await store.startExecution(twoStepFlow(), {});
+    await store.apply(executionId, failed('A', 1));
+    expect((await store.getHead(executionId))?.status).toBe('FAILED');
+
+    // when
+    const redrive = await store.apply(executionId, { kind: 'redrive', source: { kind: 'api', id: 'r1' } });
+    const again = await store.apply(executionId, { kind: 'redrive', source: { kind: 'api', id: 'r2' } });
+
+    // then
+    expect(redrive.events.map((e) => e.type)).toEqual(['ExecutionRedriven']);
+    expect(again).toMatchObject({ status: 'ignored', ignored: { code: 'NOT_REDRIVABLE' } });
+    const head = await store.getHead(executionId);
+    expect(head).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
+    expect(head?.steps.A).toMatchObject({ status: 'RUNNING', attempt: 2 });
+    expect(dispatcher.launchCounts().get(`${executionId} A#2`)).toBe(1);
+  });
+
+  it('given a running execution, when cancelled, then it is CANCELLED and the running attempt gets a cancel command', async () => {
+    const dispatcher = new RecordingDispatcher();
+    const store = new ExecutionStore({ db: t.db, dispatcher });
+    const { executionId } = await store.startExecution(twoStepFlow(), {});
+    const result = await store.apply(executionId, {
+      kind: 'cancel',
+      reason: 'operator',
+      source: { kind: 'api' },
+    });
+    expect(result.events.map((e) => e.type)).toEqual(['ExecutionCancelled']);
+    expect((await store.getHead(executionId))?.status).toBe('CANCELLED');
+    expect(dispatcher.calls.filter((c) => c.kind === 'cancel').map((c) => c.id)).toEqual(['cancel~A~1']);
   });
 });

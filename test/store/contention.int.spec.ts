@@ -37,11 +37,14 @@ describe('concurrent transactions on one execution', () => {
     expect(events.filter((e) => e.type === 'StepSucceeded')).toHaveLength(BRANCHES);
     const joins = results.flatMap((r) => r.commands).filter((c) => c.path === 'After');
     expect(joins).toHaveLength(1);
-    expect((await store.listPendingCommands(executionId)).map((c) => c.commandId)).toEqual(['launch~After~1']);
+    expect((await store.listPendingCommands(executionId)).map((c) => c.commandId)).toEqual([
+      'launch~After~1',
+    ]);
     // every accepted signal's events exist (no partial write)
     const accepted = await t.db.collection(`executions/${executionId}/signals`).get();
     const seqs = new Set(events.map((e) => e.seq));
-    for (const doc of accepted.docs) for (const seq of doc.get('seqs') as number[]) expect(seqs.has(seq)).toBe(true);
+    for (const doc of accepted.docs)
+      for (const seq of doc.get('seqs') as number[]) expect(seqs.has(seq)).toBe(true);
     const attempts = workers.reduce((sum, ctx) => sum + ctx.stats.transactionAttempts, 0);
     const commits = workers.reduce((sum, ctx) => sum + ctx.stats.transactions, 0);
     expect(commits).toBe(BRANCHES);

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import { testFirestore } from '../support/firestore.ts';
-import { fanOutFlow, RecordingDispatcher, succeeded } from './support.ts';
+import { fanOutFlow, manualClock, RecordingDispatcher, succeeded } from './support.ts';
 
 const BRANCHES = 100;
 
@@ -22,8 +22,12 @@ describe('fan-in of 100 concurrent branch completions', () => {
     const workers = Array.from({ length: 10 }, () => new ExecutionStore({ db: t.db, dispatcher }));
 
     // when: every completion delivered concurrently, spread over 10 workers (store instances)
-    const completions = Array.from({ length: BRANCHES }, (_, i) => succeeded(`Fan/${i}/B${i}`, 1, { branch: i }));
-    const results = await Promise.all(completions.map((s, i) => workers[i % workers.length]!.apply(executionId, s)));
+    const completions = Array.from({ length: BRANCHES }, (_, i) =>
+      succeeded(`Fan/${i}/B${i}`, 1, { branch: i }),
+    );
+    const results = await Promise.all(
+      completions.map((s, i) => workers[i % workers.length]!.apply(executionId, s)),
+    );
     for (const w of workers) await w.drain(executionId);
 
     // then
@@ -37,7 +41,10 @@ describe('fan-in of 100 concurrent branch completions', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(results.every((r) => r.status === 'applied' || r.status === 'queued')).toBe(true);
     const transactions = workers.reduce((sum, w) => sum + w.stats.transactions, 0);
-    console.log(`fan-in ${BRANCHES}: ${transactions} transactions, statuses`, countBy(results.map((r) => r.status)));
+    console.log(
+      `fan-in ${BRANCHES}: ${transactions} transactions, statuses`,
+      countBy(results.map((r) => r.status)),
+    );
     expect(transactions).toBeLessThan(BRANCHES / 2);
   });
 });
@@ -47,3 +54,48 @@ function countBy(values: string[]): Record<string, number> {
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
 }
+
+describe('a lease holder that crashed', () => {
+  const t = testFirestore('store-stranded');
+  afterAll(() => t.cleanup());
+
+  it('given a drain lease left by a crashed worker, when signals arrive they are queued, and once the lease expired a sweep applies them', async () => {
+    // given: a lease that nobody will release
+    const time = manualClock();
+    const dispatcher = new RecordingDispatcher();
+    const store = new ExecutionStore({ db: t.db, dispatcher, clock: time.clock, leaseMs: 30_000 });
+    const { executionId } = await store.startExecution(fanOutFlow(3), {});
+    await t.db
+      .doc(`leases/${executionId}`)
+      .create({ holder: 'crashed', expiresAt: '2026-01-01T00:00:30.000Z' });
+
+    // when
+    const queued = await Promise.all(
+      [0, 1, 2].map((i) => store.apply(executionId, succeeded(`Fan/${i}/B${i}`, 1))),
+    );
+    const early = await store.sweepPending();
+    time.advance(31_000);
+    const late = await store.sweepPending();
+
+    // then
+    expect(queued.map((r) => r.status)).toEqual(['queued', 'queued', 'queued']);
+    expect(early.drained).toBe(0);
+    expect(late).toMatchObject({ drained: 3, dispatched: 1 });
+    const head = await store.getHead(executionId);
+    expect(head?.steps.After?.status).toBe('RUNNING');
+    expect(dispatcher.launchCounts().get(`${executionId} After#1`)).toBe(1);
+    expect((await t.db.collection(`executions/${executionId}/inbox`).get()).empty).toBe(true);
+  });
+
+  it('given a queued signal, when the same signal is queued again, then it is reported as a duplicate', async () => {
+    const store = new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher() });
+    const { executionId } = await store.startExecution(fanOutFlow(2), {});
+    await t.db.doc(`leases/${executionId}`).create({ holder: 'busy', expiresAt: '2999-01-01T00:00:00.000Z' });
+    const first = await store.apply(executionId, succeeded('Fan/0/B0', 1));
+    const again = await store.apply(executionId, succeeded('Fan/0/B0', 1));
+    expect([first.status, again.status]).toEqual(['queued', 'duplicate']);
+    await t.db.doc(`leases/${executionId}`).delete();
+    expect(await store.drain(executionId)).toEqual({ applied: 1 });
+    expect((await store.getHead(executionId))?.steps['Fan/0/B0']?.status).toBe('SUCCEEDED');
+  });
+});

@@ -15,10 +15,16 @@ describe('a 100,000-event history', () => {
   const t = testFirestore('store-history');
   afterAll(() => t.cleanup());
 
-  it('given 100,000 logged events with a snapshot near the end, when a completion is applied by a fresh worker, then it is appended after them and the state equals a full replay', { timeout: 300_000 }, async () => {
+  it('given 100,000 logged events with a snapshot near the end, when a completion is applied by a fresh worker, then it is appended after them and the state equals a full replay', {
+    timeout: 300_000,
+  }, async () => {
     // given: a running execution, then a synthetic log of StepLogged events written in batches
     const def = twoStepFlow();
-    const store = new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher(), snapshotEvery: SNAPSHOT_EVERY });
+    const store = new ExecutionStore({
+      db: t.db,
+      dispatcher: new RecordingDispatcher(),
+      snapshotEvery: SNAPSHOT_EVERY,
+    });
     const { executionId } = await store.startExecution(def, {});
     const { state: startState } = await store.loadState(executionId);
     const at = '2026-01-01T00:00:00.000Z';
@@ -46,15 +52,26 @@ describe('a 100,000-event history', () => {
     const snapshotAt = logged.length - 10;
     const atSnapshot = replay(def, logged.slice(0, snapshotAt), startState);
     const full = replay(def, logged.slice(snapshotAt), atSnapshot);
-    await head.collection(COLLECTIONS.snapshots).doc(seqDocId(atSnapshot.lastSeq)).set({
-      seq: atSnapshot.lastSeq,
-      at,
-      state: JSON.stringify(atSnapshot),
+    await head
+      .collection(COLLECTIONS.snapshots)
+      .doc(seqDocId(atSnapshot.lastSeq))
+      .set({
+        seq: atSnapshot.lastSeq,
+        at,
+        state: JSON.stringify(atSnapshot),
+      });
+    await head.set({
+      ...toHead(full),
+      snapshotSeq: atSnapshot.lastSeq,
+      definition: `definitions/${def.hash}`,
     });
-    await head.set({ ...toHead(full), snapshotSeq: atSnapshot.lastSeq, definition: `definitions/${def.hash}` });
 
     // when
-    const fresh = new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher(), snapshotEvery: SNAPSHOT_EVERY });
+    const fresh = new ExecutionStore({
+      db: t.db,
+      dispatcher: new RecordingDispatcher(),
+      snapshotEvery: SNAPSHOT_EVERY,
+    });
     const result = await fresh.apply(executionId, succeeded('A', 1));
 
     // then
@@ -65,7 +82,9 @@ describe('a 100,000-event history', () => {
     expect(after?.steps.B?.status).toBe('RUNNING');
     const tail = await fresh.readEvents(executionId, { afterSeq: HISTORY - 5 });
     expect(tail.map((e) => e.seq)).toEqual(Array.from({ length: tail.length }, (_, i) => HISTORY - 4 + i));
-    const { state } = await new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher() }).loadState(executionId);
+    const { state } = await new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher() }).loadState(
+      executionId,
+    );
     const sinceSnapshot = await fresh.readEvents(executionId, { afterSeq: atSnapshot.lastSeq });
     expect(sinceSnapshot.map((e) => e.type).slice(-2)).toEqual(['StepSucceeded', 'StepLaunched']);
     expect(state).toEqual(replay(def, sinceSnapshot, atSnapshot));

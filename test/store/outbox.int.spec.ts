@@ -59,7 +59,9 @@ describe('outbox', () => {
         },
       },
     });
-    await expect(crashing.startExecution(fanOutFlow(20), {}, { name: 'sweep-me' })).rejects.toThrow('crash before dispatch');
+    await expect(crashing.startExecution(fanOutFlow(20), {}, { name: 'sweep-me' })).rejects.toThrow(
+      'crash before dispatch',
+    );
     expect(dispatcher.calls).toHaveLength(0);
 
     // when
@@ -82,11 +84,17 @@ describe('outbox', () => {
     const time = manualClock();
     const dispatcher = new RecordingDispatcher();
     dispatcher.respond = (command, call) =>
-      call === 1 ? transient : { status: 'launched', receipt: { target: 'CloudFunction', url: `https://x/${command.id}` } };
+      call === 1
+        ? transient
+        : { status: 'launched', receipt: { target: 'CloudFunction', url: `https://x/${command.id}` } };
     const store = new ExecutionStore({ db: t.db, dispatcher, clock: time.clock });
     const { executionId } = await store.startExecution(twoStepFlow(), {});
     const [pending] = await store.listPendingCommands(executionId);
-    expect(pending).toMatchObject({ status: 'PENDING', attempts: 1, lastError: { message: '503 from the target' } });
+    expect(pending).toMatchObject({
+      status: 'PENDING',
+      attempts: 1,
+      lastError: { message: '503 from the target' },
+    });
     expect(pending?.nextAttemptAt).toBe('2026-01-01T00:00:30.000Z');
 
     // when
@@ -98,7 +106,10 @@ describe('outbox', () => {
     expect(early.dispatched).toBe(0);
     expect(due.dispatched).toBe(1);
     expect(await store.listPendingCommands(executionId)).toEqual([]);
-    expect((await store.getHead(executionId))?.steps.A).toMatchObject({ status: 'RUNNING', receipt: { url: 'https://x/launch~A~1' } });
+    expect((await store.getHead(executionId))?.steps.A).toMatchObject({
+      status: 'RUNNING',
+      receipt: { url: 'https://x/launch~A~1' },
+    });
   });
 
   it('given a dispatcher that keeps failing transiently, when attempts run out, then the command is FAILED and the step fails with the launch error', async () => {
@@ -126,12 +137,19 @@ describe('outbox', () => {
     const store = new ExecutionStore({ db: t.db, dispatcher });
     const { executionId } = await store.startExecution(twoStepFlow(), {});
     const [pending] = await store.listPendingCommands(executionId);
-    expect(pending).toMatchObject({ status: 'PENDING', attempts: 1, lastError: { message: 'socket hang up' } });
+    expect(pending).toMatchObject({
+      status: 'PENDING',
+      attempts: 1,
+      lastError: { message: 'socket hang up' },
+    });
   });
 
   it('given a terminal launch failure, when dispatched, then the step and the execution fail and the command is FAILED', async () => {
     const dispatcher = new RecordingDispatcher();
-    dispatcher.respond = () => ({ status: 'failed', error: { name: 'States.LaunchFailed', kind: 'launch', message: '404 no such function' } });
+    dispatcher.respond = () => ({
+      status: 'failed',
+      error: { name: 'States.LaunchFailed', kind: 'launch', message: '404 no such function' },
+    });
     const store = new ExecutionStore({ db: t.db, dispatcher });
     const { executionId } = await store.startExecution(twoStepFlow(), {});
     const head = await store.getHead(executionId);
@@ -144,7 +162,11 @@ describe('outbox', () => {
     const dispatcher = new RecordingDispatcher();
     dispatcher.respond = (command) =>
       command.kind === 'launch'
-        ? { status: 'launched', receipt: { target: 'Http' }, completion: { outcome: 'succeeded', output: { from: command.path } } }
+        ? {
+            status: 'launched',
+            receipt: { target: 'Http' },
+            completion: { outcome: 'succeeded', output: { from: command.path } },
+          }
         : { status: 'done' };
     const store = new ExecutionStore({ db: t.db, dispatcher });
     const { executionId } = await store.startExecution(twoStepFlow(), {});
@@ -152,7 +174,14 @@ describe('outbox', () => {
     expect(head?.status).toBe('SUCCEEDED');
     expect(head?.output).toEqual({ from: 'B' });
     const types = (await store.readEvents(executionId)).map((e) => e.type);
-    expect(types).toEqual(['ExecutionStarted', 'StepLaunched', 'StepSucceeded', 'StepLaunched', 'StepSucceeded', 'ExecutionSucceeded']);
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'StepLaunched',
+      'StepSucceeded',
+      'StepLaunched',
+      'StepSucceeded',
+      'ExecutionSucceeded',
+    ]);
   });
 
   it('given extra correlation keys in a launch outcome, when dispatched, then both the pre-launch trace key and the extra key point at the attempt', async () => {
@@ -165,7 +194,14 @@ describe('outbox', () => {
     const store = new ExecutionStore({ db: t.db, dispatcher });
     const { executionId } = await store.startExecution(twoStepFlow(), {});
     const trace = dispatcher.calls[0]?.kind === 'launch' ? dispatcher.calls[0].trace.traceId : '';
-    const expected = { executionId, step: 'A', path: 'A', attempt: 1, commandId: 'launch~A~1', targetType: 'CloudFunction' };
+    const expected = {
+      executionId,
+      step: 'A',
+      path: 'A',
+      attempt: 1,
+      commandId: 'launch~A~1',
+      targetType: 'CloudFunction',
+    };
     expect(await store.lookupCorrelation({ kind: 'trace', value: trace })).toEqual(expected);
     expect(await store.lookupCorrelation({ kind: 'dataflowJob', value: 'job-A' })).toEqual(expected);
     expect(await store.lookupCorrelation({ kind: 'dataflowJob', value: 'job-unknown' })).toBeUndefined();

@@ -2,9 +2,9 @@
  * startExecution: idempotent on a caller-given name, pinned to its definition, readable at once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import sampleDag from '../../examples/sample-dag.ts';
 import { isFirestepError } from '../../engine/errors.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
+import sampleDag from '../../examples/sample-dag.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { manualClock, RecordingDispatcher, twoStepFlow } from './support.ts';
 
@@ -20,22 +20,39 @@ describe('startExecution', () => {
 
     // then
     expect(created).toBe(true);
-    expect(head).toMatchObject({ status: 'RUNNING', flowId: 'sample-dag', definitionHash: sampleDag.hash, snapshotSeq: 1 });
+    expect(head).toMatchObject({
+      status: 'RUNNING',
+      flowId: 'sample-dag',
+      definitionHash: sampleDag.hash,
+      snapshotSeq: 1,
+    });
     expect(head.definition).toBe(`definitions/${sampleDag.hash}`);
     const events = await store.readEvents(executionId);
     expect(events[0]).toMatchObject({ seq: 1, type: 'ExecutionStarted', input: { date: '2024-01-01' } });
     expect(await store.getDefinition(sampleDag.hash)).toEqual(sampleDag);
     expect(dispatcher.launchCounts().get(`${executionId} Init#1`)).toBe(1);
     const stored = await store.getHead(executionId);
-    expect(stored?.steps.Init).toMatchObject({ status: 'RUNNING', attempt: 1, receipt: { target: 'CloudFunction' } });
+    expect(stored?.steps.Init).toMatchObject({
+      status: 'RUNNING',
+      attempt: 1,
+      receipt: { target: 'CloudFunction' },
+    });
   });
 
   it('given a named execution, when started again with the same input, then the existing one is returned and nothing is launched twice', async () => {
     // given
-    const first = await store.startExecution(sampleDag, { date: '2024-01-02' }, { name: 'nightly-2024-01-02' });
+    const first = await store.startExecution(
+      sampleDag,
+      { date: '2024-01-02' },
+      { name: 'nightly-2024-01-02' },
+    );
 
     // when
-    const again = await store.startExecution(sampleDag, { date: '2024-01-02' }, { name: 'nightly-2024-01-02' });
+    const again = await store.startExecution(
+      sampleDag,
+      { date: '2024-01-02' },
+      { name: 'nightly-2024-01-02' },
+    );
 
     // then
     expect(first.created).toBe(true);
@@ -50,7 +67,9 @@ describe('startExecution', () => {
     await store.startExecution(sampleDag, { date: '2024-01-03' }, { name: 'nightly-2024-01-03' });
 
     // when
-    const error = await store.startExecution(sampleDag, { date: 'other' }, { name: 'nightly-2024-01-03' }).catch((e) => e);
+    const error = await store
+      .startExecution(sampleDag, { date: 'other' }, { name: 'nightly-2024-01-03' })
+      .catch((e) => e);
 
     // then
     expect(isFirestepError(error, 'EXECUTION_CONFLICT')).toBe(true);
@@ -86,7 +105,11 @@ describe('startExecution', () => {
     // given
     const time = manualClock();
     const clocked = new ExecutionStore({ db: t.db, dispatcher, clock: time.clock });
-    for (const [flow, i] of [['list-a', 1], ['list-a', 2], ['list-b', 3]] as const) {
+    for (const [flow, i] of [
+      ['list-a', 1],
+      ['list-a', 2],
+      ['list-b', 3],
+    ] as const) {
       await clocked.startExecution(twoStepFlow(flow), { i });
       time.advance(1000);
     }

@@ -79,19 +79,27 @@ describe('splitBatches', () => {
 describe('withStoreRetry', () => {
   it('given an op that fails twice with UNAVAILABLE, when retried, then its result is returned', async () => {
     let calls = 0;
-    const result = await withStoreRetry('probe', async () => {
-      calls++;
-      if (calls < 3) throw Object.assign(new Error('unavailable'), { code: 14 });
-      return 'ok';
-    }, { baseMs: 1 });
+    const result = await withStoreRetry(
+      'probe',
+      async () => {
+        calls++;
+        if (calls < 3) throw Object.assign(new Error('unavailable'), { code: 14 });
+        return 'ok';
+      },
+      { baseMs: 1 },
+    );
     expect(result).toBe('ok');
     expect(calls).toBe(3);
   });
 
   it('given an op that keeps failing with ABORTED, when retries run out, then STORE_UNAVAILABLE is retryable', async () => {
-    const error = await withStoreRetry('the probe', async () => {
-      throw Object.assign(new Error('aborted'), { code: 10 });
-    }, { attempts: 3, baseMs: 1 }).catch((e) => e);
+    const error = await withStoreRetry(
+      'the probe',
+      async () => {
+        throw Object.assign(new Error('aborted'), { code: 10 });
+      },
+      { attempts: 3, baseMs: 1 },
+    ).catch((e) => e);
     expect(isFirestepError(error, 'STORE_UNAVAILABLE')).toBe(true);
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('the probe failed 3 times');
@@ -128,11 +136,16 @@ describe('signalsOf', () => {
       receipt: { target: 'Http' },
       completion: { outcome: 'failed', error: { name: 'E', kind: 'http', message: '500' } },
     });
-    expect(signals.map((s) => (s.kind === 'completed' ? `completed:${s.outcome}` : s.kind))).toEqual(['launched', 'completed:failed']);
+    expect(signals.map((s) => (s.kind === 'completed' ? `completed:${s.outcome}` : s.kind))).toEqual([
+      'launched',
+      'completed:failed',
+    ]);
     expect(signals.every((s) => s.source.kind === 'dispatcher' && s.source.id === 'launch~A~1')).toBe(true);
   });
 
   it('given a retry outcome, when translated, then there is no signal', () => {
-    expect(signalsOf(command, { status: 'retry', error: { name: 'E', kind: 'launch', message: '503' } })).toEqual([]);
+    expect(
+      signalsOf(command, { status: 'retry', error: { name: 'E', kind: 'launch', message: '503' } }),
+    ).toEqual([]);
   });
 });

@@ -24,7 +24,10 @@ export class RecordingDispatcher implements CommandDispatcher {
 
   async dispatch(command: Command): Promise<DispatchOutcome> {
     this.calls.push(command);
-    return this.respond(command, this.calls.filter((c) => c.id === command.id && c.executionId === command.executionId).length);
+    return this.respond(
+      command,
+      this.calls.filter((c) => c.id === command.id && c.executionId === command.executionId).length,
+    );
   }
 
   correlationKeys(command: LaunchCommand): CorrelationKey[] {
@@ -64,20 +67,33 @@ export function twoStepFlow(id = 'two-step'): FlowDefinition {
     start: 'A',
     steps: {
       A: { type: 'Task', target: cloudFunction('a'), next: 'B' },
-      B: { type: 'Task', target: cloudFunction('b'), retry: [{ max_attempts: 1, interval_seconds: 1 }], end: true },
+      B: {
+        type: 'Task',
+        target: cloudFunction('b'),
+        retry: [{ max_attempts: 1, interval_seconds: 1 }],
+        end: true,
+      },
     },
   });
 }
 
 function checked(id: string, raw: unknown): FlowDefinition {
   const check = validateFlow(raw);
-  if (check.flow === undefined) throw new Error(`test flow ${id} is invalid: ${JSON.stringify(check.errors)}`);
+  if (check.flow === undefined)
+    throw new Error(`test flow ${id} is invalid: ${JSON.stringify(check.errors)}`);
   return { id, flow: check.flow, hash: definitionHash(check.flow) };
 }
 
 /** The completion a log entry would report for a step attempt. */
 export function succeeded(path: string, attempt: number, output: Json = { path }): Signal {
-  return { kind: 'completed', outcome: 'succeeded', path, attempt, output, source: { kind: 'log', id: `log-${path}-${attempt}` } };
+  return {
+    kind: 'completed',
+    outcome: 'succeeded',
+    path,
+    attempt,
+    output,
+    source: { kind: 'log', id: `log-${path}-${attempt}` },
+  };
 }
 
 export function failed(path: string, attempt: number, message = 'boom'): Signal {
@@ -99,7 +115,11 @@ export function runningCompletions(head: StoredHead): Signal[] {
 }
 
 /** Deliver completions for running steps until the execution is no longer RUNNING. */
-export async function driveToEnd(store: ExecutionStore, executionId: string, maxRounds = 20): Promise<StoredHead> {
+export async function driveToEnd(
+  store: ExecutionStore,
+  executionId: string,
+  maxRounds = 20,
+): Promise<StoredHead> {
   for (let round = 0; round < maxRounds; round++) {
     const head = await store.getHead(executionId);
     if (head === undefined) throw new Error(`no head for ${executionId}`);

@@ -25,6 +25,13 @@ export class FaultyDispatcher implements CommandDispatcher, LaunchCounter {
    * signal (the world delivers it), so it can arrive after the completion.
    */
   deferReceipts = false;
+  /**
+   * Behave like the real platforms, for which the command id is an idempotency key (Dataflow job
+   * name, Cloud Tasks task name, Dataproc requestId): a second accepted dispatch of the same command
+   * adopts the first launch instead of starting the work again. Counted in `adopted`.
+   */
+  idempotent = false;
+  adopted = 0;
 
   async dispatch(command: Command): Promise<DispatchOutcome> {
     const previous = this.calls.filter((c) => c.command.executionId === command.executionId && c.command.id === command.id).length;
@@ -39,6 +46,7 @@ export class FaultyDispatcher implements CommandDispatcher, LaunchCounter {
       case 'failed':
         return command.kind === 'launch' ? { status: 'failed', error } : { status: 'done' };
       case 'ok':
+        if (this.idempotent && command.kind === 'launch' && this.calls.some((c, i) => i < this.calls.length - 1 && c.fault === 'ok' && c.command.executionId === command.executionId && c.command.id === command.id)) this.adopted++;
         this.onAccepted?.(command);
         if (command.kind !== 'launch' || this.deferReceipts) return { status: 'done' };
         return { status: 'launched', receipt: { target: command.target.type, traceId: command.trace.traceId } };
@@ -52,8 +60,11 @@ export class FaultyDispatcher implements CommandDispatcher, LaunchCounter {
   /** Launch dispatches that reached the platform (`ok`), by `path#attempt`. */
   launchesOf(executionId: string): Map<string, number> {
     const counts = new Map<string, number>();
+    const seen = new Set<string>();
     for (const { command, fault } of this.calls) {
       if (command.kind !== 'launch' || command.executionId !== executionId || fault !== 'ok') continue;
+      if (this.idempotent && seen.has(command.id)) continue;
+      seen.add(command.id);
       const key = `${command.path}#${command.attempt}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }

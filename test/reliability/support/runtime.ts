@@ -1,0 +1,90 @@
+/**
+ * A local runtime for the suite: the real store, dispatcher, launchers and signal ingestion on the
+ * Firestore emulator (own project id) and the protocol fakes. The fakes' log entries and SDK
+ * callbacks are collected, not delivered, so each spec decides what reaches the engine and how often.
+ */
+import type { CallbackMessage } from '../../../engine/signals/callback-wire.ts';
+import {
+  type FakeDataflow,
+  type FakeFunctionHost,
+  type LogEntry,
+  startFakeDataflow,
+  startFakeFunctionHost,
+} from '../../../adapters/fakes/index.ts';
+import type { FlowDefinition } from '../../../engine/flow/model.ts';
+import { FlowRegistry } from '../../../engine/registry/registry.ts';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../../../engine/runtime/create-local-runtime.ts';
+import type { Runtime } from '../../../engine/runtime/runtime.ts';
+import { testFirestore } from '../../support/firestore.ts';
+
+export interface RelRuntime {
+  runtime: Runtime;
+  projectId: string;
+  host: FakeFunctionHost;
+  dataflow: FakeDataflow;
+  entries: LogEntry[];
+  callbacks: CallbackMessage[];
+  close(): Promise<void>;
+}
+
+/** @example const r = await startRuntime([chainFlow]); afterAll(() => r.close()); */
+export async function startRuntime(
+  flows: FlowDefinition[],
+  options: Pick<LocalRuntimeOptions, 'faults' | 'clock'> & { timerSpeedup?: number } = {},
+): Promise<RelRuntime> {
+  const { timerSpeedup, ...runtimeOptions } = options;
+  const fs = testFirestore('rel-runtime');
+  const entries: LogEntry[] = [];
+  const callbacks: CallbackMessage[] = [];
+  const host = await startFakeFunctionHost({ onLogEntry: (e) => void entries.push(e), onCallback: (m) => void callbacks.push(m) });
+  const dataflow = await startFakeDataflow({ onLogEntry: (e) => void entries.push(e) });
+  const runtime = await createLocalRuntime(
+    {
+      projectId: fs.projectId,
+      fakes: { functionHostUrl: host.url, dataflowUrl: dataflow.url },
+      ...(timerSpeedup === undefined ? {} : { timerSpeedup }),
+    },
+    { db: fs.db, registry: FlowRegistry.of(flows), ...runtimeOptions },
+  );
+  return {
+    runtime,
+    projectId: fs.projectId,
+    host,
+    dataflow,
+    entries,
+    callbacks,
+    close: async () => {
+      await runtime.close();
+      await host.close();
+      await dataflow.close();
+      await fs.cleanup();
+    },
+  };
+}
+
+/** Poll until `check` gives a value; fails after `timeoutMs` (a safety net, not a timing assertion). */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The gen1 end line ("Function execution took …") of an attempt, by its trace id. */
+export function endLine(entries: LogEntry[], traceId: string): LogEntry | undefined {
+  return entries.find(
+    (e) => typeof e.trace === 'string' && e.trace.endsWith(`/traces/${traceId}`) && String(e.textPayload ?? '').startsWith('Function execution took'),
+  );
+}
+
+/** A Pub/Sub push body carrying `payload` (object → JSON, string as is) as base64 data. */
+export function pushBody(payload: unknown, messageId: string): Record<string, unknown> {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return {
+    message: { data: Buffer.from(text).toString('base64'), messageId, publishTime: '2026-11-23T10:00:00.000Z' },
+    subscription: 'projects/rel/subscriptions/firestep-signals-push',
+  };
+}
