@@ -74,10 +74,20 @@ export function createLocalLaunchers(opts: LocalLaunchersOptions): Launcher[] {
     new DataflowLauncher({ context, defaults, rootUrl: opts.dataflowUrl, auth, requestTimeoutMs: 10_000 }),
     new HttpLauncher({ context, ...(opts.env ? { env: opts.env } : {}) }),
   ];
-  if (opts.dataprocUrl)
+  if (opts.dataprocUrl) {
+    const dataproc = new DataprocLauncher({
+      context,
+      defaults,
+      rootUrl: opts.dataprocUrl,
+      auth,
+      requestTimeoutMs: 10_000,
+    });
     launchers.push(
-      new DataprocLauncher({ context, defaults, rootUrl: opts.dataprocUrl, auth, requestTimeoutMs: 10_000 }),
+      opts.deliverCallback
+        ? withLocalCompletion(dataproc, { secret: opts.secret, deliver: opts.deliverCallback })
+        : dataproc,
     );
+  }
   if (opts.pubsub) launchers.push(new PubSubLauncher({ context, pubsub: opts.pubsub, defaults }));
   return launchers;
 }
@@ -97,7 +107,11 @@ export interface CloudLaunchersConfig {
   launchMode: 'task' | 'direct';
 }
 
-/** `projects/P/locations/L/queues/Q` for a short queue name. */
+/**
+ * `projects/P/locations/L/queues/Q` for a short queue name.
+ *
+ * @example queuePath('firestep', 'p', 'europe-west1') === 'projects/p/locations/europe-west1/queues/firestep'
+ */
 export function queuePath(queue: string, projectId: string, region: string): string {
   return queue.startsWith('projects/') ? queue : `projects/${projectId}/locations/${region}/queues/${queue}`;
 }

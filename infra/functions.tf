@@ -11,7 +11,7 @@ data "archive_file" "source" {
   source_dir  = local.source_dir
   output_path = "${path.module}/.build/firestep-source.zip"
 
-  # Paths relative to source_dir (the repository root by default).
+  # Paths relative to source_dir (dist/functions by default; these matter when it is the repository).
   excludes = [
     ".git",
     ".firestep",

@@ -10,7 +10,7 @@ locals {
   engine_push_url    = "${local.functions_base_url}/${local.engine_push_name}"
   push_audience      = coalesce(var.push_audience, local.engine_push_url)
 
-  source_dir    = coalesce(var.source_dir, abspath("${path.module}/.."))
+  source_dir    = coalesce(var.source_dir, abspath("${path.module}/../dist/functions"))
   source_bucket = coalesce(var.source_bucket_name, "${var.project_id}-${var.name_prefix}-source")
 
   labels = merge({ app = "firestep" }, var.labels)

@@ -67,7 +67,7 @@ variable "source_bucket_name" {
 # ---------------------------------------------------------------------------------------------------
 
 variable "source_dir" {
-  description = "Directory zipped as the function source: the firestep repository with your flows in flows/. Default: the repository this module lives in."
+  description = "Directory zipped as the function source: the bundle `npm run build:functions` writes (engine, API and your flows from flows/). Default: dist/functions of the repository this module lives in."
   type        = string
   default     = null
 }
@@ -131,9 +131,9 @@ variable "launch_mode" {
 }
 
 variable "node_options" {
-  description = "NODE_OPTIONS of the functions. The default loads tsx so the TypeScript sources run as deployed (package.json \"main\" names the module that registers the functions); set \"\" if you deploy compiled JavaScript."
+  description = "NODE_OPTIONS of the functions. Empty for the bundled JavaScript of `npm run build:functions` (the default source); set \"--import=tsx\" if you point source_dir at the TypeScript sources instead."
   type        = string
-  default     = "--import=tsx"
+  default     = ""
 }
 
 variable "log_level" {

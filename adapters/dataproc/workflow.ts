@@ -16,7 +16,11 @@ export function dataprocRequestId(executionId: string, commandId: string): strin
   return createHash('sha256').update(`${executionId}\n${commandId}`).digest('hex').slice(0, 40);
 }
 
-/** A GCP label value: lowercase letters, digits, `_` and `-`, at most 63 characters. */
+/**
+ * A GCP label value: lowercase letters, digits, `_` and `-`, at most 63 characters.
+ *
+ * @example labelValue('Daily Agg') === 'daily-agg'
+ */
 export function labelValue(text: string): string {
   return text
     .toLowerCase()

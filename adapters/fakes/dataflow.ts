@@ -24,6 +24,7 @@ export type {
   DataflowJobJson,
   DataflowJobState,
   FakeDataflowJob,
+  ScriptedLaunchError,
 } from './dataflow-jobs.ts';
 
 export interface FakeDataflowOptions {

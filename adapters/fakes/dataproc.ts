@@ -181,12 +181,13 @@ export async function startFakeDataproc(opts: FakeDataprocOptions = {}): Promise
     if (!Array.isArray(template.jobs) || template.jobs.length === 0)
       return sendGoogleError(res, 400, 'WorkflowTemplate.jobs must contain at least one job');
     const labels = obj(template.labels);
-    const key =
+    const key = labelValue(
       typeof labels['firestep-target'] === 'string'
         ? labels['firestep-target']
         : typeof template.id === 'string'
           ? template.id
-          : '';
+          : '',
+    );
     const [prefix, behavior] = behaviorFor(key);
     const used = errorsUsed.get(prefix) ?? 0;
     const scripted = behavior.launchErrors?.[used];

@@ -28,7 +28,11 @@ const STATUS_NAMES: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-/** The google.rpc.Status name for an HTTP status (`UNKNOWN` when there is no usual mapping). */
+/**
+ * The google.rpc.Status name for an HTTP status (`UNKNOWN` when there is no usual mapping).
+ *
+ * @example statusName(409) === 'ALREADY_EXISTS'
+ */
 export function statusName(code: number): string {
   return STATUS_NAMES[code] ?? 'UNKNOWN';
 }

@@ -16,6 +16,7 @@ export {
   type FakeDataflow,
   type FakeDataflowJob,
   type FakeDataflowOptions,
+  type ScriptedLaunchError,
   startFakeDataflow,
 } from './dataflow.ts';
 export {

@@ -120,7 +120,11 @@ export type Gen1Finish =
   | { statusCode: number }
   | { status: 'ok' | 'error' | 'crash' | 'timeout' | 'connection error' };
 
-/** The final gen1 line: `Function execution took N ms, finished with status code: C` or `…status: 'crash'`. */
+/**
+ * The final gen1 line: `Function execution took N ms, finished with status code: C` or `…status: 'crash'`.
+ *
+ * @example gen1FinishedText(123, { statusCode: 200 }) === 'Function execution took 123 ms, finished with status code: 200'
+ */
 export function gen1FinishedText(ms: number, finish: Gen1Finish): string {
   const tail = 'statusCode' in finish ? `status code: ${finish.statusCode}` : `status: '${finish.status}'`;
   return `Function execution took ${Math.round(ms)} ms, finished with ${tail}`;
@@ -140,7 +144,11 @@ export interface Gen2RequestInput {
   insertId: string;
 }
 
-/** A Cloud Run (gen2 function) request log entry from log `run.googleapis.com/requests`. */
+/**
+ * A Cloud Run (gen2 function) request log entry from log `run.googleapis.com/requests`.
+ *
+ * @example gen2RequestLog({ project: 'p', region: 'r', service: 'fn', revision: 'fn-00001', method: 'POST', url, status: 200, latencyMs: 12, at, insertId: 'i1' })
+ */
 export function gen2RequestLog(input: Gen2RequestInput): LogEntry {
   return {
     ...base(input.project, 'run.googleapis.com/requests', input.at, input.insertId),
@@ -177,7 +185,11 @@ export interface DataflowMessageInput {
   insertId: string;
 }
 
-/** A Dataflow job message from log `dataflow.googleapis.com/job-message`, resource `dataflow_step`. */
+/**
+ * A Dataflow job message from log `dataflow.googleapis.com/job-message`, resource `dataflow_step`.
+ *
+ * @example dataflowJobMessage({ project, region, jobId, jobName, at, insertId }, DATAFLOW_MESSAGES.workerPoolStopped)
+ */
 export function dataflowJobMessage(
   input: DataflowMessageInput,
   text: string,

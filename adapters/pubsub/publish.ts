@@ -6,7 +6,11 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import { type ContextOptions, contextAttributes, firestepContext } from '../shared/context.ts';
 
-/** `projects/P/topics/T` for a short topic name; a full name is kept. */
+/**
+ * `projects/P/topics/T` for a short topic name; a full name is kept.
+ *
+ * @example topicName('events', 'p') === 'projects/p/topics/events'
+ */
 export function topicName(topic: string, project: string | undefined): string {
   if (topic.startsWith('projects/') || project === undefined) return topic;
   return `projects/${project}/topics/${topic}`;

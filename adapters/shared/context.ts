@@ -33,7 +33,11 @@ export function firestepContext(opts: ContextOptions, command: LaunchCommand): F
   };
 }
 
-/** The context as Pub/Sub message attributes (`firestep_*`, all strings). */
+/**
+ * The context as Pub/Sub message attributes (`firestep_*`, all strings).
+ *
+ * @example contextAttributes(ctx).firestep_attempt === '1'
+ */
 export function contextAttributes(ctx: FirestepContext): Record<string, string> {
   const a = CONTEXT_ATTRIBUTES;
   return {
@@ -48,17 +52,29 @@ export function contextAttributes(ctx: FirestepContext): Record<string, string> 
   };
 }
 
-/** The `callback` key of a launch (the token its callback will carry): known before launch, pure. */
+/**
+ * The `callback` key of a launch (the token its callback will carry): known before launch, pure.
+ *
+ * @example callbackKey({ secret, replyTo: {} }, command) // → { kind: 'callback', value: '<43-char token>' }
+ */
 export function callbackKey(opts: ContextOptions, command: LaunchCommand): CorrelationKey {
   return { kind: 'callback', value: callbackToken(opts.secret, command.executionId, command.id) };
 }
 
-/** The `trace` and `callback` keys of a launch that carries trace headers. */
+/**
+ * The `trace` and `callback` keys of a launch that carries trace headers.
+ *
+ * @example traceAndCallbackKeys(opts, command).map((k) => k.kind) // → ['trace', 'callback']
+ */
 export function traceAndCallbackKeys(opts: ContextOptions, command: LaunchCommand): CorrelationKey[] {
   return [{ kind: 'trace', value: command.trace.traceId }, callbackKey(opts, command)];
 }
 
-/** The JSON body of every HTTP launch: the resolved input plus the context for the callback SDK. */
+/**
+ * The JSON body of every HTTP launch: the resolved input plus the context for the callback SDK.
+ *
+ * @example launchBody(opts, command) // → { input: { day: '2026-11-23' }, firestep: { executionId, …, token } }
+ */
 export function launchBody(
   opts: ContextOptions,
   command: LaunchCommand,

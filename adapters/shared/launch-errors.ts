@@ -34,7 +34,11 @@ type Loose = {
   response?: { status?: unknown; headers?: unknown };
 };
 
-/** HTTP status carried by a gaxios / gax / fetch-wrapper error, if any. */
+/**
+ * HTTP status carried by a gaxios / gax / fetch-wrapper error, if any.
+ *
+ * @example httpStatusOf({ response: { status: 503 } }) === 503
+ */
 export function httpStatusOf(e: unknown): number | undefined {
   const x = (e ?? {}) as Loose;
   if (typeof x.status === 'number') return x.status;
@@ -43,7 +47,11 @@ export function httpStatusOf(e: unknown): number | undefined {
   return undefined;
 }
 
-/** True for "already exists" in any of its spellings: HTTP 409, gRPC 6, status ALREADY_EXISTS. */
+/**
+ * True for "already exists" in any of its spellings: HTTP 409, gRPC 6, status ALREADY_EXISTS.
+ *
+ * @example isAlreadyExists({ code: 6 }) === true
+ */
 export function isAlreadyExists(e: unknown): boolean {
   const x = (e ?? {}) as Loose;
   return (
@@ -73,7 +81,11 @@ function retryAfterOf(e: unknown): number | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-/** Is this failure transient? */
+/**
+ * Is this failure transient?
+ *
+ * @example isRetryable({ code: 'ECONNRESET' }) === true; isRetryable({ status: 403 }) === false
+ */
 export function isRetryable(e: unknown): boolean {
   const status = httpStatusOf(e);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
@@ -83,7 +95,11 @@ export function isRetryable(e: unknown): boolean {
   return typeof code === 'number' && RETRYABLE_GRPC.has(code);
 }
 
-/** The message of an error, preferring Google's `error.message` over the transport's summary. */
+/**
+ * The message of an error.
+ *
+ * @example messageOf(new Error('quota')) === 'quota'
+ */
 export function messageOf(e: unknown): string {
   const x = (e ?? {}) as Loose;
   return typeof x.message === 'string' && x.message !== '' ? x.message : String(e);
@@ -117,7 +133,11 @@ export function classifyLaunchError(
   return { status: 'retry', error, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
 }
 
-/** A terminal launch failure caused by the flow's or the deployment's configuration. */
+/**
+ * A terminal launch failure caused by the flow's or the deployment's configuration.
+ *
+ * @example configFailure('target "wc" has no region; set region on the step or FIRESTEP_REGION')
+ */
 export function configFailure(message: string): Extract<LaunchResult, { status: 'failed' }> {
   return { status: 'failed', error: { name: ERROR_NAMES.launchFailed, kind: 'launch', message } };
 }

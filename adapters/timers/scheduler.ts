@@ -11,7 +11,11 @@ export interface TimerScheduler {
   schedule(command: TimerCommand): Promise<void>;
 }
 
-/** The message delivered when `command` is due. */
+/**
+ * The message delivered when `command` is due.
+ *
+ * @example timerMessage(cmd) // → { kind: 'firestep.timer', executionId, path, attempt, timer, commandId: cmd.id }
+ */
 export function timerMessage(command: TimerCommand): TimerMessage {
   return {
     kind: 'firestep.timer',

@@ -101,6 +101,14 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
   const view = opts.json ? undefined : new LiveView(opts.io.stdout);
   try {
     for (const note of env.notes) opts.io.stderr.write(`firestep: ${note}\n`);
+    if (!opts.json) {
+      const where = (e: { host: string; origin: string }) =>
+        `${e.host}${e.origin === 'env' ? '' : ` (started with ${e.origin})`}`;
+      opts.io.stderr.write(
+        `firestep: running ${executionId} on the Firestore emulator ${where(env.firestore)}` +
+          `${env.pubsubEmulator ? `, signals through the Pub/Sub emulator ${where(env.pubsubEmulator)}` : ''}\n`,
+      );
+    }
     await env.prepareTopics(def);
     programFakes(env.fakes, def, executionId, plan, {
       maxAttempts: attemptBound(def),

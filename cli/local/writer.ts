@@ -11,6 +11,7 @@
  *   best-effort stops); `start` and `redrive` refuse, since their launches could not be correlated.
  */
 import { createLocalLaunchers } from '../../adapters/factories.ts';
+import { decide } from '../../engine/core/decide.ts';
 import type { Signal } from '../../engine/core/signals.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
@@ -95,6 +96,13 @@ export async function applyAndSettle(
   settled: (head: StoredHead) => boolean,
   timeoutMs = 10_000,
 ): Promise<{ result: ApplyResult; head: StoredHead | undefined }> {
+  // Ask the engine's own decide first: a signal it would ignore is refused here with its reason,
+  // instead of being queued for a drainer that would drop it silently.
+  const { def, state } = await store.loadState(executionId);
+  const preview = decide(def, state, signal, new Date().toISOString());
+  if (preview.ignored) {
+    throw new FirestepError('EXECUTION_FINISHED', `${preview.ignored.message} (${preview.ignored.code})`);
+  }
   const result = await store.apply(executionId, signal);
   let head = await store.getHead(executionId);
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
  * where idempotency lives in the model — a late, duplicate or stale signal is ignored with a code,
  * and nothing changes.
  */
+import { FirestepError } from '../errors.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import { nameOf, stepAt } from '../flow/paths.ts';
 import type { EventBody } from './events.ts';
@@ -28,6 +29,7 @@ type StepSignal = Exclude<Signal, { kind: 'cancel' } | { kind: 'redrive' }>;
  * // {ignored: {code: 'UNKNOWN_STEP', …}}
  */
 export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal): Admission {
+  checkShape(signal);
   if (signal.kind === 'redrive') return admitRedrive(state);
   // A receipt is a fact about an attempt, not a change to the execution: it is recorded even when
   // the execution ended meanwhile (the last step's completion often beats its launch receipt), so
@@ -139,6 +141,28 @@ function admitStepSignal(def: FlowDefinition, state: ExecutionState, signal: Ste
         return { events: [{ type: 'StepSucceeded', output: signal.output, ...ref }] };
       }
       return { events: [{ type: 'StepFailed', error: signal.error, ...ref }] };
+  }
+}
+
+const STEP_KINDS = new Set(['launched', 'launchFailed', 'completed', 'logged', 'timer']);
+
+/** Signals may come from stored JSON (inbox, dead letters): a wrong shape is the caller's fault, said clearly. */
+function checkShape(signal: Signal): void {
+  const raw = signal as unknown as Record<string, unknown> | null;
+  const kind = typeof raw === 'object' && raw !== null ? raw.kind : undefined;
+  if (kind === 'cancel' || kind === 'redrive') return;
+  if (typeof kind !== 'string' || !STEP_KINDS.has(kind)) {
+    throw new FirestepError(
+      'SIGNAL_MALFORMED',
+      `signal kind ${JSON.stringify(kind)} is not one of launched, launchFailed, completed, logged, timer, cancel, redrive`,
+    );
+  }
+  const { path, attempt } = raw as { path?: unknown; attempt?: unknown };
+  if (typeof path !== 'string' || path === '' || !Number.isInteger(attempt) || (attempt as number) < 1) {
+    throw new FirestepError(
+      'SIGNAL_MALFORMED',
+      `a ${kind} signal needs a step path and an attempt ≥ 1 (got path ${JSON.stringify(path)}, attempt ${JSON.stringify(attempt)})`,
+    );
   }
 }
 

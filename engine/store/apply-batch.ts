@@ -9,6 +9,7 @@ import type { DocumentSnapshot, Transaction } from '@google-cloud/firestore';
 import {
   applyDecision,
   type Command,
+  type Decision,
   decide,
   type ExecutionEvent,
   type ExecutionState,
@@ -29,11 +30,22 @@ export interface BatchItem {
   inboxId?: string;
 }
 
-/** What became of one item. `gone`: its inbox entry was already drained by another worker. */
+/**
+ * What became of one item. `gone`: its inbox entry was already drained by another worker.
+ * `rejected`: deciding it threw (a malformed signal, an engine fault); it was moved from the inbox to
+ * `executions/{id}/rejected/{key}` with the error, so it cannot block the signals behind it.
+ */
 export interface ItemOutcome {
-  status: 'applied' | 'duplicate' | 'ignored' | 'gone';
+  status: 'applied' | 'duplicate' | 'ignored' | 'gone' | 'rejected';
   events: ExecutionEvent[];
   ignored?: Ignored;
+  error?: unknown;
+}
+
+interface Rejected {
+  inboxId: string;
+  signal: Signal;
+  error: unknown;
 }
 
 export interface BatchResult {
@@ -100,6 +112,7 @@ export async function applyBatch(
         const commands = new Map<string, Command>();
         const records: SignalRecord[] = [];
         const consumed: string[] = [];
+        const rejected: Rejected[] = [];
         for (const [i, item] of items.entries()) {
           if (item.inboxId !== undefined) {
             if (!queued.has(item.inboxId)) {
@@ -115,12 +128,23 @@ export async function applyBatch(
             outcomes.push({ status: 'duplicate', events: [] });
             continue;
           }
-          const decision = decide(def, state, item.signal, now);
+          let decision: Decision;
+          let next: ExecutionState;
+          try {
+            decision = decide(def, state, item.signal, now);
+            next = decision.ignored === undefined ? applyDecision(def, state, decision) : state;
+          } catch (error) {
+            // A signal the core cannot decide must not jam the execution's inbox: set it aside.
+            if (item.inboxId === undefined) throw error;
+            rejected.push({ inboxId: item.inboxId, signal: item.signal, error });
+            outcomes.push({ status: 'rejected', events: [], error });
+            continue;
+          }
           if (decision.ignored !== undefined) {
             outcomes.push({ status: 'ignored', events: [], ignored: decision.ignored });
             continue;
           }
-          state = applyDecision(def, state, decision);
+          state = next;
           accepted.add(docId);
           events.push(...decision.events);
           for (const command of decision.commands) commands.set(command.id, command);
@@ -147,6 +171,7 @@ export async function applyBatch(
             tx.create(refs.signal(record.key), JSON.parse(JSON.stringify(record)));
         }
         for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
+        for (const r of rejected) tx.set(refs.rejected(r.inboxId), await rejectedDoc(ctx, r, now));
         return {
           outcomes,
           events,
@@ -159,6 +184,19 @@ export async function applyBatch(
   ctx.stats.signalsApplied += result.outcomes.filter((o) => o.status === 'applied').length;
   await committed(ctx, executionId, result.events);
   return result;
+}
+
+async function rejectedDoc(ctx: StoreContext, r: Rejected, now: string): Promise<Record<string, unknown>> {
+  const error = r.error as { code?: unknown; message?: unknown };
+  log.error('store: a queued signal could not be decided; set aside in rejected/', {
+    inboxId: r.inboxId,
+    error: r.error,
+  });
+  return ctx.chunks.pack({
+    signal: r.signal,
+    rejectedAt: now,
+    error: { code: String(error?.code ?? 'INTERNAL'), message: String(error?.message ?? r.error) },
+  });
 }
 
 async function existingCommands(tx: Transaction, refs: ExecutionRefs, ids: string[]): Promise<Set<string>> {

@@ -4,14 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
-import type { ExecutionEvent, ExecutionState } from '../core/index.ts';
+import type { ExecutionEvent, ExecutionState, Signal } from '../core/index.ts';
 import { FirestepError } from '../errors.ts';
 import { log } from '../log.ts';
 import { ChunkStore, DEFAULT_INLINE_LIMIT } from './chunks.ts';
 import { DefinitionStore } from './definitions.ts';
 import { DrainLeases } from './lease.ts';
 import type { CommandDispatcher } from './ports.ts';
-import type { ExecutionStoreOptions, StoreFaults, StoreStats } from './types.ts';
+import type { ApplyResult, ExecutionStoreOptions, StoreFaults, StoreStats } from './types.ts';
 
 export interface StoreContext {
   db: Firestore;
@@ -36,8 +36,8 @@ export interface StoreContext {
 
 /** A local caller waiting to have its signals submitted with the next group. */
 export interface GateWaiter {
-  signals: import('../core/index.ts').Signal[];
-  resolve: (results: import('./types.ts').ApplyResult[]) => void;
+  signals: Signal[];
+  resolve: (results: ApplyResult[]) => void;
   reject: (error: unknown) => void;
 }
 

@@ -27,7 +27,7 @@ export class DefinitionStore {
     private readonly chunks: ChunkStore,
   ) {}
 
-  /** The definition with this hash; EXECUTION_NOT_FOUND-free: a missing one is an INTERNAL fault. */
+  /** The definition with this hash; a missing one is an INTERNAL fault (executions pin theirs). */
   async get(hash: string): Promise<FlowDefinition> {
     const found = await this.find(hash);
     if (found === undefined) {

@@ -120,6 +120,7 @@ export async function submit(
   const results = inboxIds.map((id): ApplyResult => {
     if (id === undefined) return { status: 'duplicate', events: [] };
     const outcome = byInbox.get(id);
+    if (outcome?.status === 'rejected') throw outcome.error;
     return outcome === undefined || outcome.status === 'gone'
       ? { status: 'queued', events: [] }
       : toResult(outcome);
@@ -245,6 +246,7 @@ function inboxIdOf(ctx: StoreContext, signal: Signal): string {
 }
 
 function toResult(outcome: ItemOutcome): ApplyResult {
+  if (outcome.status === 'rejected') throw outcome.error;
   const status = outcome.status === 'gone' ? 'queued' : outcome.status;
   return {
     status,

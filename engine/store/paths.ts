@@ -13,6 +13,7 @@ export const COLLECTIONS = {
   commands: 'commands',
   snapshots: 'snapshots',
   inbox: 'inbox',
+  rejected: 'rejected',
   correlations: 'correlations',
   definitions: 'definitions',
   chunks: 'chunks',
@@ -90,6 +91,11 @@ export class ExecutionRefs {
 
   inbox(inboxId: string): DocumentReference {
     return this.head.collection(COLLECTIONS.inbox).doc(inboxId);
+  }
+
+  /** A queued signal that could not be decided, kept with its error for a person to look at. */
+  rejected(inboxId: string): DocumentReference {
+    return this.head.collection(COLLECTIONS.rejected).doc(inboxId);
   }
 
   get events() {

@@ -41,7 +41,11 @@ export function toApiRequest(req: Request): ApiRequest | ApiResponse {
   };
 }
 
-/** Write an {@link ApiResponse} as JSON (no body for 204). */
+/**
+ * Write an {@link ApiResponse} as JSON (no body for 204).
+ *
+ * @example send(res, { status: 201, body: { executionId } });
+ */
 export function send(res: Response, out: ApiResponse): void {
   for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
   if (out.body === undefined || out.status === 204) {

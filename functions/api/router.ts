@@ -54,7 +54,11 @@ function compile(route: Route): CompiledRoute {
   return { ...route, regex: new RegExp(`^${source}/?$`), names };
 }
 
-/** An error body in the API's one shape: `{error: {code, message, field?}}`. */
+/**
+ * An error body in the API's one shape: `{error: {code, message, field?}}`.
+ *
+ * @example errorResponse(404, 'EXECUTION_NOT_FOUND', 'execution "x" does not exist')
+ */
 export function errorResponse(
   status: number,
   code: string,
@@ -123,7 +127,11 @@ export function createRouter(routes: Route[]): (req: ApiRequest) => Promise<ApiR
   };
 }
 
-/** Drop any deployment prefix before `/v1/` (e.g. `/firestep-api/v1/executions` → `/v1/executions`). */
+/**
+ * Drop any deployment prefix before `/v1/`.
+ *
+ * @example apiPath('/firestep-api/v1/executions') === '/v1/executions'
+ */
 export function apiPath(rawPath: string): string {
   const i = rawPath.indexOf('/v1/');
   return i <= 0 ? rawPath : rawPath.slice(i);

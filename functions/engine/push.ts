@@ -15,7 +15,11 @@ import { isTransient, retryAfterSeconds } from '../shared/transient.ts';
 import { handleEngineMessage } from './handle-message.ts';
 import { type PushAuthConfig, verifyPushAuth } from './push-auth.ts';
 
-/** The body as the engine should see it: parsed JSON, or the raw bytes when it was not JSON. */
+/**
+ * The body as the engine should see it: parsed JSON, or the raw bytes when it was not JSON.
+ *
+ * @example rawMessage(req) // → { message: { data: 'eyJ…', messageId: '1' }, subscription: '…' }
+ */
 export function rawMessage(req: Request): unknown {
   const body: unknown = req.body;
   if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body)) return body;
@@ -24,7 +28,11 @@ export function rawMessage(req: Request): unknown {
   return typeof body === 'string' ? body : '';
 }
 
-/** Status for a failure, as Pub/Sub (or Cloud Tasks) should read it. */
+/**
+ * Status for a failure, as Pub/Sub (or Cloud Tasks) should read it.
+ *
+ * @example failureStatus(new FirestepError('RETRY_LATER', 'job still running', { retryable: true })) // → { status: 429 }
+ */
 export function failureStatus(e: unknown): { status: 429 | 500 | 503; retryAfter?: number } {
   const retryAfter = retryAfterSeconds(e);
   if (isFirestepError(e, 'RETRY_LATER')) return { status: 429, ...(retryAfter ? { retryAfter } : {}) };

@@ -22,7 +22,11 @@ export function isTransient(e: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EAI_AGAIN';
 }
 
-/** Seconds to wait before retrying, when the error says so (`details.retryAfterSeconds`). */
+/**
+ * Seconds to wait before retrying, when the error says so (`details.retryAfterSeconds`).
+ *
+ * @example retryAfterSeconds(new FirestepError('RETRY_LATER', 'lag', { retryable: true, details: { retryAfterSeconds: 30 } })) // 30
+ */
 export function retryAfterSeconds(e: unknown): number | undefined {
   if (!isFirestepError(e)) return undefined;
   const v = e.details?.retryAfterSeconds;

@@ -37,6 +37,7 @@ describe('dispatcher over the local launchers and fakes', () => {
         functionHostUrl: host.url,
         dataflowUrl: df.url,
         dataprocUrl: dp.url,
+        deliverCallback: (m) => void callbacks.push(m),
       }),
       timers,
     });
@@ -86,14 +87,28 @@ describe('dispatcher over the local launchers and fakes', () => {
     });
   });
 
-  it('given a Dataproc step, then it launches on the fake', async () => {
-    const cmd = launchCommand(
-      { type: 'Dataproc', name: 'agg', workflow: { jobs: [{ stepId: 's', sparkJob: {} }] } },
-      { executionId: 'e-d3' },
-    );
-    expect(await dispatcher.dispatch(cmd)).toMatchObject({
+  it('given Dataproc steps, then they launch on the fake and their end comes back as SDK callbacks with the attempt token', async () => {
+    dp.setBehavior('Broken_Agg', { outcome: 'fail' });
+    const workflow = { jobs: [{ stepId: 's', sparkJob: {} }] };
+    const ok = launchCommand({ type: 'Dataproc', name: 'agg', workflow }, { executionId: 'e-d3' });
+    const bad = launchCommand({ type: 'Dataproc', name: 'Broken_Agg', workflow }, { executionId: 'e-d3b' });
+    expect(await dispatcher.dispatch(ok)).toMatchObject({
       status: 'launched',
       receipt: { target: 'Dataproc' },
+    });
+    expect(await dispatcher.dispatch(bad)).toMatchObject({ status: 'launched' });
+    await eventually(() => callbacks.length === 2);
+    const byExec = Object.fromEntries(callbacks.map((c) => [c.executionId, c]));
+    expect(byExec['e-d3']).toMatchObject({
+      kind: 'firestep.callback',
+      outcome: 'succeeded',
+      token: callbackToken(SECRET, 'e-d3', ok.id),
+      path: 'Step1',
+      attempt: 1,
+    });
+    expect(CallbackMessageSchema.parse(byExec['e-d3b'])).toMatchObject({
+      outcome: 'failed',
+      error: { name: 'States.TaskFailed', message: expect.stringContaining('failed') },
     });
   });
 

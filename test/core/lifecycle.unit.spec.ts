@@ -203,6 +203,21 @@ describe('ignored signals (idempotency in the model)', () => {
     expect(x.state.steps.Init?.status).toBe('LAUNCHING');
   });
 
+  it('given a malformed signal (e.g. read back from stored JSON), then SIGNAL_MALFORMED, not a TypeError', () => {
+    const x = new Execution(sample);
+    const bad = [
+      undefined,
+      { kind: 'finished', path: 'Init', attempt: 1 },
+      { kind: 'completed', outcome: 'succeeded', attempt: 1, output: null },
+      { kind: 'timer', timer: 'retry', path: 'Init', attempt: 0 },
+    ];
+    for (const signal of bad) {
+      expect(() => decide(sample, x.state, signal as never, '2024-01-01T00:00:01.000Z')).toThrow(
+        expect.objectContaining({ code: 'SIGNAL_MALFORMED' }),
+      );
+    }
+  });
+
   it('given a wait timer for a Task, then UNKNOWN_STEP', () => {
     expect(new Execution(sample).send(timer('wait', 'Init', 1)).ignored?.code).toBe('UNKNOWN_STEP');
   });

@@ -291,6 +291,39 @@ describe('firestepEngine (CloudEvent)', () => {
     expect(await res.json()).toMatchObject({ status: 'applied', executionId });
   });
 
+  it('given an Eventarc statusChanged event in binary mode for a launched job, when delivered, then the terminal state is applied', async () => {
+    const { executionId } = await h.runtime.store.startExecution(h.runtime.registry.get('df-prompt')!, {});
+    const jobId = await eventually(
+      async () => (await h.runtime.store.getHead(executionId))?.steps.Job?.receipt?.jobId,
+    );
+    const done = await eventually(() =>
+      h.cloudEvents.find(
+        (e) =>
+          e.subject === `jobs/${jobId}` &&
+          (e.data.payload as { currentState?: string }).currentState === 'JOB_STATE_DONE',
+      ),
+    );
+
+    // Eventarc delivers binary content mode: attributes as ce-* headers, the data as the body.
+    const res = await fetch(cloudEvent.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'ce-specversion': done.specversion,
+        'ce-id': done.id,
+        'ce-type': done.type,
+        'ce-source': done.source,
+        'ce-subject': done.subject ?? '',
+        'ce-time': done.time,
+      },
+      body: JSON.stringify(done.data),
+    });
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'applied', kind: 'dataflow', executionId });
+    await eventually(async () => (await h.runtime.store.getHead(executionId))?.status === 'SUCCEEDED');
+  });
+
   it('given a structured CloudEvent that is not a completion, when delivered, then it is acknowledged as ignored', async () => {
     const res = await fetch(cloudEvent.url, {
       method: 'POST',

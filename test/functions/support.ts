@@ -7,6 +7,7 @@ import { createSign, generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import {
+  type CloudEventLike,
   type FakeDataflow,
   type FakeFunctionHost,
   type LogEntry,
@@ -20,6 +21,9 @@ import type { CallbackMessage } from '../../engine/signals/callback-wire.ts';
 import { certsIdTokenVerifier, type PushAuthConfig } from '../../functions/engine/push-auth.ts';
 import { testFirestore } from '../support/firestore.ts';
 
+// The functions log every rejection and dead letter; keep test output readable unless asked.
+process.env.FIRESTEP_LOG ??= 'silent';
+
 export interface Harness {
   runtime: Runtime;
   projectId: string;
@@ -27,6 +31,8 @@ export interface Harness {
   dataflow: FakeDataflow;
   /** Log entries the fakes wrote, in order. */
   entries: LogEntry[];
+  /** Eventarc CloudEvents the fake Dataflow emitted (job state changes). */
+  cloudEvents: CloudEventLike[];
   callbacks: CallbackMessage[];
   close(): Promise<void>;
 }
@@ -40,6 +46,7 @@ export async function startHarness(
   const fs = testFirestore(opts.prefix ?? 'functions');
   const entries: LogEntry[] = [];
   const callbacks: CallbackMessage[] = [];
+  const cloudEvents: CloudEventLike[] = [];
   const host = await startFakeFunctionHost({
     onLogEntry: (e) => {
       entries.push(e);
@@ -52,6 +59,9 @@ export async function startHarness(
     onLogEntry: (e) => {
       entries.push(e);
     },
+    onCloudEvent: (e) => {
+      cloudEvents.push(e);
+    },
   });
   const runtime = await createLocalRuntime(
     { projectId: fs.projectId, fakes: { functionHostUrl: host.url, dataflowUrl: dataflow.url } },
@@ -63,6 +73,7 @@ export async function startHarness(
     host,
     dataflow,
     entries,
+    cloudEvents,
     callbacks,
     close: async () => {
       await runtime.close();

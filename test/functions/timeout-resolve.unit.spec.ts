@@ -5,6 +5,8 @@ import type { ExecutionState, StepState } from '../../engine/core/state.ts';
 import { dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
 import { resolveTimeout } from '../../engine/runtime/timeout-probe.ts';
 
+process.env.FIRESTEP_LOG ??= 'silent';
+
 const def = defineFlow({
   id: 'job',
   start: 'Job',

@@ -3,7 +3,7 @@
  * stored log reproduces the head; late, unknown and duplicate signals change nothing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { replay, type Signal, toHead } from '../../engine/core/index.ts';
+import { type ExecutionEvent, replay, type Signal, toHead } from '../../engine/core/index.ts';
 import { isFirestepError } from '../../engine/errors.ts';
 import { ExecutionStore, type StoredHead } from '../../engine/store/index.ts';
 import sampleDag from '../../examples/sample-dag.ts';
@@ -32,7 +32,13 @@ describe('apply', () => {
   it('given the sample flow, when every running step completes, then it SUCCEEDS and a replay of the stored log reproduces the head exactly', async () => {
     // given
     const dispatcher = new RecordingDispatcher();
-    const store = new ExecutionStore({ db: t.db, dispatcher, snapshotEvery: 3 });
+    const observed: ExecutionEvent[] = [];
+    const store = new ExecutionStore({
+      db: t.db,
+      dispatcher,
+      snapshotEvery: 3,
+      onEvents: (_id, events) => observed.push(...events),
+    });
     const { executionId } = await store.startExecution(sampleDag, { date: '2024-01-01' });
 
     // when
@@ -47,6 +53,10 @@ describe('apply', () => {
     const replayed = replay(sampleDag, events);
     expect(toHead(replayed)).toEqual(withoutStoreFields(head));
     expect(head.snapshotSeq).toBeGreaterThan(1);
+    expect(head.lastSeq - head.snapshotSeq).toBeLessThan(3);
+    const snapshots = await t.db.collection(`executions/${executionId}/snapshots`).listDocuments();
+    expect(snapshots.length).toBeGreaterThan(2);
+    expect(observed).toEqual(events);
     const { state } = await new ExecutionStore({ db: t.db, dispatcher }).loadState(executionId);
     expect(state).toEqual(replayed);
     expect([...dispatcher.launchCounts().values()].every((n) => n === 1)).toBe(true);

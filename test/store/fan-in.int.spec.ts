@@ -3,6 +3,7 @@
  * lose nothing, and cost far fewer transactions than completions (the drain lease + inbox design).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Signal } from '../../engine/core/index.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { fanOutFlow, manualClock, RecordingDispatcher, succeeded } from './support.ts';
@@ -97,5 +98,35 @@ describe('a lease holder that crashed', () => {
     await t.db.doc(`leases/${executionId}`).delete();
     expect(await store.drain(executionId)).toEqual({ applied: 1 });
     expect((await store.getHead(executionId))?.steps['Fan/0/B0']?.status).toBe('SUCCEEDED');
+  });
+
+  it('given a queued signal the core cannot decide, when the inbox is drained, then it is set aside in rejected/ and the signals behind it are applied', async () => {
+    // given
+    const store = new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher() });
+    const { executionId } = await store.startExecution(fanOutFlow(2), {});
+    await t.db.doc(`leases/${executionId}`).create({ holder: 'busy', expiresAt: '2999-01-01T00:00:00.000Z' });
+    const malformed = {
+      kind: 'bogus',
+      path: 'Fan/1/B1',
+      attempt: 1,
+      source: { kind: 'log' },
+    } as unknown as Signal;
+    expect((await store.apply(executionId, malformed)).status).toBe('queued');
+    expect((await store.apply(executionId, succeeded('Fan/0/B0', 1))).status).toBe('queued');
+    await t.db.doc(`leases/${executionId}`).delete();
+
+    // when
+    const drained = await store.drain(executionId);
+
+    // then
+    expect(drained).toEqual({ applied: 1 });
+    expect((await store.getHead(executionId))?.steps['Fan/0/B0']?.status).toBe('SUCCEEDED');
+    expect((await t.db.collection(`executions/${executionId}/inbox`).get()).empty).toBe(true);
+    const rejected = await t.db.collection(`executions/${executionId}/rejected`).get();
+    expect(rejected.docs.map((d) => d.get('signal.kind'))).toEqual(['bogus']);
+    // the same signal applied directly (not queued) fails its caller and writes nothing
+    const before = await store.getHead(executionId);
+    await expect(store.apply(executionId, malformed)).rejects.toThrow();
+    expect(await store.getHead(executionId)).toEqual(before);
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * The adapters' public surface: the dispatcher the store runs commands through, the launcher
+ * factories for local and cloud runtimes, each launcher, and the timer schedulers. The protocol fakes
+ * have their own entry point, `adapters/fakes/index.ts`.
+ */
+export { CloudFunctionLauncher, type CloudFunctionLauncherOptions } from './cloud-function/launcher.ts';
+export { ENVIRONMENT_KEYS, splitParameters } from './dataflow/environment.ts';
+export { DATAFLOW_JOB_NAME, dataflowJobName } from './dataflow/job-name.ts';
+export { DATAFLOW_TERMINAL_STATES, dataflowStateOutcome } from './dataflow/job-state.ts';
+export { DataflowLauncher, type DataflowLauncherOptions } from './dataflow/launcher.ts';
+export { DataprocLauncher, type DataprocLauncherOptions, operationOutcome } from './dataproc/launcher.ts';
+export { withLocalCompletion } from './dataproc/local-completion.ts';
+export { DataprocPoller, type TerminalProbe } from './dataproc/poller.ts';
+export { type AdapterDispatcher, createDispatcher, type DispatcherOptions } from './dispatcher.ts';
+export {
+  type CloudLaunchersConfig,
+  createCloudLaunchers,
+  createLocalLaunchers,
+  type LocalLaunchersOptions,
+  queuePath,
+} from './factories.ts';
+export { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
+export type { Launcher, LaunchResult, ProbeResult } from './launcher.ts';
+export { PubSubLauncher, type PubSubLauncherOptions } from './pubsub/launcher.ts';
+export type { ContextOptions } from './shared/context.ts';
+export { createCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
+export { googleIdTokenProvider, type IdTokenProvider, noIdToken } from './shared/id-token.ts';
+export { classifyLaunchError, isRetryable } from './shared/launch-errors.ts';
+export { parseTraceHeaders, traceHeaders } from './shared/trace-headers.ts';
+export { CloudTasksTimerScheduler } from './timers/cloud-tasks.ts';
+export { LocalTimerScheduler } from './timers/local.ts';
+export { type TimerScheduler, timerMessage } from './timers/scheduler.ts';
