@@ -48,7 +48,7 @@ async function readStdin(): Promise<string> {
 /** `run.jsonl` → `run.head.json` beside it, if present (what `run --local` records). */
 async function siblingHead(file: string): Promise<Record<string, unknown> | undefined> {
   if (file === '-') return undefined;
-  const path = file.replace(/\.jsonl?$/, '') + '.head.json';
+  const path = `${file.replace(/\.jsonl?$/, '')}.head.json`;
   if (path === file || !existsSync(path)) return undefined;
   return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
 }

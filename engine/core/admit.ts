@@ -157,12 +157,24 @@ function checkShape(signal: Signal): void {
       `signal kind ${JSON.stringify(kind)} is not one of launched, launchFailed, completed, logged, timer, cancel, redrive`,
     );
   }
-  const { path, attempt } = raw as { path?: unknown; attempt?: unknown };
-  if (typeof path !== 'string' || path === '' || !Number.isInteger(attempt) || (attempt as number) < 1) {
-    throw new FirestepError(
-      'SIGNAL_MALFORMED',
-      `a ${kind} signal needs a step path and an attempt ≥ 1 (got path ${JSON.stringify(path)}, attempt ${JSON.stringify(attempt)})`,
-    );
+  const { path, attempt, timer, outcome, error } = raw as Record<string, unknown>;
+  const malformed = (what: string) =>
+    new FirestepError('SIGNAL_MALFORMED', `a ${kind} signal for ${JSON.stringify(path)} needs ${what}`);
+  if (typeof path !== 'string' || path === '') throw malformed('a step path');
+  if (!Number.isInteger(attempt) || (attempt as number) < 1)
+    throw malformed(`an attempt ≥ 1, not ${JSON.stringify(attempt)}`);
+  if (kind === 'timer' && timer !== 'retry' && timer !== 'wait' && timer !== 'timeout') {
+    throw malformed(`timer retry, wait or timeout, not ${JSON.stringify(timer)}`);
+  }
+  if (kind === 'completed' && outcome !== 'succeeded' && outcome !== 'failed') {
+    throw malformed(`outcome succeeded or failed, not ${JSON.stringify(outcome)}`);
+  }
+  const failing = kind === 'launchFailed' || (kind === 'completed' && outcome === 'failed');
+  if (
+    failing &&
+    (typeof error !== 'object' || error === null || typeof (error as { name?: unknown }).name !== 'string')
+  ) {
+    throw malformed('an error with a name');
   }
 }
 

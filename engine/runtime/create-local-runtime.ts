@@ -66,6 +66,10 @@ export async function createLocalRuntime(
     ...(config.fakes.dataprocUrl ? { dataprocUrl: config.fakes.dataprocUrl } : {}),
     ...(options.pubsub ? { pubsub: options.pubsub } : {}),
     env,
+    // Dataproc has no completion log locally: a poller reports finished workflows as callbacks.
+    deliverCallback: async (message) => {
+      if (runtime) await ingest(message, runtime.ingestDeps);
+    },
   });
   runtime = assembleRuntime({
     config,

@@ -11,8 +11,11 @@
  *
  * Status codes: 401 when there is no usable token (missing, malformed, bad signature, expired, wrong
  * issuer or audience); 403 when the token is genuine but names someone else.
+ *
+ * google-auth-library (~150–250 ms of module loading) is imported by the verifiers on their first
+ * call, not when the function module loads: a cold start pays for it only once a push arrives.
  */
-import { OAuth2Client, type TokenPayload } from 'google-auth-library';
+import type { OAuth2Client, TokenPayload } from 'google-auth-library';
 import { FirestepError } from '../../engine/errors.ts';
 
 /** `enforce` verifies every request; `disabled-local-only` accepts everything (local runs only). */
@@ -40,11 +43,20 @@ export type PushAuthResult = { ok: true; email?: string } | { ok: false; status:
 /** Issuers of Google-signed ID tokens, both spellings that Google uses. */
 export const GOOGLE_ISSUERS: readonly string[] = ['accounts.google.com', 'https://accounts.google.com'];
 
-let sharedClient: OAuth2Client | undefined;
+let sharedClient: Promise<OAuth2Client> | undefined;
+
+/** A new client, its library loaded on first use (the import is cached by the module loader). */
+async function newOAuth2Client(): Promise<OAuth2Client> {
+  const { OAuth2Client: Client } = await import('google-auth-library');
+  return new Client();
+}
 
 /** One client per process: it caches Google's certificates between requests. */
-function sharedGoogleClient(): OAuth2Client {
-  if (!sharedClient) sharedClient = new OAuth2Client();
+function sharedGoogleClient(): Promise<OAuth2Client> {
+  sharedClient ??= newOAuth2Client().catch((e: unknown) => {
+    sharedClient = undefined;
+    throw e;
+  });
   return sharedClient;
 }
 
@@ -55,7 +67,7 @@ function sharedGoogleClient(): OAuth2Client {
  */
 export function googleIdTokenVerifier(client?: OAuth2Client): IdTokenVerifier {
   return async (idToken, audience) => {
-    const oauth = client ?? sharedGoogleClient();
+    const oauth = client ?? (await sharedGoogleClient());
     const ticket = await oauth.verifyIdToken({ idToken, audience });
     return requirePayload(ticket.getPayload());
   };
@@ -68,9 +80,10 @@ export function googleIdTokenVerifier(client?: OAuth2Client): IdTokenVerifier {
  * @example const verify = certsIdTokenVerifier({ 'key-1': publicKeyPem });
  */
 export function certsIdTokenVerifier(certs: Record<string, string>): IdTokenVerifier {
-  const client = new OAuth2Client();
+  let client: Promise<OAuth2Client> | undefined;
   return async (idToken, audience) => {
-    const ticket = await client.verifySignedJwtWithCertsAsync(idToken, certs, audience, [...GOOGLE_ISSUERS]);
+    client ??= newOAuth2Client();
+    const ticket = await (await client).verifySignedJwtWithCertsAsync(idToken, certs, audience, [...GOOGLE_ISSUERS]);
     return requirePayload(ticket.getPayload());
   };
 }

@@ -210,6 +210,10 @@ describe('ignored signals (idempotency in the model)', () => {
       { kind: 'finished', path: 'Init', attempt: 1 },
       { kind: 'completed', outcome: 'succeeded', attempt: 1, output: null },
       { kind: 'timer', timer: 'retry', path: 'Init', attempt: 0 },
+      { kind: 'timer', timer: 'soon', path: 'Init', attempt: 1 },
+      { kind: 'completed', outcome: 'maybe', path: 'Init', attempt: 1 },
+      { kind: 'completed', outcome: 'failed', path: 'Init', attempt: 1 },
+      { kind: 'launchFailed', path: 'Init', attempt: 1, error: 'boom' },
     ];
     for (const signal of bad) {
       expect(() => decide(sample, x.state, signal as never, '2024-01-01T00:00:01.000Z')).toThrow(

@@ -62,7 +62,7 @@ describe('random valid DAGs × random orders of completions, failures, duplicate
         const { state } = simulate(def(flow), flag, seed);
         expect(['SUCCEEDED', 'FAILED']).toContain(state.status);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -81,7 +81,7 @@ describe('random valid DAGs × random orders of completions, failures, duplicate
         expect(replayed.machine).toEqual(state.machine);
         expect(JSON.parse(JSON.stringify(toHead(state)))).toEqual(toHead(state));
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -97,7 +97,7 @@ describe('random valid DAGs × random orders of completions, failures, duplicate
         }
         expect(terminal).toBeDefined();
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

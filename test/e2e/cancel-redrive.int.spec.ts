@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cancel } from '../../cli/commands/cancel.ts';
 import { redrive } from '../../cli/commands/redrive.ts';
+import { start } from '../../cli/commands/start.ts';
 import { loadFlowFile } from '../../cli/flow-file.ts';
 import { startLocalEnvironment } from '../../cli/local/environment.ts';
 import { programFakes } from '../../cli/local/fakes.ts';
@@ -17,7 +18,49 @@ afterAll(() => scope.cleanup());
 
 const sample = await loadFlowFile('examples/sample-dag.json');
 
-describe('cancel and redrive through the CLI commands', () => {
+describe('start, cancel and redrive through the CLI commands', () => {
+  it('given a project served by a local engine, when `start` records an execution, then the engine runs it to SUCCEEDED; the same name is idempotent', async () => {
+    const project = scope.project();
+    const env = await startLocalEnvironment({ definitions: [sample], projectId: project });
+    try {
+      const io = bufferedIo();
+      expect(
+        await start(
+          'examples/sample-dag.json',
+          { project, name: 'started-1', input: '{"day":"2026-11-23"}' },
+          io,
+        ),
+      ).toBe(0);
+      const executionId = io.out().trim();
+      expect(executionId).toBe('sample-dag~started-1');
+      const { db, store } = env.runtime;
+      const follower = followExecution({ db, store, executionId, drain: true, onEvents: () => {} });
+      const head = await follower.finished;
+      await follower.stop();
+      expect(head.status).toBe('SUCCEEDED');
+      expect(head.input).toEqual({ day: '2026-11-23' });
+
+      const again = bufferedIo();
+      expect(
+        await start(
+          'examples/sample-dag.json',
+          { project, name: 'started-1', input: '{"day":"2026-11-23"}' },
+          again,
+        ),
+      ).toBe(0);
+      expect(again.out()).toContain('already started');
+      await expect(
+        start(
+          'examples/sample-dag.json',
+          { project, name: 'started-1', input: '{"day":"other"}' },
+          bufferedIo(),
+        ),
+      ).rejects.toMatchObject({ code: 'EXECUTION_CONFLICT' });
+    } finally {
+      await env.close();
+    }
+  });
+
   it('given a run whose Dataflow branch never finishes, when `cancel` is issued from another client, then the run ends CANCELLED (exit 2) and the job is stopped', async () => {
     const project = scope.project();
     const io = bufferedIo();

@@ -15,6 +15,7 @@ afterAll(() => scope.cleanup());
 const sample = await loadFlowFile('examples/sample-dag.json');
 let run: LocalRunResult;
 let jsonLines: string;
+const project = scope.project();
 
 beforeAll(async () => {
   const io = bufferedIo();
@@ -24,7 +25,7 @@ beforeAll(async () => {
     io,
     json: true,
     recordDir: scope.recordDir,
-    projectId: scope.project(),
+    projectId: project,
   });
   jsonLines = io.out();
 });
@@ -128,6 +129,25 @@ describe('inspecting and replaying a finished local run', () => {
     expect(await replayCommand(undefined, { events, flow: file, recordDir: scope.recordDir }, io)).toBe(1);
     const stepped = run.events.find((e) => e.type === 'StepSucceeded' && e.path === 'Step1');
     expect(io.err()).toContain(`diverges at seq ${(stepped?.seq ?? 0) + 1}`);
+  });
+
+  it('given the emulator the run used, when the commands read the project instead of .firestep, then they agree with the records', async () => {
+    const exported = bufferedIo();
+    expect(await exportLog(run.executionId, { project }, exported)).toBe(0);
+    expect(exported.out()).toBe(jsonLines);
+    const one = bufferedIo();
+    expect(await status(run.executionId, { project, json: true }, one)).toBe(0);
+    expect(JSON.parse(one.out())).toMatchObject({
+      executionId: run.executionId,
+      status: 'SUCCEEDED',
+      lastSeq: run.events.length,
+    });
+    const replayed = bufferedIo();
+    expect(await replayCommand(run.executionId, { project }, replayed)).toBe(0);
+    expect(replayed.out()).toContain(`final state matches the stored head in project ${project}`);
+    await expect(history('sample-dag~missing', { project }, bufferedIo())).rejects.toMatchObject({
+      code: 'EXECUTION_NOT_FOUND',
+    });
   });
 
   it('given an events file that is not JSON lines, when replayed, then LOG_INVALID names the line', async () => {
