@@ -24,11 +24,11 @@
 import { type Decision, decide } from '../../engine/core/decide.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { evolve } from '../../engine/core/evolve.ts';
-import { toHead } from '../../engine/core/head.ts';
 import { start } from '../../engine/core/start.ts';
 import type { ExecutionState } from '../../engine/core/state.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { canonical, firstDifference } from './canonical.ts';
+import { type ChangeIndex, compareHead, pick, trackChanges } from './compare-head.ts';
 import { signalOf } from './signal-of.ts';
 
 export type DivergenceCode =
@@ -132,7 +132,7 @@ export function verifyLog(
   let state: ExecutionState | undefined;
   let index = 0;
   let decision: Decision = started.decision;
-  const lastChange = new Map<string, number>();
+  const lastChange: ChangeIndex = new Map();
   while (true) {
     const mismatch = compareDecision(decision, log, index, def.hash);
     if (mismatch)
@@ -224,64 +224,4 @@ function compareDecision(
     }
   }
   return undefined;
-}
-
-function pick(value: unknown, path: string): unknown {
-  if (path === '') return value;
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined),
-      value,
-    );
-}
-
-function trackChanges(
-  before: ExecutionState | undefined,
-  after: ExecutionState,
-  seq: number,
-  lastChange: Map<string, number>,
-): void {
-  for (const [key, value] of Object.entries(toHead(after))) {
-    if (key === 'steps') continue;
-    if (
-      before === undefined ||
-      canonical((before as unknown as Record<string, unknown>)[key]) !== canonical(value)
-    )
-      lastChange.set(key, seq);
-  }
-  for (const [path, row] of Object.entries(after.steps)) {
-    if (canonical(before?.steps[path]) !== canonical(row)) lastChange.set(`steps.${path}`, seq);
-  }
-}
-
-function compareHead(
-  state: ExecutionState,
-  stored: Record<string, unknown>,
-  lastChange: Map<string, number>,
-  recordedHash: string | undefined,
-): Divergence | undefined {
-  const storedLastSeq = typeof stored.lastSeq === 'number' ? stored.lastSeq : undefined;
-  if (storedLastSeq !== undefined && storedLastSeq > state.lastSeq) {
-    return {
-      code: 'TRUNCATED',
-      seq: state.lastSeq + 1,
-      message: `the stored head is at seq ${storedLastSeq}, but the log ends at seq ${state.lastSeq}: events ${state.lastSeq + 1}…${storedLastSeq} are missing`,
-    };
-  }
-  const replayed = { ...toHead(state), ...(recordedHash ? { definitionHash: recordedHash } : {}) } as Record<
-    string,
-    unknown
-  >;
-  const storedSubset = Object.fromEntries(Object.keys(replayed).map((k) => [k, stored[k]]));
-  const field = firstDifference(storedSubset, replayed);
-  if (field === undefined) return undefined;
-  const parts = field.split('.');
-  const key = parts[0] === 'steps' && parts[1] !== undefined ? `steps.${parts[1]}` : (parts[0] ?? '');
-  const seq = lastChange.get(key) ?? state.lastSeq;
-  return {
-    code: 'HEAD_MISMATCH',
-    seq,
-    message: `the stored head differs from the replayed state at "${field}": stored ${canonical(pick(storedSubset, field))}, replayed ${canonical(pick(replayed, field))} (last set by seq ${seq})`,
-  };
 }
