@@ -3,8 +3,9 @@
  * (function host, fake Dataflow / Dataproc / Cloud Tasks) with fake credentials; a deployment talks to
  * Google with Application Default Credentials and launches functions through Cloud Tasks.
  */
+import { createRequire } from 'node:module';
 import type { PubSub } from '@google-cloud/pubsub';
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import type { CallbackMessage, FirestepContext } from '../engine/signals/callback-wire.ts';
 import { CloudFunctionLauncher } from './cloud-function/launcher.ts';
 import { DataflowLauncher } from './dataflow/launcher.ts';
@@ -13,7 +14,7 @@ import { withLocalCompletion } from './dataproc/local-completion.ts';
 import { HttpLauncher } from './http/launcher.ts';
 import type { Launcher } from './launcher.ts';
 import { PubSubLauncher } from './pubsub/launcher.ts';
-import { createCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
+import { lazyCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
 import { googleIdTokenProvider } from './shared/id-token.ts';
 
 export interface LocalLaunchersOptions {
@@ -40,9 +41,16 @@ export interface LocalLaunchersOptions {
   deliverCallback?: (message: CallbackMessage) => void | Promise<void>;
 }
 
-/** A client holding a fake access token: the fakes accept anything. */
+/**
+ * A client holding a fake access token: the fakes accept anything. google-auth-library is required
+ * here, not imported by the module, so a deployed engine loading the cloud launchers does not pay
+ * for it before it needs an identity.
+ */
 function fakeToken(): OAuth2Client {
-  const auth = new OAuth2Client();
+  const { OAuth2Client: Client } = createRequire(import.meta.url)(
+    'google-auth-library',
+  ) as typeof import('google-auth-library');
+  const auth = new Client();
   auth.setCredentials({ access_token: 'firestep-local', expiry_date: Date.now() + 24 * 3600 * 1000 });
   return auth;
 }
@@ -132,7 +140,7 @@ export function createCloudLaunchers(
   const defaults = { projectId: config.projectId, region: config.region };
   const idToken = googleIdTokenProvider();
   const tasks: TaskQueue = clients.tasks ?? {
-    client: createCloudTasksClient(),
+    client: lazyCloudTasksClient(),
     queue: queuePath(config.tasksQueue, config.projectId, config.region),
     ...(config.tasksServiceAccount ? { serviceAccountEmail: config.tasksServiceAccount } : {}),
   };

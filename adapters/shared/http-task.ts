@@ -5,15 +5,23 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { CloudTasksClient } from '@google-cloud/tasks';
+import type { CloudTasksClient, protos } from '@google-cloud/tasks';
 import type { OAuth2Client } from 'google-auth-library';
+import { isAlreadyExists } from './launch-errors.ts';
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof CloudTasksClient>[0]>;
 
-import { isAlreadyExists } from './launch-errors.ts';
+/**
+ * What firestep calls on a Cloud Tasks client: a `CloudTasksClient` is one, and so is the
+ * {@link lazyCloudTasksClient} that loads the library on its first task.
+ */
+export interface TasksClient {
+  createTask(request: protos.google.cloud.tasks.v2.ICreateTaskRequest): Promise<unknown>;
+  close(): Promise<void>;
+}
 
 export interface TaskQueue {
-  client: CloudTasksClient;
+  client: TasksClient;
   /** Full queue name: `projects/P/locations/L/queues/Q`. */
   queue: string;
   /** Service account whose OIDC token Cloud Tasks attaches (needs `run.invoker` / `cloudfunctions.invoker`). */
@@ -111,10 +119,40 @@ export interface CloudTasksEndpoint {
  */
 export function createCloudTasksClient(endpoint: CloudTasksEndpoint = {}): CloudTasksClient {
   // Loaded on first use (~0.5 s): local runs and direct-mode launches never pay for it.
-  const { CloudTasksClient: Client } = createRequire(import.meta.url)(
-    '@google-cloud/tasks',
-  ) as typeof import('@google-cloud/tasks');
-  return new Client({
+  const tasks = createRequire(import.meta.url)('@google-cloud/tasks') as typeof import('@google-cloud/tasks');
+  return newClient(tasks, endpoint);
+}
+
+/**
+ * A Cloud Tasks client that loads `@google-cloud/tasks` (and google-gax's REST stack) on its first
+ * task, not when it is made: a deployed engine creates its queue client with the runtime, but only
+ * pays for the library once a timer or a task-mode launch is actually scheduled. Closing a client
+ * that never sent a task does nothing.
+ *
+ * @example const queue = { client: lazyCloudTasksClient(), queue: queuePath('firestep', project, region) };
+ */
+export function lazyCloudTasksClient(endpoint: CloudTasksEndpoint = {}): TasksClient {
+  let real: Promise<CloudTasksClient> | undefined;
+  const load = () => {
+    real ??= import('@google-cloud/tasks').then(
+      (tasks) => newClient(tasks, endpoint),
+      (e: unknown) => {
+        real = undefined; // a failed load is not cached: the next task tries again
+        throw e;
+      },
+    );
+    return real;
+  };
+  return {
+    createTask: async (request) => (await load()).createTask(request),
+    close: async () => {
+      if (real) await (await real).close();
+    },
+  };
+}
+
+function newClient(tasks: typeof import('@google-cloud/tasks'), endpoint: CloudTasksEndpoint): CloudTasksClient {
+  return new tasks.CloudTasksClient({
     fallback: true,
     ...(endpoint.apiEndpoint ? { apiEndpoint: endpoint.apiEndpoint } : {}),
     ...(endpoint.port ? { port: endpoint.port } : {}),

@@ -84,8 +84,11 @@ export async function loadReplayInput(
   } else {
     const reader = await openReader(flags);
     try {
-      events = await reader.events(executionId as string);
+      // Head first, then the log: a running execution may append in between, and the log is then
+      // cut at the head's seq so that both describe the same moment.
       head = await reader.head(executionId as string);
+      const lastSeq = typeof head.lastSeq === 'number' ? head.lastSeq : Number.POSITIVE_INFINITY;
+      events = (await reader.events(executionId as string)).filter((e) => e.seq <= lastSeq);
       headOrigin = `the stored head in ${reader.where}`;
       const found = new Map<string, FlowDefinition | undefined>();
       const first = events[0];

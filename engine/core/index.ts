@@ -2,6 +2,8 @@
  * The pure, event-sourced core: decide (state × signal → events + commands), evolve (state × event →
  * state), replay (events → state). No I/O, clock or randomness: time and ids are arguments.
  */
+
+export { MACHINE_VERSION } from '../flow/compile.ts';
 export type { Ignored } from './admit.ts';
 export type { CancelCommand, Command, LaunchCommand, TimerCommand, TraceContext } from './commands.ts';
 export { commandId } from './commands.ts';

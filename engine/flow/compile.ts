@@ -54,6 +54,13 @@ export interface CompiledFlow {
   config: MachineConfig;
 }
 
+/**
+ * Version of the compiled machine's shape (state keys, context fields). A persisted machine snapshot
+ * is only valid for the version that produced it: when this changes, discard snapshots and replay
+ * the log (events never change meaning).
+ */
+export const MACHINE_VERSION = 1;
+
 /** Id of the root state node. Step names may not start with `$`, so it cannot collide. */
 export const ROOT_ID = '$flow';
 /** Key of the transient state the machine starts in before entering the flow's start step. */

@@ -2,11 +2,14 @@
  * The composition root of a deployed engine / API function: Firestore, the cloud launchers (Cloud
  * Functions through Cloud Tasks or direct, Dataflow, Dataproc, Http, Pub/Sub), Cloud Tasks timers,
  * the store and signal ingestion. Client libraries are imported here, on first use, not when the
- * function module loads: the cold start of a function instance only pays for what it runs.
+ * function module loads: the cold start of a function instance only pays for what it runs, and the
+ * first message only for Firestore and the store (Cloud Tasks, Pub/Sub, Dataflow and Dataproc
+ * clients load when a timer, a launch or a Dataflow confirmation first needs them).
  */
 import { FlowRegistry } from '../registry/registry.ts';
 import type { RuntimeOptions } from './assemble.ts';
 import type { CloudRuntimeConfig } from './config.ts';
+import type { DataflowJobs } from '../signals/ports.ts';
 import { lazyPubSub } from './lazy-pubsub.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -22,23 +25,17 @@ export async function createRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const registry = options.registry ?? (await FlowRegistry.fromDirectory(config.flowsDir));
-  const [
-    { assembleRuntime },
-    { Firestore },
-    factories,
-    dispatcherModule,
-    tasksModule,
-    timersModule,
-    dataflowJobs,
-  ] = await Promise.all([
-    import('./assemble.ts'),
-    import('@google-cloud/firestore'),
-    import('../../adapters/factories.ts'),
-    import('../../adapters/dispatcher.ts'),
-    import('../../adapters/shared/http-task.ts'),
-    import('../../adapters/timers/cloud-tasks.ts'),
-    import('../signals/dataflow-jobs.ts'),
-  ]);
+  // What every message needs (the store over Firestore, the dispatcher); the Cloud Tasks, Pub/Sub,
+  // Dataflow and Dataproc client libraries load later, when a command or a signal first needs one.
+  const [{ assembleRuntime }, { Firestore }, factories, dispatcherModule, tasksModule, timersModule] =
+    await Promise.all([
+      import('./assemble.ts'),
+      import('@google-cloud/firestore'),
+      import('../../adapters/factories.ts'),
+      import('../../adapters/dispatcher.ts'),
+      import('../../adapters/shared/http-task.ts'),
+      import('../../adapters/timers/cloud-tasks.ts'),
+    ]);
   const db =
     options.db ??
     new Firestore({
@@ -47,7 +44,7 @@ export async function createRuntime(
     });
   const pubsub = lazyPubSub({ projectId: config.projectId });
   const queue = {
-    client: tasksModule.createCloudTasksClient(),
+    client: tasksModule.lazyCloudTasksClient(),
     queue: factories.queuePath(config.tasksQueue, config.projectId, config.region),
     ...(config.tasksServiceAccount ? { serviceAccountEmail: config.tasksServiceAccount } : {}),
   };
@@ -60,7 +57,7 @@ export async function createRuntime(
     db,
     registry,
     dispatcher,
-    dataflow: dataflowJobs.googleDataflowJobs(),
+    dataflow: lazyDataflowJobs(),
     options,
     close: async () => {
       await pubsub.close();
@@ -68,4 +65,24 @@ export async function createRuntime(
       if (!options.db) await db.terminate();
     },
   });
+}
+
+/**
+ * The googleapis Dataflow client (and google-auth-library under it), loaded when a "Worker pool
+ * stopped." line first has to be confirmed with `jobs.get`, not with the runtime. A failed load is
+ * not cached.
+ */
+function lazyDataflowJobs(): DataflowJobs {
+  let real: Promise<DataflowJobs> | undefined;
+  const load = () => {
+    real ??= import('../signals/dataflow-jobs.ts').then(
+      ({ googleDataflowJobs }) => googleDataflowJobs(),
+      (e: unknown) => {
+        real = undefined;
+        throw e;
+      },
+    );
+    return real;
+  };
+  return { getJob: async (projectId, region, jobId) => (await load()).getJob(projectId, region, jobId) };
 }

@@ -16,6 +16,8 @@ export interface HeldLease {
   holder: string;
   /** Update time of the lease document as written by us: the release/renew precondition. */
   writeTime: Timestamp;
+  /** When this worker last wrote the lease (ms since epoch, by the store's clock). */
+  writtenAt: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export class DrainLeases {
           acquiredAt: now.toISOString(),
           expiresAt: new Date(now.getTime() + this.opts.leaseMs).toISOString(),
         });
-        return { executionId, holder, writeTime: result.writeTime };
+        return { executionId, holder, writeTime: result.writeTime, writtenAt: now.getTime() };
       } catch (e) {
         if (grpcCode(e) !== GRPC.ALREADY_EXISTS) throw e;
       }
@@ -62,13 +64,19 @@ export class DrainLeases {
     return undefined;
   }
 
-  /** Extend the lease; false if it was lost (expired and taken over). */
+  /**
+   * Extend the lease once a third of it has passed (a no-op before that); false if it was lost
+   * (expired and taken over).
+   */
   async renew(lease: HeldLease): Promise<boolean> {
+    const now = this.opts.clock().getTime();
+    if (now - lease.writtenAt < this.opts.leaseMs / 3) return true;
     const ref = new ExecutionRefs(this.db, lease.executionId).lease;
-    const expiresAt = new Date(this.opts.clock().getTime() + this.opts.leaseMs).toISOString();
+    const expiresAt = new Date(now + this.opts.leaseMs).toISOString();
     try {
       const result = await ref.update({ expiresAt }, { lastUpdateTime: lease.writeTime });
       lease.writeTime = result.writeTime;
+      lease.writtenAt = now;
       return true;
     } catch (e) {
       if (grpcCode(e) === GRPC.FAILED_PRECONDITION || grpcCode(e) === GRPC.NOT_FOUND) return false;

@@ -59,7 +59,9 @@ export async function sweep(ctx: StoreContext, opts: SweepOptions = {}): Promise
         .limit(limit)
         .get(),
     ),
-    withStoreRetry('sweeping inboxes', () => ctx.db.collectionGroup(COLLECTIONS.inbox).limit(limit).get()),
+    withStoreRetry('sweeping inboxes', () =>
+      ctx.db.collectionGroup(COLLECTIONS.inbox).orderBy('sortKey').limit(limit).get(),
+    ),
   ]);
   const withCommands = owners(commands.docs.filter((doc) => isDue(doc.data() as Partial<OutboxEntry>, now)));
   const withInbox = owners(inboxes.docs);

@@ -153,6 +153,21 @@ describe('run --local', () => {
     });
   });
 
+  it('given a step that never finishes, when the run is interrupted (Ctrl-C), then the execution is cancelled and the run exits 2', async () => {
+    const abort = new AbortController();
+    const { exitCode, head } = await run(sample, {
+      hang: ['Init'],
+      abort: abort.signal,
+      onStarted: () => {
+        setTimeout(() => abort.abort(), 300);
+      },
+    });
+
+    expect(exitCode).toBe(2);
+    expect(head.status).toBe('CANCELLED');
+    expect(head.steps.Init?.status).toBe('CANCELLED');
+  });
+
   it('given an unknown step in --fail, when run, then it refuses before starting anything', async () => {
     await expect(run(sample, { fail: ['Stepp1'] })).rejects.toMatchObject({
       code: 'CONFIG',

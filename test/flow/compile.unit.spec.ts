@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import { compileFlow } from '../../engine/flow/compile.ts';
+import { compileFlow, MACHINE_VERSION } from '../../engine/flow/compile.ts';
 import type { MachineAction, MachineEvent } from '../../engine/flow/machine-contract.ts';
 import { flowSetup } from '../../engine/flow/machine-logic.ts';
 import type { Flow } from '../../engine/flow/model.ts';
@@ -59,6 +60,16 @@ describe('compileFlow: the config', () => {
         actions: [{ type: 'recordOutput', params: { path: 'Init', step: 'Init' } }],
       },
     ]);
+  });
+
+  it('has the shape of MACHINE_VERSION (when this fails: bump MACHINE_VERSION, then update the hash)', () => {
+    const shape = createHash('sha256')
+      .update(JSON.stringify(compileFlow(sampleFlow).config))
+      .digest('hex');
+    expect({ version: MACHINE_VERSION, shape }).toEqual({
+      version: 1,
+      shape: '992f4178d15c791cbc2d1d37a7f403e03413ead78a440ee6eaf2fad7ce49bacb',
+    });
   });
 
   it('rejects step names that cannot be state keys, naming the step', () => {

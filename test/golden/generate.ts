@@ -17,7 +17,7 @@ import sampleDag from '../../examples/sample-dag.ts';
 import type { Signal } from '../../engine/core/index.ts';
 import { cloudFunction, defineFlow, task, wait } from '../../engine/flow/index.ts';
 import { loadFlowFromJson } from '../../engine/flow/json-reader.ts';
-import type { FlowDefinition } from '../../engine/flow/model.ts';
+import type { FlowDefinition, JsonObject } from '../../engine/flow/model.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import { FaultyDispatcher } from '../reliability/support/dispatcher.ts';
 import { retryCatchFlow } from '../reliability/support/flows.ts';
@@ -48,7 +48,7 @@ const conditionFlow = loadFlowFromJson(readFileSync(resolve(HERE, '../../example
 interface Scenario {
   name: string;
   def: FlowDefinition;
-  input: Record<string, unknown>;
+  input: JsonObject;
   outcomeOf?: (path: string, attempt: number) => Outcome;
   /** Signals sent by a person (cancel, redrive) once the world has nothing left to deliver. */
   after?: Signal[];

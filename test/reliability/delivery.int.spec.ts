@@ -5,10 +5,10 @@
  * often arrives before its `launched` receipt is recorded.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import sampleDag from '../../examples/sample-dag.ts';
 import type { ExecutionEvent } from '../../engine/core/index.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { ExecutionStore, type StoredHead } from '../../engine/store/index.ts';
+import sampleDag from '../../examples/sample-dag.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { FaultyDispatcher } from './support/dispatcher.ts';
 import { chainFlow, fanFlow, retryCatchFlow, succeeded } from './support/flows.ts';
@@ -32,7 +32,8 @@ describe('the same completion delivered N times', () => {
 
       // when
       const results = [];
-      for (let i = 0; i < n; i++) results.push(await store!.apply(executionId, succeeded('A', 1, { n }, `log-${i}`)));
+      for (let i = 0; i < n; i++)
+        results.push(await store!.apply(executionId, succeeded('A', 1, { n }, `log-${i}`)));
 
       // then
       expect(results.map((r) => r.status)).toEqual(['applied', ...Array(n - 1).fill('duplicate')]);
@@ -51,7 +52,10 @@ describe('the same completion delivered N times', () => {
       // when: each copy a different transport message (new ids), same business key
       const results = await Promise.all(
         Array.from({ length: n }, (_, i) =>
-          stores[i % stores.length]!.apply(executionId, { ...succeeded('A', 1, { n }), source: { kind: kinds[i % 3]!, id: `m-${i}` } }),
+          stores[i % stores.length]!.apply(executionId, {
+            ...succeeded('A', 1, { n }),
+            source: { kind: kinds[i % 3]!, id: `m-${i}` },
+          }),
         ),
       );
       for (const s of stores) await s.drain(executionId);
@@ -61,7 +65,9 @@ describe('the same completion delivered N times', () => {
       expect(statuses.filter((s) => s === 'applied').length).toBeLessThanOrEqual(1);
       expect(statuses.every((s) => s === 'applied' || s === 'duplicate' || s === 'queued')).toBe(true);
       const { events } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true });
-      expect(events.filter((e) => e.type === 'StepSucceeded').map((e) => ('path' in e ? e.path : ''))).toEqual(['A']);
+      expect(
+        events.filter((e) => e.type === 'StepSucceeded').map((e) => ('path' in e ? e.path : '')),
+      ).toEqual(['A']);
       expect(dispatcher.launchesOf(executionId).get('B#1')).toBe(1);
     });
   }
@@ -76,12 +82,17 @@ describe('K branch completions at once', () => {
       const { executionId } = await stores[0]!.startExecution(fanFlow(k), {});
 
       // when
-      const deliveries = Array.from({ length: 2 * k }, (_, i) => succeeded(`Fan/${i % k}/B${i % k}`, 1, { branch: i % k }, `m-${i}`));
+      const deliveries = Array.from({ length: 2 * k }, (_, i) =>
+        succeeded(`Fan/${i % k}/B${i % k}`, 1, { branch: i % k }, `m-${i}`),
+      );
       await Promise.all(deliveries.map((s, i) => stores[i % stores.length]!.apply(executionId, s)));
       for (const s of stores) await s.drain(executionId);
 
       // then
-      const { head, events } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true });
+      const { head, events } = await assertInvariants(t.db, executionId, {
+        launches: dispatcher,
+        quiescent: true,
+      });
       expect(events.filter((e) => e.type === 'StepSucceeded').length).toBe(k);
       expect(head.steps.After?.status).toBe('RUNNING');
       expect(dispatcher.launchesOf(executionId).get('After#1')).toBe(1);
@@ -102,7 +113,14 @@ describe('a completion that arrives before its launch receipt', () => {
 
     // when: completion first, then the receipt (twice)
     const completion = await store!.apply(executionId, succeeded('B'));
-    const receipt = { kind: 'launched' as const, commandId: b!.id, receipt: { target: 'CloudFunction', jobName: 'b' }, path: 'B', attempt: 1, source: { kind: 'dispatcher' as const, id: b!.id } };
+    const receipt = {
+      kind: 'launched' as const,
+      commandId: b!.id,
+      receipt: { target: 'CloudFunction', jobName: 'b' },
+      path: 'B',
+      attempt: 1,
+      source: { kind: 'dispatcher' as const, id: b!.id },
+    };
     const late = await store!.apply(executionId, receipt);
     const again = await store!.apply(executionId, receipt);
 
@@ -121,21 +139,35 @@ interface Run {
   lateReceipts: Set<string>;
 }
 
-async function runWorld(def: FlowDefinition, outcomeOf: (path: string, attempt: number) => Outcome, seed?: number): Promise<Run> {
+async function runWorld(
+  def: FlowDefinition,
+  outcomeOf: (path: string, attempt: number) => Outcome,
+  seed?: number,
+): Promise<Run> {
   const dispatcher = new FaultyDispatcher();
   dispatcher.deferReceipts = true;
   const random = seed === undefined ? undefined : prng(seed);
-  const world = new World(dispatcher, { outcomeOf, ...(random ? { random, duplicateProbability: 0.3 } : {}) });
+  const world = new World(dispatcher, {
+    outcomeOf,
+    ...(random ? { random, duplicateProbability: 0.3 } : {}),
+  });
   const stores = workers(3, dispatcher);
   const { executionId } = await stores[0]!.startExecution(def, { seed: 'same input' });
   await world.run(executionId, stores);
-  const { head, events } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true });
+  const { head, events } = await assertInvariants(t.db, executionId, {
+    launches: dispatcher,
+    quiescent: true,
+  });
   const lateReceipts = new Set(
     world.deliveries
       .filter((d) => d.signal.kind === 'launched' && d.result.status === 'ignored')
       .map((d) => ('path' in d.signal ? `${d.signal.path}#${d.signal.attempt}` : '')),
   );
-  return { head: normalized(head, executionId), events: events.map((e) => normalized(e, executionId)), lateReceipts };
+  return {
+    head: normalized(head, executionId),
+    events: events.map((e) => normalized(e, executionId)),
+    lateReceipts,
+  };
 }
 
 /** Replace the execution id (the only thing that differs between two runs) with a constant. */
@@ -148,7 +180,11 @@ const canonical = (e: ExecutionEvent) => {
   return JSON.stringify(rest, Object.keys(rest).sort());
 };
 
-const WORLDS: Array<{ name: string; def: FlowDefinition; outcomeOf: (path: string, attempt: number) => Outcome }> = [
+const WORLDS: Array<{
+  name: string;
+  def: FlowDefinition;
+  outcomeOf: (path: string, attempt: number) => Outcome;
+}> = [
   { name: 'sample DAG', def: sampleDag, outcomeOf: () => 'succeeded' },
   {
     name: 'retry → catch → rescue in a Parallel',

@@ -23,7 +23,15 @@ const read = (file: string) => readFileSync(resolve(GOLDEN, file), 'utf8');
 
 describe('golden logs replay to their stored heads', () => {
   it('covers success, branch failure, retry, catch, condition, cancel and redrive', () => {
-    expect(names).toEqual(['branch-failure', 'cancel', 'catch', 'condition', 'redrive', 'retry', 'sample-success']);
+    expect(names).toEqual([
+      'branch-failure',
+      'cancel',
+      'catch',
+      'condition',
+      'redrive',
+      'retry',
+      'sample-success',
+    ]);
   });
 
   for (const name of names) {

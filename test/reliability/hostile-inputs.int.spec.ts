@@ -26,10 +26,17 @@ const job = defineFlow({
   id: 'rel-h-job',
   start: 'Job',
   steps: {
-    Job: task(dataflowFlex('rel-h-failing', { project_id: 'rel-h', region: 'europe-west4', container_gcs_path: 'gs://b/spec.json' }), {
-      parameters: { temp_location: 'gs://b/tmp' },
-      end: true,
-    }),
+    Job: task(
+      dataflowFlex('rel-h-failing', {
+        project_id: 'rel-h',
+        region: 'europe-west4',
+        container_gcs_path: 'gs://b/spec.json',
+      }),
+      {
+        parameters: { temp_location: 'gs://b/tmp' },
+        end: true,
+      },
+    ),
   },
 });
 
@@ -101,7 +108,13 @@ const padded = (e: LogEntry, totalBytes: number): LogEntry => {
   const base = JSON.stringify({ ...e, labels: { ...(e.labels ?? {}), pad: '' } }).length;
   return { ...clone(e), labels: { ...(e.labels ?? {}), pad: 'x'.repeat(Math.max(0, totalBytes - base)) } };
 };
-const timer = (executionId: string, path: string, attempt: number, kind: 'retry' | 'wait' | 'timeout', commandId?: string) => ({
+const timer = (
+  executionId: string,
+  path: string,
+  attempt: number,
+  kind: 'retry' | 'wait' | 'timeout',
+  commandId?: string,
+) => ({
   kind: 'firestep.timer',
   executionId,
   path,
@@ -121,61 +134,248 @@ interface Hostile {
 
 const HOSTILE: Hostile[] = [
   // envelopes and encodings
-  { name: 'push body whose data is not base64', raw: () => ({ message: { data: '!!!not base64***', messageId: 'h1' } }), expect: 'deadLettered' },
-  { name: 'push body whose data is base64 of text', raw: () => pushBody('Function execution took 5 ms', 'h2'), expect: 'deadLettered' },
-  { name: 'push body whose data is a JSON array', raw: () => pushBody([endOfA], 'h3'), expect: 'deadLettered' },
-  { name: 'push body without message', raw: () => ({ subscription: 'projects/x/subscriptions/y' }), expect: 'deadLettered' },
-  { name: 'push body without data', raw: () => ({ message: { messageId: 'h4' } }), expect: ['deadLettered', 'ignored'] },
+  {
+    name: 'push body whose data is not base64',
+    raw: () => ({ message: { data: '!!!not base64***', messageId: 'h1' } }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'push body whose data is base64 of text',
+    raw: () => pushBody('Function execution took 5 ms', 'h2'),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'push body whose data is a JSON array',
+    raw: () => pushBody([endOfA], 'h3'),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'push body without message',
+    raw: () => ({ subscription: 'projects/x/subscriptions/y' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'push body without data',
+    raw: () => ({ message: { messageId: 'h4' } }),
+    expect: ['deadLettered', 'ignored'],
+  },
   { name: 'empty string', raw: () => '', expect: 'deadLettered' },
-  { name: 'the genuine end line, truncated', raw: () => JSON.stringify(endOfA).slice(0, 80), expect: 'deadLettered' },
-  { name: 'invalid UTF-8 bytes', raw: () => new Uint8Array([0xff, 0xfe, 0x7b, 0x80]), expect: 'deadLettered' },
+  {
+    name: 'the genuine end line, truncated',
+    raw: () => JSON.stringify(endOfA).slice(0, 80),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'invalid UTF-8 bytes',
+    raw: () => new Uint8Array([0xff, 0xfe, 0x7b, 0x80]),
+    expect: 'deadLettered',
+  },
   { name: 'a number', raw: () => 42, expect: 'deadLettered' },
   { name: 'null', raw: () => null, expect: 'deadLettered' },
-  { name: 'the genuine end line nested in 5 push envelopes', raw: () => [1, 2, 3, 4, 5].reduce<unknown>((p, i) => pushBody(p, `n${i}`), endOfA), expect: 'deadLettered' },
+  {
+    name: 'the genuine end line nested in 5 push envelopes',
+    raw: () => [1, 2, 3, 4, 5].reduce<unknown>((p, i) => pushBody(p, `n${i}`), endOfA),
+    expect: 'deadLettered',
+  },
   // size limits (a LogEntry is at most 256 KiB)
-  { name: 'the genuine end line padded over 256 KiB', raw: () => padded(endOfA, 256 * KIB + 512), expect: 'deadLettered' },
-  { name: 'the genuine end line padded over 256 KiB, in a push body', raw: () => pushBody(padded(endOfA, 256 * KIB + 512), 'h5'), expect: 'deadLettered' },
-  { name: 'an end line of an unknown trace at 255 KiB', raw: () => padded(withTrace(endOfA, 'f'.repeat(32)), 255 * KIB), expect: 'notOurs' },
+  {
+    name: 'the genuine end line padded over 256 KiB',
+    raw: () => padded(endOfA, 256 * KIB + 512),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'the genuine end line padded over 256 KiB, in a push body',
+    raw: () => pushBody(padded(endOfA, 256 * KIB + 512), 'h5'),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'an end line of an unknown trace at 255 KiB',
+    raw: () => padded(withTrace(endOfA, 'f'.repeat(32)), 255 * KIB),
+    expect: 'notOurs',
+  },
   { name: 'a 1 MiB push body', raw: () => pushBody('x'.repeat(1024 * KIB), 'h6'), expect: 'deadLettered' },
   // wrong schema
-  { name: 'LogEntry with a numeric resource.type', raw: () => ({ ...clone(endOfA), resource: { type: 7 } }), expect: 'deadLettered' },
-  { name: 'LogEntry without resource', raw: () => ({ ...clone(endOfA), resource: undefined }), expect: 'deadLettered' },
-  { name: 'callback with a string attempt', raw: () => ({ ...callbackOfA, attempt: '1' }), expect: 'deadLettered' },
-  { name: 'callback with an unknown outcome', raw: () => ({ ...callbackOfA, outcome: 'maybe' }), expect: 'deadLettered' },
-  { name: 'callback with a short token', raw: () => ({ ...callbackOfA, token: 'short' }), expect: 'deadLettered' },
-  { name: 'failed callback without error', raw: () => ({ ...callbackOfA, outcome: 'failed', output: undefined }), expect: ['deadLettered', 'ignored'] },
-  { name: 'timer with a mismatched command id', raw: () => timer(running, 'A', 1, 'timeout', 'launch~A~1'), expect: 'deadLettered' },
-  { name: 'unknown firestep message kind', raw: () => ({ ...callbackOfA, kind: 'firestep.nope' }), expect: 'deadLettered' },
-  { name: 'CloudEvent without id', raw: () => ({ specversion: '1.0', type: 'google.cloud.dataflow.job.v1beta3.statusChanged', source: 'x', data: {} }), expect: 'deadLettered' },
+  {
+    name: 'LogEntry with a numeric resource.type',
+    raw: () => ({ ...clone(endOfA), resource: { type: 7 } }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'LogEntry without resource',
+    raw: () => ({ ...clone(endOfA), resource: undefined }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback with a string attempt',
+    raw: () => ({ ...callbackOfA, attempt: '1' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback with an unknown outcome',
+    raw: () => ({ ...callbackOfA, outcome: 'maybe' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback with a short token',
+    raw: () => ({ ...callbackOfA, token: 'short' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'failed callback without error',
+    raw: () => ({ ...callbackOfA, outcome: 'failed', output: undefined }),
+    expect: ['deadLettered', 'ignored'],
+  },
+  {
+    name: 'timer with a mismatched command id',
+    raw: () => timer(running, 'A', 1, 'timeout', 'launch~A~1'),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'unknown firestep message kind',
+    raw: () => ({ ...callbackOfA, kind: 'firestep.nope' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'CloudEvent without id',
+    raw: () => ({
+      specversion: '1.0',
+      type: 'google.cloud.dataflow.job.v1beta3.statusChanged',
+      source: 'x',
+      data: {},
+    }),
+    expect: 'deadLettered',
+  },
   // forged or misdirected
-  { name: 'callback with a forged token', raw: () => ({ ...callbackOfA, token: FORGED_TOKEN }), expect: 'deadLettered' },
-  { name: 'callback of the running execution claiming the finished one', raw: () => ({ ...callbackOfA, executionId: finished }), expect: 'deadLettered' },
-  { name: 'callback with A’s token claiming step B', raw: () => ({ ...callbackOfA, path: 'B' }), expect: 'deadLettered' },
-  { name: 'callback with A’s token claiming attempt 2', raw: () => ({ ...callbackOfA, attempt: 2 }), expect: 'deadLettered' },
-  { name: 'callback for an execution that does not exist', raw: () => ({ ...callbackOfA, executionId: 'no-such-execution' }), expect: 'deadLettered' },
-  { name: 'end line with the trace of an attempt never launched', raw: () => withTrace(endOfA, traceFor(running, 'A', 2).traceId), expect: 'notOurs' },
-  { name: 'end line with the trace of a step not started', raw: () => withTrace(endOfA, traceFor(running, 'B', 1).traceId), expect: 'notOurs' },
-  { name: 'end line of an unknown trace', raw: () => withTrace(endOfA, '0123456789abcdef0123456789abcdef'), expect: 'notOurs' },
-  { name: 'end line without a trace', raw: () => withTrace(endOfA, undefined), expect: ['notOurs', 'ignored'] },
-  { name: 'Dataflow "Workflow failed." of an unknown job', raw: () => ({ ...jobMessage('2026-01-01_00_00_00-1', 'unknown-job'), textPayload: DATAFLOW_MESSAGES.workflowFailed('x') }), expect: 'notOurs' },
-  { name: 'Eventarc statusChanged DONE of an unknown job', raw: () => statusChanged('2026-01-01_00_00_00-2', 'JOB_STATE_DONE'), expect: ['notOurs', 'deadLettered'] },
-  { name: 'a timeout timer for A’s current attempt published on the signal topic (not via the timer endpoint)', raw: () => pushBody(timer(running, 'A', 1, 'timeout'), 'forged-timer'), expect: ['deadLettered', 'notOurs'] },
+  {
+    name: 'callback with a forged token',
+    raw: () => ({ ...callbackOfA, token: FORGED_TOKEN }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback of the running execution claiming the finished one',
+    raw: () => ({ ...callbackOfA, executionId: finished }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback with A’s token claiming step B',
+    raw: () => ({ ...callbackOfA, path: 'B' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback with A’s token claiming attempt 2',
+    raw: () => ({ ...callbackOfA, attempt: 2 }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'callback for an execution that does not exist',
+    raw: () => ({ ...callbackOfA, executionId: 'no-such-execution' }),
+    expect: 'deadLettered',
+  },
+  {
+    name: 'end line with the trace of an attempt never launched',
+    raw: () => withTrace(endOfA, traceFor(running, 'A', 2).traceId),
+    expect: 'notOurs',
+  },
+  {
+    name: 'end line with the trace of a step not started',
+    raw: () => withTrace(endOfA, traceFor(running, 'B', 1).traceId),
+    expect: 'notOurs',
+  },
+  {
+    name: 'end line of an unknown trace',
+    raw: () => withTrace(endOfA, '0123456789abcdef0123456789abcdef'),
+    expect: 'notOurs',
+  },
+  {
+    name: 'end line without a trace',
+    raw: () => withTrace(endOfA, undefined),
+    expect: ['notOurs', 'ignored'],
+  },
+  {
+    name: 'Dataflow "Workflow failed." of an unknown job',
+    raw: () => ({
+      ...jobMessage('2026-01-01_00_00_00-1', 'unknown-job'),
+      textPayload: DATAFLOW_MESSAGES.workflowFailed('x'),
+    }),
+    expect: 'notOurs',
+  },
+  {
+    name: 'Eventarc statusChanged DONE of an unknown job',
+    raw: () => statusChanged('2026-01-01_00_00_00-2', 'JOB_STATE_DONE'),
+    expect: ['notOurs', 'deadLettered'],
+  },
+  {
+    name: 'a timeout timer for A’s current attempt published on the signal topic (not via the timer endpoint)',
+    raw: () => pushBody(timer(running, 'A', 1, 'timeout'), 'forged-timer'),
+    expect: ['deadLettered', 'notOurs'],
+  },
   // finished executions, stale attempts, unknown executions
   { name: 'the finished execution’s end line, redelivered', raw: () => finishedEndLine, expect: 'duplicate' },
-  { name: 'the finished execution’s callback, redelivered', raw: () => finishedCallback, expect: 'duplicate' },
-  { name: 'a failure end line for the finished execution', raw: () => withText(finishedEndLine, 'Function execution took 5 ms, finished with status code: 500'), expect: 'ignored' },
-  { name: 'a timeout timer of the finished execution', raw: () => timer(finished, 'B', 1, 'timeout'), expect: 'ignored' },
-  { name: 'a retry timer for a stale attempt', raw: () => timer(running, 'A', 5, 'retry'), expect: 'ignored' },
-  { name: 'a timeout timer for a stale attempt', raw: () => timer(running, 'A', 7, 'timeout'), expect: 'ignored' },
+  {
+    name: 'the finished execution’s callback, redelivered',
+    raw: () => finishedCallback,
+    expect: 'duplicate',
+  },
+  {
+    name: 'a failure end line for the finished execution',
+    raw: () => withText(finishedEndLine, 'Function execution took 5 ms, finished with status code: 500'),
+    expect: 'ignored',
+  },
+  {
+    name: 'a timeout timer of the finished execution',
+    raw: () => timer(finished, 'B', 1, 'timeout'),
+    expect: 'ignored',
+  },
+  {
+    name: 'a retry timer for a stale attempt',
+    raw: () => timer(running, 'A', 5, 'retry'),
+    expect: 'ignored',
+  },
+  {
+    name: 'a timeout timer for a stale attempt',
+    raw: () => timer(running, 'A', 7, 'timeout'),
+    expect: 'ignored',
+  },
   { name: 'a wait timer for a Task step', raw: () => timer(running, 'A', 1, 'wait'), expect: 'ignored' },
   { name: 'a timer of a step not started', raw: () => timer(running, 'B', 1, 'timeout'), expect: 'ignored' },
-  { name: 'a timer of an execution that does not exist', raw: () => timer('no-such-execution', 'A', 1, 'timeout'), expect: 'deadLettered' },
+  {
+    name: 'a timer of an execution that does not exist',
+    raw: () => timer('no-such-execution', 'A', 1, 'timeout'),
+    expect: 'deadLettered',
+  },
   // the engine's own entries, and noise
-  { name: 'the engine’s own end line carrying A’s trace', raw: () => asFunction(endOfA, 'firestep-engine'), expect: 'ignored' },
-  { name: 'the API function’s own end line carrying A’s trace', raw: () => asFunction(endOfA, 'firestep-api'), expect: 'ignored' },
-  { name: '"Function execution started" of A', raw: () => withText(endOfA, 'Function execution started'), expect: 'ignored' },
-  { name: 'user code printing "Workflow failed." in a function log', raw: () => withText(endOfA, 'Workflow failed. Causes: not really'), expect: 'ignored' },
-  { name: 'a storage CloudEvent', raw: () => ({ specversion: '1.0', id: 'st-1', type: 'google.cloud.storage.object.v1.finalized', source: '//storage.googleapis.com/projects/_/buckets/b', time: '2026-11-23T10:00:00Z', data: { name: 'o' } }), expect: 'ignored' },
+  {
+    name: 'the engine’s own end line carrying A’s trace',
+    raw: () => asFunction(endOfA, 'firestep-engine'),
+    expect: 'ignored',
+  },
+  {
+    name: 'the API function’s own end line carrying A’s trace',
+    raw: () => asFunction(endOfA, 'firestep-api'),
+    expect: 'ignored',
+  },
+  {
+    name: '"Function execution started" of A',
+    raw: () => withText(endOfA, 'Function execution started'),
+    expect: 'ignored',
+  },
+  {
+    name: 'user code printing "Workflow failed." in a function log',
+    raw: () => withText(endOfA, 'Workflow failed. Causes: not really'),
+    expect: 'ignored',
+  },
+  {
+    name: 'a storage CloudEvent',
+    raw: () => ({
+      specversion: '1.0',
+      id: 'st-1',
+      type: 'google.cloud.storage.object.v1.finalized',
+      source: '//storage.googleapis.com/projects/_/buckets/b',
+      time: '2026-11-23T10:00:00Z',
+      data: { name: 'o' },
+    }),
+    expect: 'ignored',
+  },
 ];
 
 function jobMessage(jobId: string, jobName: string): LogEntry {
@@ -184,9 +384,17 @@ function jobMessage(jobId: string, jobName: string): LogEntry {
     timestamp: '2026-11-23T10:00:00.000Z',
     receiveTimestamp: '2026-11-23T10:00:00.000Z',
     insertId: `df-${jobId}`,
-    resource: { type: 'dataflow_step', labels: { job_id: jobId, job_name: jobName, project_id: 'rel-h', region: 'europe-west4', step_id: '' } },
+    resource: {
+      type: 'dataflow_step',
+      labels: { job_id: jobId, job_name: jobName, project_id: 'rel-h', region: 'europe-west4', step_id: '' },
+    },
     severity: 'ERROR',
-    labels: { 'dataflow.googleapis.com/job_id': jobId, 'dataflow.googleapis.com/job_name': jobName, 'dataflow.googleapis.com/log_type': 'system', 'dataflow.googleapis.com/region': 'europe-west4' },
+    labels: {
+      'dataflow.googleapis.com/job_id': jobId,
+      'dataflow.googleapis.com/job_name': jobName,
+      'dataflow.googleapis.com/log_type': 'system',
+      'dataflow.googleapis.com/region': 'europe-west4',
+    },
   } as LogEntry;
 }
 
@@ -199,7 +407,14 @@ function statusChanged(jobId: string, state: string) {
     subject: `jobs/${jobId}`,
     time: '2026-11-23T10:00:00Z',
     datacontenttype: 'application/json',
-    data: { id: jobId, name: 'unknown', projectId: 'rel-h', location: 'europe-west4', currentState: state, type: 'JOB_TYPE_BATCH' },
+    data: {
+      id: jobId,
+      name: 'unknown',
+      projectId: 'rel-h',
+      location: 'europe-west4',
+      currentState: state,
+      type: 'JOB_TYPE_BATCH',
+    },
   };
 }
 
@@ -219,7 +434,10 @@ describe('hostile inputs through handleEngineMessage against real executions', (
       // then
       expect([h.expect].flat()).toContain(outcome.status);
       if (outcome.status === 'deadLettered') {
-        const letter = await r.runtime.db.collection('deadletters').doc(outcome.deadLetterId ?? '-').get();
+        const letter = await r.runtime.db
+          .collection('deadletters')
+          .doc(outcome.deadLetterId ?? '-')
+          .get();
         expect(letter.exists).toBe(true);
         expect(String(letter.get('reason'))).not.toBe('');
       }
@@ -247,7 +465,9 @@ describe('success claimed while jobs.get says FAILED', () => {
     });
     const jobId = String(head.steps.Job?.receipt?.jobId);
     const stopped = await eventually(() =>
-      r.entries.find((e) => e.resource?.labels?.job_id === jobId && e.textPayload === DATAFLOW_MESSAGES.workerPoolStopped),
+      r.entries.find(
+        (e) => e.resource?.labels?.job_id === jobId && e.textPayload === DATAFLOW_MESSAGES.workerPoolStopped,
+      ),
     );
 
     // when

@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudFunctionLauncher } from '../../adapters/cloud-function/launcher.ts';
 import { DataflowLauncher } from '../../adapters/dataflow/launcher.ts';
 import { createDispatcher } from '../../adapters/dispatcher.ts';
-import { type FakeDataflow, type FakeFunctionHost, startFakeDataflow, startFakeFunctionHost } from '../../adapters/fakes/index.ts';
+import {
+  type FakeDataflow,
+  type FakeFunctionHost,
+  startFakeDataflow,
+  startFakeFunctionHost,
+} from '../../adapters/fakes/index.ts';
 import { HttpLauncher } from '../../adapters/http/launcher.ts';
 import type { TimerCommand } from '../../engine/core/index.ts';
 import { cloudFunction, dataflowFlex, defineFlow, http, task } from '../../engine/flow/index.ts';
@@ -21,7 +26,14 @@ import { assertInvariants } from './support/invariants.ts';
 const t = testFirestore('rel-launch');
 let host: FakeFunctionHost;
 let df: FakeDataflow;
-let endpoint: { url: string; server: Server; requests: number; jobs: Set<string>; resets: number; slow: number };
+let endpoint: {
+  url: string;
+  server: Server;
+  requests: number;
+  jobs: Set<string>;
+  resets: number;
+  slow: number;
+};
 let store: ExecutionStore;
 let now = Date.now();
 const advance = () => (now += 10 * 60_000);
@@ -77,7 +89,10 @@ async function startFlakyEndpoint() {
       const token = (JSON.parse(body) as { firestep?: { token?: string } }).firestep?.token ?? '';
       state.jobs.add(token);
       const answer = () => {
-        if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jobs: state.jobs.size }));
+        if (!res.destroyed)
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ jobs: state.jobs.size }));
       };
       if (state.slow > 0) {
         state.slow--;
@@ -102,12 +117,21 @@ async function settle(executionId: string): Promise<void> {
 }
 
 const cfFlow = (name: string) =>
-  defineFlow({ id: `rel-cf-${name}`, start: 'Call', steps: { Call: task(cloudFunction(name, { project_id: 'p', region: 'europe-west1' }), { end: true }) } });
+  defineFlow({
+    id: `rel-cf-${name}`,
+    start: 'Call',
+    steps: { Call: task(cloudFunction(name, { project_id: 'p', region: 'europe-west1' }), { end: true }) },
+  });
 const dfFlow = (name: string) =>
   defineFlow({
     id: `rel-df-${name}`,
     start: 'Job',
-    steps: { Job: task(dataflowFlex(name, { project_id: 'p', region: 'europe-west4', container_gcs_path: 'gs://b/s.json' }), { parameters: { temp_location: 'gs://b/t' }, end: true }) },
+    steps: {
+      Job: task(
+        dataflowFlex(name, { project_id: 'p', region: 'europe-west4', container_gcs_path: 'gs://b/s.json' }),
+        { parameters: { temp_location: 'gs://b/t' }, end: true },
+      ),
+    },
   });
 
 describe('Cloud Function launches refused by the platform', () => {
@@ -134,13 +158,35 @@ describe('Cloud Function launches refused by the platform', () => {
 });
 
 describe('Dataflow launches that fail, are lost, or collide', () => {
-  const cases: Array<{ name: string; behavior: Parameters<FakeDataflow['setBehavior']>[1]; adopted: boolean; dispatches?: number }> = [
-    { name: 'rel-df-429', behavior: { outcome: 'lag', launchErrors: [{ status: 429, retryAfterSeconds: 1 }] }, adopted: false },
-    { name: 'rel-df-500', behavior: { outcome: 'lag', launchErrors: [{ status: 500 }, { status: 500 }] }, adopted: false },
+  const cases: Array<{
+    name: string;
+    behavior: Parameters<FakeDataflow['setBehavior']>[1];
+    adopted: boolean;
+    dispatches?: number;
+  }> = [
+    {
+      name: 'rel-df-429',
+      behavior: { outcome: 'lag', launchErrors: [{ status: 429, retryAfterSeconds: 1 }] },
+      adopted: false,
+    },
+    {
+      name: 'rel-df-500',
+      behavior: { outcome: 'lag', launchErrors: [{ status: 500 }, { status: 500 }] },
+      adopted: false,
+    },
     { name: 'rel-df-503', behavior: { outcome: 'lag', launchErrors: [{ status: 503 }] }, adopted: false },
     { name: 'rel-df-504', behavior: { outcome: 'lag', launchErrors: [{ status: 504 }] }, adopted: false },
-    { name: 'rel-df-lost', behavior: { outcome: 'lag', launchErrors: [{ status: 503, afterCreate: true }] }, adopted: true },
-    { name: 'rel-df-409', behavior: { outcome: 'lag', launchErrors: [{ status: 409, afterCreate: true }] }, adopted: true, dispatches: 1 },
+    {
+      name: 'rel-df-lost',
+      behavior: { outcome: 'lag', launchErrors: [{ status: 503, afterCreate: true }] },
+      adopted: true,
+    },
+    {
+      name: 'rel-df-409',
+      behavior: { outcome: 'lag', launchErrors: [{ status: 409, afterCreate: true }] },
+      adopted: true,
+      dispatches: 1,
+    },
     { name: 'rel-df-slow', behavior: { outcome: 'lag', launchLatencyMs: 1500 }, adopted: true },
   ];
   for (const c of cases) {
@@ -171,7 +217,11 @@ describe('an Http endpoint that resets connections, then answers after the deadl
   it('given 2 resets and 1 late answer, when the launch is retried, then the work is done once (deduped by the firestep token) and the step succeeds with its answer', async () => {
     // when
     const { executionId } = await store.startExecution(
-      defineFlow({ id: 'rel-http-flaky', start: 'Post', steps: { Post: task(http(endpoint.url, { method: 'POST' }), { end: true }) } }),
+      defineFlow({
+        id: 'rel-http-flaky',
+        start: 'Post',
+        steps: { Post: task(http(endpoint.url, { method: 'POST' }), { end: true }) },
+      }),
       {},
     );
     await settle(executionId);

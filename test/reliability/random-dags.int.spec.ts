@@ -15,8 +15,8 @@ import { definitionHash } from '../../engine/flow/hash.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { validateFlow } from '../../engine/flow/validate.ts';
 import { ExecutionStore, type StoreFaults } from '../../engine/store/index.ts';
-import { testFirestore } from '../support/firestore.ts';
 import { arbitraryFlow } from '../core/random-flows.ts';
+import { testFirestore } from '../support/firestore.ts';
 import { FaultyDispatcher } from './support/dispatcher.ts';
 import { faultyFirestore } from './support/faulty-firestore.ts';
 import { assertInvariants, StatusWatch } from './support/invariants.ts';
@@ -34,7 +34,8 @@ afterAll(() => t.cleanup());
 function flowFor(seed: number): FlowDefinition {
   const [raw] = fc.sample(arbitraryFlow, { seed, numRuns: 1 });
   const check = validateFlow(raw);
-  if (check.flow === undefined) throw new Error(`seed ${seed}: generated flow is invalid: ${JSON.stringify(check.errors)}`);
+  if (check.flow === undefined)
+    throw new Error(`seed ${seed}: generated flow is invalid: ${JSON.stringify(check.errors)}`);
   return { id: `rand-${seed}`, flow: check.flow, hash: definitionHash(check.flow) };
 }
 
@@ -77,20 +78,27 @@ async function runSeed(seed: number): Promise<string> {
   const def = flowFor(seed);
   let executionId: string | undefined;
   for (let i = 0; executionId === undefined && i < 20; i++) {
-    executionId = await stores[0]!.startExecution(def, { flag: random() < 0.5 }, { name: `seed-${seed}` }).then(
-      (r) => r.executionId,
-      () => undefined,
-    );
+    executionId = await stores[0]!
+      .startExecution(def, { flag: random() < 0.5 }, { name: `seed-${seed}` })
+      .then(
+        (r) => r.executionId,
+        () => undefined,
+      );
   }
   if (executionId === undefined) throw new Error('could not start');
 
   await world.run(executionId, stores, { advanceClock: () => (now += 10 * 60_000) });
 
   const watch = new StatusWatch();
-  const { head } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true, watch });
+  const { head } = await assertInvariants(t.db, executionId, {
+    launches: dispatcher,
+    quiescent: true,
+    watch,
+  });
   expect(['SUCCEEDED', 'FAILED']).toContain(head.status);
   // one more round of every late signal: nothing may change any more
-  for (const { signal } of world.deliveries.slice(-5)) await stores[1]!.apply(executionId, signal).catch(() => undefined);
+  for (const { signal } of world.deliveries.slice(-5))
+    await stores[1]!.apply(executionId, signal).catch(() => undefined);
   await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true, watch });
   return `${head.status} after ${world.deliveries.length} deliveries, ${faulty.stats.aborted} aborts, ${crashes} crashes, ${dispatcher.adopted} adopted re-dispatches`;
 }

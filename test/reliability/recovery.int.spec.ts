@@ -12,7 +12,11 @@ import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 
 const loc = { project_id: 'rel-r', region: 'europe-west1' } as const;
-const oneCall = defineFlow({ id: 'rel-r-call', start: 'Call', steps: { Call: task(cloudFunction('rel-r-fn', loc), { end: true }) } });
+const oneCall = defineFlow({
+  id: 'rel-r-call',
+  start: 'Call',
+  steps: { Call: task(cloudFunction('rel-r-fn', loc), { end: true }) },
+});
 const guarded = defineFlow({
   id: 'rel-r-guarded',
   start: 'Call',
@@ -22,11 +26,18 @@ const guardedJob = defineFlow({
   id: 'rel-r-job',
   start: 'Job',
   steps: {
-    Job: task(dataflowFlex('rel-r-job', { project_id: 'rel-r', region: 'europe-west4', container_gcs_path: 'gs://b/s.json' }), {
-      parameters: { temp_location: 'gs://b/t' },
-      timeout_seconds: 900,
-      end: true,
-    }),
+    Job: task(
+      dataflowFlex('rel-r-job', {
+        project_id: 'rel-r',
+        region: 'europe-west4',
+        container_gcs_path: 'gs://b/s.json',
+      }),
+      {
+        parameters: { temp_location: 'gs://b/t' },
+        timeout_seconds: 900,
+        end: true,
+      },
+    ),
   },
 });
 
@@ -47,12 +58,16 @@ describe('a poison message', () => {
 
     // when
     const outcomes = [];
-    for (let i = 0; i < 5; i++) outcomes.push(await handleEngineMessage(pushBody(entry, 'poison-1'), r.runtime, { via: 'push' }));
+    for (let i = 0; i < 5; i++)
+      outcomes.push(await handleEngineMessage(pushBody(entry, 'poison-1'), r.runtime, { via: 'push' }));
 
     // then
     expect(outcomes.map((o) => o.status)).toEqual(Array(5).fill('deadLettered'));
     expect(new Set(outcomes.map((o) => o.deadLetterId)).size).toBe(1);
-    const letter = await r.runtime.db.collection('deadletters').doc(outcomes[0]?.deadLetterId ?? '-').get();
+    const letter = await r.runtime.db
+      .collection('deadletters')
+      .doc(outcomes[0]?.deadLetterId ?? '-')
+      .get();
     expect(letter.get('deliveries')).toBe(5);
     expect(String(letter.get('reason'))).toContain('EXECUTION_NOT_FOUND');
     expect(letter.get('observation.executionId')).toBe(executionId);
@@ -76,7 +91,14 @@ describe('a lost completion', () => {
     expect(events.filter((e) => e.type === 'StepTimedOut').length).toBe(1);
     // and the timer delivered again (Cloud Tasks is at-least-once) changes nothing
     const late = await handleEngineMessage(
-      { kind: 'firestep.timer', executionId, path: 'Call', attempt: 1, timer: 'timeout', commandId: 'timer-timeout~Call~1' },
+      {
+        kind: 'firestep.timer',
+        executionId,
+        path: 'Call',
+        attempt: 1,
+        timer: 'timeout',
+        commandId: 'timer-timeout~Call~1',
+      },
       r.runtime,
     );
     expect(late.status).toBe('duplicate');

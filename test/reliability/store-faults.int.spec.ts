@@ -48,8 +48,13 @@ describe('ABORTED contention injected before commit', () => {
       // given
       const faulty = faultyFirestore(t.db, { abortProbability: p, random: prng(Math.round(p * 100)) });
       const dispatcher = new FaultyDispatcher();
-      const world = new World(dispatcher, { outcomeOf: (path) => (path.endsWith('/Left') ? 'failed' : 'succeeded') });
-      const stores = [new ExecutionStore({ db: faulty.db, dispatcher }), new ExecutionStore({ db: faulty.db, dispatcher })];
+      const world = new World(dispatcher, {
+        outcomeOf: (path) => (path.endsWith('/Left') ? 'failed' : 'succeeded'),
+      });
+      const stores = [
+        new ExecutionStore({ db: faulty.db, dispatcher }),
+        new ExecutionStore({ db: faulty.db, dispatcher }),
+      ];
 
       // when
       const { executionId } = await stores[0]!.startExecution(retryCatchFlow, {});
@@ -57,11 +62,16 @@ describe('ABORTED contention injected before commit', () => {
 
       // then
       expect(faulty.stats.aborted).toBeGreaterThan(0);
-      const { head, events } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true });
+      const { head, events } = await assertInvariants(t.db, executionId, {
+        launches: dispatcher,
+        quiescent: true,
+      });
       expect(head.status).toBe('SUCCEEDED');
       expect(head.steps['Fan/0/Rescue']?.status).toBe('SUCCEEDED');
       expect(events.filter((e) => e.type === 'StepFailed').length).toBe(3); // attempt 1 + 2 retries
-      console.log(`ABORTED p=${p}: ${faulty.stats.aborted} aborted of ${faulty.stats.transactions} transactions, ${world.redelivered} redeliveries`);
+      console.log(
+        `ABORTED p=${p}: ${faulty.stats.aborted} aborted of ${faulty.stats.transactions} transactions, ${world.redelivered} redeliveries`,
+      );
     });
   }
 
@@ -176,7 +186,9 @@ describe('a crash between commit and dispatch', () => {
       const dispatcher = new FaultyDispatcher();
       const store = new ExecutionStore({ db: t.db, dispatcher, faults: seam.faults(() => c.fire()) });
       c.armed = true;
-      await expect(store.startExecution(chainFlow, {}, { name: `crash-${seam.name}` })).rejects.toThrow(/injected crash/);
+      await expect(store.startExecution(chainFlow, {}, { name: `crash-${seam.name}` })).rejects.toThrow(
+        /injected crash/,
+      );
 
       // when
       const retried = await store.startExecution(chainFlow, {}, { name: `crash-${seam.name}` });
@@ -217,7 +229,12 @@ describe('a crash between commit and dispatch', () => {
     const time = steppingClock();
     const c = crash();
     const dispatcher = new FaultyDispatcher();
-    const store = new ExecutionStore({ db: t.db, dispatcher, clock: time.clock, faults: { afterDispatch: () => c.fire() } });
+    const store = new ExecutionStore({
+      db: t.db,
+      dispatcher,
+      clock: time.clock,
+      faults: { afterDispatch: () => c.fire() },
+    });
     const { executionId } = await store.startExecution(chainFlow, {});
     c.armed = true;
     await expect(store.apply(executionId, succeeded('A'))).rejects.toThrow(/injected crash/);
@@ -229,7 +246,9 @@ describe('a crash between commit and dispatch', () => {
     await sweeper.sweepPending();
 
     // then
-    const bDispatches = dispatcher.calls.filter((x) => x.command.executionId === executionId && x.command.path === 'B');
+    const bDispatches = dispatcher.calls.filter(
+      (x) => x.command.executionId === executionId && x.command.path === 'B',
+    );
     expect(bDispatches.map((x) => x.command.id)).toEqual(['launch~B~1', 'launch~B~1']);
     const { events } = await assertInvariants(t.db, executionId, { quiescent: true });
     expect(events.filter((e) => e.type === 'StepLaunched' && e.path === 'B').length).toBe(1);
@@ -251,7 +270,9 @@ describe('a crash between commit and dispatch', () => {
       },
     };
     const store = new ExecutionStore({ db: t.db, dispatcher, faults, clock: time.clock });
-    const world = new World(dispatcher, { outcomeOf: (path) => (path.endsWith('/Left') ? 'failed' : 'succeeded') });
+    const world = new World(dispatcher, {
+      outcomeOf: (path) => (path.endsWith('/Left') ? 'failed' : 'succeeded'),
+    });
     const watch = new StatusWatch();
     let executionId: string | undefined;
     for (let i = 0; executionId === undefined; i++) {
@@ -268,8 +289,14 @@ describe('a crash between commit and dispatch', () => {
 
     // then
     expect(crashes).toBeGreaterThan(0);
-    console.log(`random crashes: ${crashes} crashes, ${world.redelivered} redeliveries, ${dispatcher.adopted} re-dispatches adopted`);
-    const { head } = await assertInvariants(t.db, executionId, { launches: dispatcher, quiescent: true, watch });
+    console.log(
+      `random crashes: ${crashes} crashes, ${world.redelivered} redeliveries, ${dispatcher.adopted} re-dispatches adopted`,
+    );
+    const { head } = await assertInvariants(t.db, executionId, {
+      launches: dispatcher,
+      quiescent: true,
+      watch,
+    });
     expect(head.status).toBe('SUCCEEDED');
     await assertInvariants(t.db, executionId, { watch });
   });

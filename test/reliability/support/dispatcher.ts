@@ -34,7 +34,9 @@ export class FaultyDispatcher implements CommandDispatcher, LaunchCounter {
   adopted = 0;
 
   async dispatch(command: Command): Promise<DispatchOutcome> {
-    const previous = this.calls.filter((c) => c.command.executionId === command.executionId && c.command.id === command.id).length;
+    const previous = this.calls.filter(
+      (c) => c.command.executionId === command.executionId && c.command.id === command.id,
+    ).length;
     const fault = this.plan(command, previous);
     this.calls.push({ command, fault });
     const error = { name: 'States.LaunchFailed', kind: 'launch' as const, message: `injected ${fault}` };
@@ -46,10 +48,24 @@ export class FaultyDispatcher implements CommandDispatcher, LaunchCounter {
       case 'failed':
         return command.kind === 'launch' ? { status: 'failed', error } : { status: 'done' };
       case 'ok':
-        if (this.idempotent && command.kind === 'launch' && this.calls.some((c, i) => i < this.calls.length - 1 && c.fault === 'ok' && c.command.executionId === command.executionId && c.command.id === command.id)) this.adopted++;
+        if (
+          this.idempotent &&
+          command.kind === 'launch' &&
+          this.calls.some(
+            (c, i) =>
+              i < this.calls.length - 1 &&
+              c.fault === 'ok' &&
+              c.command.executionId === command.executionId &&
+              c.command.id === command.id,
+          )
+        )
+          this.adopted++;
         this.onAccepted?.(command);
         if (command.kind !== 'launch' || this.deferReceipts) return { status: 'done' };
-        return { status: 'launched', receipt: { target: command.target.type, traceId: command.trace.traceId } };
+        return {
+          status: 'launched',
+          receipt: { target: command.target.type, traceId: command.trace.traceId },
+        };
     }
   }
 

@@ -67,11 +67,34 @@ export function fanFlow(k: number): FlowDefinition {
 }
 
 /** The completion a log entry would report for a step attempt. */
-export function succeeded(path: string, attempt = 1, output: Json = { path }, sourceId = `log-${path}-${attempt}`): Signal {
-  return { kind: 'completed', outcome: 'succeeded', path, attempt, output, source: { kind: 'log', id: sourceId } };
+export function succeeded(
+  path: string,
+  attempt = 1,
+  output: Json = { path },
+  sourceId = `log-${path}-${attempt}`,
+): Signal {
+  return {
+    kind: 'completed',
+    outcome: 'succeeded',
+    path,
+    attempt,
+    output,
+    source: { kind: 'log', id: sourceId },
+  };
 }
 
 export function failed(path: string, attempt = 1): Signal {
-  const error = { name: 'States.TaskFailed', kind: 'function' as const, message: `${path} attempt ${attempt} failed` };
-  return { kind: 'completed', outcome: 'failed', path, attempt, error, source: { kind: 'log', id: `log-${path}-${attempt}-failed` } };
+  const error = {
+    name: 'States.TaskFailed',
+    kind: 'function' as const,
+    message: `${path} attempt ${attempt} failed`,
+  };
+  return {
+    kind: 'completed',
+    outcome: 'failed',
+    path,
+    attempt,
+    error,
+    source: { kind: 'log', id: `log-${path}-${attempt}-failed` },
+  };
 }

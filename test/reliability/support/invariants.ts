@@ -31,7 +31,10 @@ export class StatusWatch {
     const before = this.#seen.get(executionId);
     if (before !== undefined && TERMINAL.has(before.status) && head.status !== before.status) {
       const redriven = events.some((e) => e.type === 'ExecutionRedriven' && e.seq > before.lastSeq);
-      expect(redriven, `${executionId}: terminal ${before.status} became ${head.status} without a redrive`).toBe(true);
+      expect(
+        redriven,
+        `${executionId}: terminal ${before.status} became ${head.status} without a redrive`,
+      ).toBe(true);
     }
     this.#seen.set(executionId, { status: head.status, lastSeq: head.lastSeq });
   }
@@ -62,7 +65,11 @@ const NO_DISPATCH: CommandDispatcher = {
  *
  * @example const { head } = await assertInvariants(db, executionId, { launches: dispatcher, quiescent: true });
  */
-export async function assertInvariants(db: Firestore, executionId: string, opts: InvariantOptions = {}): Promise<Observed> {
+export async function assertInvariants(
+  db: Firestore,
+  executionId: string,
+  opts: InvariantOptions = {},
+): Promise<Observed> {
   const reader = new ExecutionStore({ db, dispatcher: NO_DISPATCH });
   const head = await reader.getHead(executionId);
   expect(head, `${executionId}: no head`).toBeDefined();
@@ -71,13 +78,18 @@ export async function assertInvariants(db: Firestore, executionId: string, opts:
   const where = `execution ${executionId}`;
 
   // seq contiguous 1..n, and the head names the last one
-  expect(events.map((e) => e.seq), `${where}: seq must be 1..n`).toEqual(events.map((_, i) => i + 1));
+  expect(
+    events.map((e) => e.seq),
+    `${where}: seq must be 1..n`,
+  ).toEqual(events.map((_, i) => i + 1));
   expect(head.lastSeq, `${where}: head.lastSeq`).toBe(events.length);
 
   // the head is the fold of the log (no second truth)
   const { def } = await reader.loadState(executionId);
   const { snapshotSeq: _s, definition: _d, ...stored } = head;
-  expect(toHead(replay(def, events)), `${where}: replay of the log differs from the stored head`).toEqual(stored);
+  expect(toHead(replay(def, events)), `${where}: replay of the log differs from the stored head`).toEqual(
+    stored,
+  );
 
   // one fact per step attempt: at most one launch, one success, one failure (so exactly one join)
   for (const type of ['StepLaunched', 'StepSucceeded', 'StepFailed', 'StepTimedOut'] as const) {
@@ -109,7 +121,9 @@ export async function assertInvariants(db: Firestore, executionId: string, opts:
   for (const doc of accepted.docs) {
     const seqs = (doc.get('seqs') as number[] | undefined) ?? [];
     for (const seq of seqs) {
-      expect(events[seq - 1]?.seq, `${where}: accepted signal ${doc.id} names missing event ${seq}`).toBe(seq);
+      expect(events[seq - 1]?.seq, `${where}: accepted signal ${doc.id} names missing event ${seq}`).toBe(
+        seq,
+      );
     }
     const kind = doc.get('kind') as string;
     if (kind === 'completed' || kind === 'launched') {
@@ -119,10 +133,16 @@ export async function assertInvariants(db: Firestore, executionId: string, opts:
 
   if (opts.quiescent) {
     const inbox = await db.collection('executions').doc(executionId).collection('inbox').get();
-    expect(inbox.docs.map((d) => d.id), `${where}: signals left in the inbox`).toEqual([]);
+    expect(
+      inbox.docs.map((d) => d.id),
+      `${where}: signals left in the inbox`,
+    ).toEqual([]);
     const pending = await reader.listPendingCommands(executionId);
     const due = pending.filter((c) => c.status === 'DISPATCHING' || c.lastError === undefined);
-    expect(due.map((c) => c.commandId), `${where}: commands never dispatched`).toEqual([]);
+    expect(
+      due.map((c) => c.commandId),
+      `${where}: commands never dispatched`,
+    ).toEqual([]);
   }
   return { head, events };
 }

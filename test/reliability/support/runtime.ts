@@ -3,7 +3,7 @@
  * Firestore emulator (own project id) and the protocol fakes. The fakes' log entries and SDK
  * callbacks are collected, not delivered, so each spec decides what reaches the engine and how often.
  */
-import type { CallbackMessage } from '../../../engine/signals/callback-wire.ts';
+
 import {
   type FakeDataflow,
   type FakeFunctionHost,
@@ -13,8 +13,12 @@ import {
 } from '../../../adapters/fakes/index.ts';
 import type { FlowDefinition } from '../../../engine/flow/model.ts';
 import { FlowRegistry } from '../../../engine/registry/registry.ts';
-import { createLocalRuntime, type LocalRuntimeOptions } from '../../../engine/runtime/create-local-runtime.ts';
+import {
+  createLocalRuntime,
+  type LocalRuntimeOptions,
+} from '../../../engine/runtime/create-local-runtime.ts';
 import type { Runtime } from '../../../engine/runtime/runtime.ts';
+import type { CallbackMessage } from '../../../engine/signals/callback-wire.ts';
 import { testFirestore } from '../../support/firestore.ts';
 
 export interface RelRuntime {
@@ -36,7 +40,10 @@ export async function startRuntime(
   const fs = testFirestore('rel-runtime');
   const entries: LogEntry[] = [];
   const callbacks: CallbackMessage[] = [];
-  const host = await startFakeFunctionHost({ onLogEntry: (e) => void entries.push(e), onCallback: (m) => void callbacks.push(m) });
+  const host = await startFakeFunctionHost({
+    onLogEntry: (e) => void entries.push(e),
+    onCallback: (m) => void callbacks.push(m),
+  });
   const dataflow = await startFakeDataflow({ onLogEntry: (e) => void entries.push(e) });
   const runtime = await createLocalRuntime(
     {
@@ -63,7 +70,10 @@ export async function startRuntime(
 }
 
 /** Poll until `check` gives a value; fails after `timeoutMs` (a safety net, not a timing assertion). */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -76,7 +86,10 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
 /** The gen1 end line ("Function execution took …") of an attempt, by its trace id. */
 export function endLine(entries: LogEntry[], traceId: string): LogEntry | undefined {
   return entries.find(
-    (e) => typeof e.trace === 'string' && e.trace.endsWith(`/traces/${traceId}`) && String(e.textPayload ?? '').startsWith('Function execution took'),
+    (e) =>
+      typeof e.trace === 'string' &&
+      e.trace.endsWith(`/traces/${traceId}`) &&
+      String(e.textPayload ?? '').startsWith('Function execution took'),
   );
 }
 
@@ -84,7 +97,11 @@ export function endLine(entries: LogEntry[], traceId: string): LogEntry | undefi
 export function pushBody(payload: unknown, messageId: string): Record<string, unknown> {
   const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
   return {
-    message: { data: Buffer.from(text).toString('base64'), messageId, publishTime: '2026-11-23T10:00:00.000Z' },
+    message: {
+      data: Buffer.from(text).toString('base64'),
+      messageId,
+      publishTime: '2026-11-23T10:00:00.000Z',
+    },
     subscription: 'projects/rel/subscriptions/firestep-signals-push',
   };
 }

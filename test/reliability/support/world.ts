@@ -60,18 +60,38 @@ export class World {
     this.#answered.add(id);
     const { path, attempt } = command;
     if (command.kind === 'timer') {
-      this.pool.push({ kind: 'timer', timer: command.timer, path, attempt, source: { kind: 'timer', id: command.id } });
+      this.pool.push({
+        kind: 'timer',
+        timer: command.timer,
+        path,
+        attempt,
+        source: { kind: 'timer', id: command.id },
+      });
       return;
     }
     if (command.kind !== 'launch') return;
     const source = { kind: 'log' as const, id: `${command.id}#end` };
     const receipt = { target: command.target.type, jobName: `${command.path}#${command.attempt}` };
-    this.pool.push({ kind: 'launched', commandId: command.id, receipt, path, attempt, source: { kind: 'dispatcher', id: command.id } });
+    this.pool.push({
+      kind: 'launched',
+      commandId: command.id,
+      receipt,
+      path,
+      attempt,
+      source: { kind: 'dispatcher', id: command.id },
+    });
     const outcome = this.opts.outcomeOf?.(path, attempt) ?? 'succeeded';
     this.pool.push(
       outcome === 'succeeded'
         ? { kind: 'completed', outcome, path, attempt, output: { path, attempt }, source }
-        : { kind: 'completed', outcome, path, attempt, error: { name: 'States.TaskFailed', kind: 'function', message: `${path}#${attempt} failed` }, source },
+        : {
+            kind: 'completed',
+            outcome,
+            path,
+            attempt,
+            error: { name: 'States.TaskFailed', kind: 'function', message: `${path}#${attempt} failed` },
+            source,
+          },
     );
   }
 
@@ -80,7 +100,8 @@ export class World {
     if (this.pool.length === 0) return undefined;
     const i = this.opts.random ? Math.floor(this.opts.random() * this.pool.length) : 0;
     const [signal] = this.pool.splice(i, 1);
-    if (signal && this.opts.random && this.opts.random() < (this.opts.duplicateProbability ?? 0)) this.pool.push(signal);
+    if (signal && this.opts.random && this.opts.random() < (this.opts.duplicateProbability ?? 0))
+      this.pool.push(signal);
     return signal;
   }
 
@@ -88,7 +109,11 @@ export class World {
    * Deliver until the pool is empty (and the outbox is swept dry). `stores` are the workers; a
    * delivery goes to one of them (at random when seeded).
    */
-  async run(executionId: string, stores: ExecutionStore[], opts: { maxDeliveries?: number; advanceClock?: () => void } = {}): Promise<void> {
+  async run(
+    executionId: string,
+    stores: ExecutionStore[],
+    opts: { maxDeliveries?: number; advanceClock?: () => void } = {},
+  ): Promise<void> {
     const max = opts.maxDeliveries ?? 5000;
     const first = stores[0];
     if (first === undefined) throw new Error('World.run needs at least one store');
@@ -100,7 +125,10 @@ export class World {
         const pending = await first.listPendingCommands(executionId);
         if (pending.length === 0) return;
         // Commands backing off after injected failures: let their time come.
-        if (opts.advanceClock === undefined) throw new Error(`execution ${executionId}: ${pending.length} command(s) pending and no clock to advance`);
+        if (opts.advanceClock === undefined)
+          throw new Error(
+            `execution ${executionId}: ${pending.length} command(s) pending and no clock to advance`,
+          );
         opts.advanceClock();
         continue;
       }

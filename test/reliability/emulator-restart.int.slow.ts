@@ -93,8 +93,17 @@ describe('Firestore emulator stopped mid-flow, then replaced', () => {
     await emulator!.stop();
     await untilDown(emulator!.host);
     const applyError = await store.apply(executionId, succeeded('B')).catch((e: unknown) => e);
-    const timerMessage = { kind: 'firestep.timer', executionId, path: 'B', attempt: 1, timer: 'timeout', commandId: 'timer-timeout~B~1' };
-    const ingestError = await handleEngineMessage(timerMessage, ingestDeps(db, store)).catch((e: unknown) => e);
+    const timerMessage = {
+      kind: 'firestep.timer',
+      executionId,
+      path: 'B',
+      attempt: 1,
+      timer: 'timeout',
+      commandId: 'timer-timeout~B~1',
+    };
+    const ingestError = await handleEngineMessage(timerMessage, ingestDeps(db, store)).catch(
+      (e: unknown) => e,
+    );
 
     // then: transient — the push answers 5xx and Pub/Sub redelivers; nothing is dead-lettered
     expect(applyError).toBeInstanceOf(Error);
@@ -113,7 +122,10 @@ describe('Firestore emulator stopped mid-flow, then replaced', () => {
     const world = new World(dispatcher2);
     const next = await store2.startExecution(chainFlow, { after: 'restart' });
     await world.run(next.executionId, [store2]);
-    const { head } = await assertInvariants(fresh, next.executionId, { launches: dispatcher2, quiescent: true });
+    const { head } = await assertInvariants(fresh, next.executionId, {
+      launches: dispatcher2,
+      quiescent: true,
+    });
     expect(head.status).toBe('SUCCEEDED');
   }, 180_000);
 });
