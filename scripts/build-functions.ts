@@ -109,9 +109,10 @@ export async function buildFunctions(opts: BuildOptions): Promise<BuildResult> {
   const registry = await FlowRegistry.fromDirectory(flowsDir);
   const pkg = await rootPackage();
   const external = RUNTIME_DEPENDENCIES.flatMap((d) => [d, `${d}/*`]);
-  const functionsExternal = RUNTIME_DEPENDENCIES.filter((d) => !BUNDLED_DEPENDENCIES.has(d)).flatMap(
-    (d) => [d, `${d}/*`],
-  );
+  const functionsExternal = RUNTIME_DEPENDENCIES.filter((d) => !BUNDLED_DEPENDENCIES.has(d)).flatMap((d) => [
+    d,
+    `${d}/*`,
+  ]);
 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });

@@ -151,7 +151,10 @@ export function lazyCloudTasksClient(endpoint: CloudTasksEndpoint = {}): TasksCl
   };
 }
 
-function newClient(tasks: typeof import('@google-cloud/tasks'), endpoint: CloudTasksEndpoint): CloudTasksClient {
+function newClient(
+  tasks: typeof import('@google-cloud/tasks'),
+  endpoint: CloudTasksEndpoint,
+): CloudTasksClient {
   return new tasks.CloudTasksClient({
     fallback: true,
     ...(endpoint.apiEndpoint ? { apiEndpoint: endpoint.apiEndpoint } : {}),

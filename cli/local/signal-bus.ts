@@ -47,6 +47,7 @@ async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
 
 function cloudEvent(
   projectId: string,
+  subscriptionName: string,
   data: string,
   messageId: string,
   publishTime: string,
@@ -66,7 +67,7 @@ function cloudEvent(
         messageId,
         publishTime,
       },
-      subscription: `projects/${projectId}/subscriptions/${SUBSCRIPTION}`,
+      subscription: `projects/${projectId}/subscriptions/${subscriptionName}`,
     },
   };
 }
@@ -99,6 +100,7 @@ export async function createPubSubBus(opts: {
   subscription.on('message', (m: Message) => {
     const event = cloudEvent(
       opts.projectId,
+      subName,
       m.data.toString('base64'),
       m.id,
       m.publishTime.toISOString(),
@@ -177,6 +179,7 @@ export function createDirectBus(opts: {
       const data = Buffer.from(JSON.stringify(message)).toString('base64');
       const event = cloudEvent(
         opts.projectId,
+        SUBSCRIPTION,
         data,
         `local-${counter}`,
         new Date().toISOString(),

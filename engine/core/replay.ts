@@ -3,6 +3,7 @@
  * `firestep replay`, and by tests to prove that incremental decisions and a cold replay agree.
  */
 import { FirestepError } from '../errors.ts';
+import { withWriteScope, type WriteScope } from '../flow/machine-logic.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import type { ExecutionEvent } from './events.ts';
 import { evolve } from './evolve.ts';
@@ -13,6 +14,12 @@ import type { ExecutionState } from './state.ts';
  * Throws DEFINITION_MISMATCH when `def` is not the definition the execution was started with (to
  * compare definitions on purpose, pass `{...def, hash: state.definitionHash}`), INTERNAL on a gap.
  *
+ * Gives exactly `events.reduce(evolve, from)`, in time linear in the number of events: nobody sees
+ * the intermediate states, so each event runs in one write scope where the step table and the
+ * machine context's maps are copied on their first write and then updated in place (evolve alone
+ * copies them per event, which made a 25,000-event replay quadratic). `from` is never modified; the
+ * returned state owns its records (nothing writes them after this returns).
+ *
  * @example const state = replay(def, events); toHead(state).status === 'SUCCEEDED';
  */
 export function replay(
@@ -21,7 +28,13 @@ export function replay(
   from?: ExecutionState,
 ): ExecutionState {
   let state = from;
-  for (const event of events) state = evolve(def, state, event);
+  // Entered per event, not around the loop, so that code behind `events` (a generator) runs
+  // outside the scope.
+  const scope: WriteScope = new WeakSet();
+  for (const event of events) {
+    const before = state;
+    state = withWriteScope(scope, () => evolve(def, before, event));
+  }
   if (state === undefined) {
     throw new FirestepError(
       'EXECUTION_NOT_FOUND',

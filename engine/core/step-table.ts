@@ -1,8 +1,11 @@
 /**
  * The head's per-step table, as pure updates. Rows are keyed by step path and describe the current
- * attempt of each Task and Wait step that has been entered.
+ * attempt of each Task and Wait step that has been entered. Updates return a new table (rows are
+ * replaced, never edited) — except inside replay's write scope, where the table is copied once and
+ * then updated in place (`editable`), so a fold stays linear in the number of events.
  */
 import type { MachineAction } from '../flow/machine-contract.ts';
+import { editable } from '../flow/machine-logic.ts';
 import type { Receipt, StepError } from './events.ts';
 import type { StepState, StepStatus } from './state.ts';
 
@@ -28,7 +31,7 @@ export const ACTIVE_ATTEMPT: ReadonlySet<StepStatus> = new Set(['LAUNCHING', 'RU
  */
 export function enterSteps(steps: StepTable, actions: readonly MachineAction[], at: string): StepTable {
   if (!actions.some((a) => a.type === 'launch' || a.type === 'scheduleWait')) return steps;
-  const next = { ...steps };
+  const next = editable(steps);
   for (const action of actions) {
     if (action.type === 'launch') {
       const { path, step, attempt } = action.params;
@@ -49,7 +52,7 @@ export function recordLaunch(steps: StepTable, path: string, receipt: Receipt, a
   const row = steps[path];
   if (row === undefined) return steps;
   const status: StepStatus = row.status === 'LAUNCHING' ? 'RUNNING' : row.status;
-  return { ...steps, [path]: { ...row, status, receipt, launchedAt: at } };
+  return withRow(steps, path, { ...row, status, receipt, launchedAt: at });
 }
 
 /** Close the current attempt of a step with a final status (and error, for failures). */
@@ -63,13 +66,13 @@ export function finishStep(
   const row = steps[path];
   if (row === undefined) return steps;
   const { error: _previous, ...rest } = row;
-  return { ...steps, [path]: { ...rest, status, finishedAt: at, ...(error === undefined ? {} : { error }) } };
+  return withRow(steps, path, { ...rest, status, finishedAt: at, ...(error === undefined ? {} : { error }) });
 }
 
 /** A failed attempt that will be retried. */
 export function markRetryScheduled(steps: StepTable, path: string): StepTable {
   const row = steps[path];
-  return row === undefined ? steps : { ...steps, [path]: { ...row, status: 'RETRY_SCHEDULED' } };
+  return row === undefined ? steps : withRow(steps, path, { ...row, status: 'RETRY_SCHEDULED' });
 }
 
 /** Execution cancelled: every attempt still open is cancelled. */
@@ -80,5 +83,12 @@ export function cancelOpenSteps(steps: StepTable, at: string): StepTable {
       ACTIVE_ATTEMPT.has(row.status) || row.status === 'RETRY_SCHEDULED' || row.status === 'WAITING';
     next[path] = open ? { ...row, status: 'CANCELLED', finishedAt: at } : row;
   }
+  return next;
+}
+
+/** `{...steps, [path]: row}`, copy-on-first-write inside replay's write scope. */
+function withRow(steps: StepTable, path: string, row: StepState): StepTable {
+  const next = editable(steps);
+  next[path] = row;
   return next;
 }

@@ -84,12 +84,63 @@ function push(enqueue: unknown, action: MachineAction): void {
   (enqueue as (action: MachineAction) => void)(action);
 }
 
+/**
+ * Records (context maps, the core's step table) that one private fold created and may therefore
+ * write in place. See `withWriteScope`.
+ */
+export type WriteScope = WeakSet<object>;
+
+let writeScope: WriteScope | undefined;
+
+/**
+ * Run `fn` with copy-on-first-write records: inside, `editable` copies a record once and then hands
+ * back that same copy for every later write, instead of copying it on every write. Only for folds
+ * whose intermediate states nobody sees (replay): a state produced inside shares records with the
+ * states before it. Records the scope did not create (the starting state's) are never written, and
+ * once the last `withWriteScope(scope, …)` returns, nothing writes the scope's records again.
+ *
+ * @example
+ * const scope: WriteScope = new WeakSet();
+ * for (const event of events) state = withWriteScope(scope, () => evolve(def, state, event));
+ */
+export function withWriteScope<T>(scope: WriteScope, fn: () => T): T {
+  const outer = writeScope;
+  writeScope = scope;
+  try {
+    return fn();
+  } finally {
+    writeScope = outer;
+  }
+}
+
+/**
+ * A record the caller may write to: a shallow copy, except inside `withWriteScope` when the scope
+ * already made this record (then the record itself). Keeps per-event updates O(1) in a fold where
+ * copying would make them O(entries), i.e. replay O(events²).
+ *
+ * @example const outputs = editable(context.outputs); outputs[p.step] = output;
+ */
+export function editable<V>(record: Record<string, V>): Record<string, V> {
+  if (writeScope === undefined) return { ...record };
+  if (writeScope.has(record)) return record;
+  const copy = { ...record };
+  writeScope.add(copy);
+  return copy;
+}
+
+/** `{...record, [key]: value}`, copy-on-first-write inside a write scope. */
+function withEntry<V>(record: Record<string, V>, key: string, value: V): Record<string, V> {
+  const next = editable(record);
+  next[key] = value;
+  return next;
+}
+
 function scopeOutput(context: FlowContext, scope: string): Json {
   return scope === '' ? context.lastOutput : (context.scopeOutputs[scope] ?? null);
 }
 
 function withScopeOutput(context: FlowContext, scope: string, value: Json): Partial<FlowContext> {
-  return scope === '' ? { lastOutput: value } : { scopeOutputs: { ...context.scopeOutputs, [scope]: value } };
+  return scope === '' ? { lastOutput: value } : { scopeOutputs: withEntry(context.scopeOutputs, scope, value) };
 }
 
 function withoutRetries(context: FlowContext, path: string): Record<string, number> {
@@ -144,10 +195,10 @@ export const flowSetup = setup({
       return { input, lastOutput: input };
     }),
     setAttempt: assign(({ context, event }, p: PathParams) =>
-      event.type === 'RETRY_DUE' ? { attempts: { ...context.attempts, [p.path]: event.attempt } } : {},
+      event.type === 'RETRY_DUE' ? { attempts: withEntry(context.attempts, p.path, event.attempt) } : {},
     ),
     bumpAttempt: assign(({ context }, p: PathParams) => ({
-      attempts: { ...context.attempts, [p.path]: attemptOf(context, p.path) + 1 },
+      attempts: withEntry(context.attempts, p.path, attemptOf(context, p.path) + 1),
       retries: withoutRetries(context, p.path),
     })),
     emitLaunch: enqueueActions(({ context, enqueue }, p: StepParams) => {
@@ -160,7 +211,7 @@ export const flowSetup = setup({
       const plan = retryPlan(context, event, p);
       if (plan === undefined) return;
       const attempt = attemptOf(context, p.path);
-      enqueue.assign({ retries: { ...context.retries, [plan.key]: plan.used + 1 } });
+      enqueue.assign({ retries: withEntry(context.retries, plan.key, plan.used + 1) });
       push(enqueue, {
         type: 'scheduleRetry',
         params: {
@@ -175,7 +226,7 @@ export const flowSetup = setup({
     recordOutput: assign(({ context, event }, p: StepParams) => {
       if (event.type !== 'STEP_SUCCEEDED') return {};
       return {
-        outputs: { ...context.outputs, [p.step]: event.output },
+        outputs: withEntry(context.outputs, p.step, event.output),
         ...withScopeOutput(context, scopeOf(p.path), event.output),
       };
     }),
@@ -184,7 +235,7 @@ export const flowSetup = setup({
       if (error === undefined) return {};
       const output: Json = { error: error.name, cause: error.message };
       return {
-        outputs: { ...context.outputs, [p.step]: output },
+        outputs: withEntry(context.outputs, p.step, output),
         ...withScopeOutput(context, scopeOf(p.path), output),
       };
     }),
@@ -218,7 +269,7 @@ export const flowSetup = setup({
     }),
     seedBranches: assign(({ context }, p: PathParams & { branches: number }) => {
       const seed = scopeOutput(context, scopeOf(p.path));
-      const scopeOutputs = { ...context.scopeOutputs };
+      const scopeOutputs = editable(context.scopeOutputs);
       for (let i = 0; i < p.branches; i++) scopeOutputs[branchScope(p.path, i)] = seed;
       return { scopeOutputs };
     }),
@@ -226,7 +277,7 @@ export const flowSetup = setup({
       const output: Json = [];
       for (let i = 0; i < p.branches; i++) output.push(context.scopeOutputs[branchScope(p.path, i)] ?? null);
       return {
-        outputs: { ...context.outputs, [p.step]: output },
+        outputs: withEntry(context.outputs, p.step, output),
         ...withScopeOutput(context, scopeOf(p.path), output),
       };
     }),

@@ -7,9 +7,9 @@
  * clients load when a timer, a launch or a Dataflow confirmation first needs them).
  */
 import { FlowRegistry } from '../registry/registry.ts';
+import type { DataflowJobs } from '../signals/ports.ts';
 import type { RuntimeOptions } from './assemble.ts';
 import type { CloudRuntimeConfig } from './config.ts';
-import type { DataflowJobs } from '../signals/ports.ts';
 import { lazyPubSub } from './lazy-pubsub.ts';
 import type { Runtime } from './runtime.ts';
 

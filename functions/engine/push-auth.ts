@@ -83,7 +83,9 @@ export function certsIdTokenVerifier(certs: Record<string, string>): IdTokenVeri
   let client: Promise<OAuth2Client> | undefined;
   return async (idToken, audience) => {
     client ??= newOAuth2Client();
-    const ticket = await (await client).verifySignedJwtWithCertsAsync(idToken, certs, audience, [...GOOGLE_ISSUERS]);
+    const ticket = await (await client).verifySignedJwtWithCertsAsync(idToken, certs, audience, [
+      ...GOOGLE_ISSUERS,
+    ]);
     return requirePayload(ticket.getPayload());
   };
 }

@@ -87,14 +87,16 @@ describe('run --local', () => {
     expect(Object.values(head.steps).every((s) => s.attempt === 1)).toBe(true);
   });
 
-  it('given a condition on the input, when run with each input, then only the matching branch runs', async () => {
+  it('given a condition on the input, when run with each input (through Pub/Sub, then direct), then only the matching branch runs', async () => {
     const condition = await loadFlowFile('test/e2e/flows/condition.json');
     const full = await run(condition, { input: { mode: 'full' } });
-    const other = await run(condition, { input: { mode: 'delta' } });
+    // The second run delivers log entries without Pub/Sub (no emulator, or --no-pubsub).
+    const other = await run(condition, { input: { mode: 'delta' }, pubsub: false });
 
     expect(full.exitCode).toBe(0);
     expect(launched(full.events).map((e) => e.path)).toEqual(['FullLoad']);
     expect(other.exitCode).toBe(0);
+    expect(other.transport).toBe('direct');
     expect(launched(other.events).map((e) => e.path)).toEqual(['Skip']);
   });
 
