@@ -144,3 +144,44 @@ resource "google_firestore_field" "ttl" {
 
   depends_on = [google_firestore_database.this]
 }
+
+# The sweep finds stranded fan-in inboxes with a collection-group query ordered by `sortKey`
+# (engine/store/pump.ts), which needs the collection-group single-field index.
+resource "google_firestore_field" "inbox_sort_key" {
+  project    = var.project_id
+  database   = var.firestore_database_id
+  collection = "inbox"
+  field      = "sortKey"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+
+  depends_on = [google_firestore_database.this]
+}
+
+# Large maps that are never queried: no single-field indexes (cheaper writes, no index-entry limits
+# on wide step tables, outputs and snapshots).
+resource "google_firestore_field" "unindexed" {
+  for_each = {
+    steps  = { collection = "executions", field = "steps" }
+    output = { collection = "events", field = "output" }
+    state  = { collection = "snapshots", field = "state" }
+  }
+
+  project    = var.project_id
+  database   = var.firestore_database_id
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {}
+
+  depends_on = [google_firestore_database.this]
+}
