@@ -11,7 +11,7 @@ import { CloudFunctionLauncher } from './cloud-function/launcher.ts';
 import { DataflowLauncher } from './dataflow/launcher.ts';
 import { DataprocLauncher } from './dataproc/launcher.ts';
 import { withLocalCompletion } from './dataproc/local-completion.ts';
-import { HttpLauncher } from './http/launcher.ts';
+import { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
 import type { Launcher } from './launcher.ts';
 import { PubSubLauncher } from './pubsub/launcher.ts';
 import { lazyCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
@@ -34,6 +34,11 @@ export interface LocalLaunchersOptions {
   pubsub?: PubSub;
   /** Variables for Http bearer secrets (default `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * Http targets' routing and credentials (`localHttpOptions(endpoint.url)` sends them to the fake
+   * endpoint); without it they call the URL the flow names.
+   */
+  http?: Pick<HttpLauncherOptions, 'urlFor' | 'secretFallback' | 'idToken'>;
   /**
    * Where to report the end of Dataproc workflows (polled locally, see `dataproc/local-completion.ts`),
    * as SDK callback messages; without it Dataproc steps finish only through a timeout probe.
@@ -80,7 +85,7 @@ export function createLocalLaunchers(opts: LocalLaunchersOptions): Launcher[] {
       ...(opts.pubsub ? { pubsub: opts.pubsub } : {}),
     }),
     new DataflowLauncher({ context, defaults, rootUrl: opts.dataflowUrl, auth, requestTimeoutMs: 10_000 }),
-    new HttpLauncher({ context, ...(opts.env ? { env: opts.env } : {}) }),
+    new HttpLauncher({ context, ...(opts.env ? { env: opts.env } : {}), ...opts.http }),
   ];
   if (opts.dataprocUrl) {
     const dataproc = new DataprocLauncher({

@@ -23,7 +23,12 @@ export { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
 export type { Launcher, LaunchResult, ProbeResult } from './launcher.ts';
 export { PubSubLauncher, type PubSubLauncherOptions } from './pubsub/launcher.ts';
 export type { ContextOptions } from './shared/context.ts';
-export { createCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
+export {
+  createCloudTasksClient,
+  lazyCloudTasksClient,
+  type TaskQueue,
+  type TasksClient,
+} from './shared/http-task.ts';
 export { googleIdTokenProvider, type IdTokenProvider, noIdToken } from './shared/id-token.ts';
 export { classifyLaunchError, isRetryable } from './shared/launch-errors.ts';
 export { parseTraceHeaders, traceHeaders } from './shared/trace-headers.ts';

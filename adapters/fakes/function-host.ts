@@ -5,7 +5,9 @@
  * - Pub/Sub-triggered functions at `/pubsub/{project}/{region}/{name}` (a Pub/Sub push body),
  * runs the behaviour set for the function (default: echo the input), calls back through the firestep
  * SDK protocol when the request carries a firestep context, and writes the platform's real log
- * entries — with the trace the request came with — to `onLogEntry`.
+ * entries — with the trace the request came with — to `onLogEntry`. The end-of-execution entry is
+ * written only once the callback's delivery (`onCallback`, or the POST to `replyTo.url`) has
+ * completed, so a callback with an output always beats the log line that carries none.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json } from '../../engine/flow/model.ts';
@@ -30,7 +32,10 @@ export type { FunctionBehavior } from './function-behavior.ts';
 
 export interface FunctionHostOptions {
   onLogEntry?: LogSink;
-  /** Deliver SDK callbacks in-process instead of POSTing them to `firestep.replyTo.url`. */
+  /**
+   * Deliver SDK callbacks in-process instead of POSTing them to `firestep.replyTo.url`; the host
+   * writes the function's end-of-execution log entry after the returned promise settles.
+   */
   onCallback?: (message: CallbackMessage) => void | Promise<void>;
   /** Behaviour of functions with no `setBehavior` (default `{ kind: 'echo' }`). */
   defaultBehavior?: FunctionBehavior;
@@ -153,18 +158,23 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
     }
   }
 
-  function finish(
+  /** The function's HTTP answer; returns the status. */
+  function answer(inv: Invocation, res: ServerResponse, outcome: FunctionOutcome): number {
+    const reply = httpAnswer(outcome, inv.trigger === 'http-gen2' ? 2 : 1);
+    inv.status = reply.status;
+    if (!res.destroyed) sendJson(res, reply.status, reply.body, { 'function-execution-id': inv.executionId });
+    return reply.status;
+  }
+
+  /** The platform's end-of-execution log entry (gen1 "finished with…", gen2 request log). */
+  function logEnd(
     inv: Invocation,
-    res: ServerResponse,
     outcome: FunctionOutcome,
+    status: number,
     startedAt: number,
     url: string,
   ): void {
     const gen = inv.trigger === 'http-gen2' ? 2 : 1;
-    const answer = httpAnswer(outcome, gen);
-    inv.status = answer.status;
-    if (!res.destroyed)
-      sendJson(res, answer.status, answer.body, { 'function-execution-id': inv.executionId });
     const ms = Math.max(1, now().getTime() - startedAt);
     if (gen === 1) {
       const line = {
@@ -185,7 +195,7 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
           revision: `${inv.name}-00001-fak`,
           method: 'POST',
           url,
-          status: answer.status,
+          status,
           latencyMs: ms,
           trace: inv.trace,
           at: now(),
@@ -266,9 +276,17 @@ export async function startFakeFunctionHost(opts: FunctionHostOptions = {}): Pro
     await new Promise<void>((resolve) => timers.after(delay, resolve));
     const outcome = await runBehavior(runnable, input, inv.context);
     const wantsCallback = !('callback' in runnable) || runnable.callback !== false;
-    if (inv.context && wantsCallback && (outcome.kind === 'ok' || outcome.kind === 'error'))
-      await sendCallback(inv.context, inv, outcome);
-    finish(inv, res, outcome, startedAt, `${server.url}${url.pathname}`);
+    // As with a real function using the SDK: the callback is sent before the function answers, and
+    // the platform writes its log line after the answer — late enough that the callback (which
+    // carries the output) is in first. Waiting for its delivery makes that order certain locally.
+    const callback =
+      inv.context && wantsCallback && (outcome.kind === 'ok' || outcome.kind === 'error')
+        ? sendCallback(inv.context, inv, outcome)
+        : undefined;
+    if (callback) await new Promise<void>((resolve) => setImmediate(resolve));
+    const status = answer(inv, res, outcome);
+    await callback;
+    logEnd(inv, outcome, status, startedAt, `${server.url}${url.pathname}`);
   }
 
   const server = await listen(route, opts.port);

@@ -35,6 +35,16 @@ export {
   startFakeFunctionHost,
 } from './function-host.ts';
 export {
+  type EndpointBehavior,
+  type EndpointCall,
+  EndpointError,
+  type EndpointRequest,
+  type FakeHttpEndpoint,
+  type FakeHttpEndpointOptions,
+  fakeEndpointUrl,
+  startFakeHttpEndpoint,
+} from './http-endpoint.ts';
+export {
   type CloudEventLike,
   type CloudEventSink,
   DATAFLOW_MESSAGES,

@@ -25,6 +25,13 @@ export interface HttpLauncherOptions {
   env?: Record<string, string | undefined>;
   /** Deadline when the step has no `timeout_seconds` (default 60 s). */
   requestTimeoutMs?: number;
+  /**
+   * Where requests really go (local runs: the fake endpoint, see `localHttpOptions`); default the
+   * target's `url`. Receipts and messages keep the flow's URL.
+   */
+  urlFor?: (target: HttpTarget) => string;
+  /** A value for a `secret_env` variable that is not set (local runs); default: fail the launch. */
+  secretFallback?: (variable: string) => string | undefined;
 }
 
 function parseBody(text: string): Json {
@@ -61,7 +68,7 @@ export class HttpLauncher implements Launcher {
     let answer: Awaited<ReturnType<typeof callHttp>>;
     try {
       answer = await callHttp({
-        url: target.url,
+        url: this.opts.urlFor ? this.opts.urlFor(target) : target.url,
         method,
         headers: { ...traceHeaders(command.trace), ...(auth ? { Authorization: auth } : {}) },
         ...(method === 'GET' ? {} : { body: launchBody(this.opts.context, command) }),
@@ -111,7 +118,8 @@ export class HttpLauncher implements Launcher {
       case 'none':
         return '';
       case 'bearer': {
-        const secret = (this.opts.env ?? process.env)[auth.secret_env];
+        const secret =
+          (this.opts.env ?? process.env)[auth.secret_env] || this.opts.secretFallback?.(auth.secret_env);
         if (!secret)
           return configFailure(
             `Http target "${target.name}": environment variable ${auth.secret_env} (auth.secret_env) is not set; set it on the engine function`,

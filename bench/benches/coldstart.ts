@@ -14,7 +14,8 @@
  *   `200 notOurs`), served by the functions framework's own server; the framework's server set-up
  *   between the two is left out. Push authentication is `disabled-local-only` here: a deployed
  *   instance also loads google-auth-library and fetches Google's certificates on its first push.
- *   Baseline: importing @google-cloud/firestore, creating a client and reading one document.
+ *   Baseline: the smallest Firestore-backed push function — it imports Firestore and the framework
+ *   and answers each push after reading one document — served and measured the same way.
  *
  * CPU time (`process.cpuUsage`) of the bundle's import is reported too: on a shared machine it
  * moves much less with the load than wall time does.
@@ -56,54 +57,70 @@ interface Sample {
   firstMs?: number;
 }
 
-/** Runs in the child: import, then optionally one push through the framework's server. */
+/**
+ * The baseline function: a push handler that imports Firestore and the functions framework and
+ * answers each push after reading one document.
+ */
+const FIRESTORE_HANDLER = `
+const [{ Firestore }, functions] = await Promise.all([
+  import('@google-cloud/firestore'),
+  import('@google-cloud/functions-framework'),
+]);
+const db = new Firestore({ projectId: process.env.GOOGLE_CLOUD_PROJECT });
+functions.http('firestepEnginePush', async (req, res) => {
+  const snap = await db.doc('coldstart/' + req.body.message.messageId).get();
+  res.status(200).json({ status: 'notOurs', exists: snap.exists });
+});
+`;
+
+/**
+ * Runs in the child: import the entry (BENCH_ENTRY; `firestore` imports Firestore alone,
+ * `firestore-handler` runs {@link FIRESTORE_HANDLER}); with BENCH_PUSH, serve the registered push
+ * function with the framework's own server and POST one push (node:http: fetch's first call would
+ * load undici inside the measured window).
+ */
 const IMPORT_THEN_PUSH = `
+const entry = process.env.BENCH_ENTRY;
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-await import(process.env.BENCH_ENTRY);
+if (entry === 'firestore') await import('@google-cloud/firestore');
+else if (entry === 'firestore-handler') await (async () => { ${FIRESTORE_HANDLER} })();
+else await import(entry);
 const importMs = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
 const out = { importMs, importCpuMs: (cpu.user + cpu.system) / 1000 };
 if (process.env.BENCH_PUSH) {
+  const { request } = await import('node:http');
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
   const server = getTestServer('firestepEnginePush');
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const body = process.env.BENCH_PUSH;
   const t1 = performance.now();
-  const res = await fetch('http://127.0.0.1:' + server.address().port + '/', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: process.env.BENCH_PUSH,
+  const answer = await new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port: server.address().port, method: 'POST', path: '/',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => ok({ status: res.statusCode, text }));
+    });
+    req.on('error', fail);
+    req.end(body);
   });
-  const answer = await res.json();
   out.firstMs = importMs + (performance.now() - t1);
-  if (res.status !== 200 || answer.status !== 'notOurs')
-    throw new Error('first push answered ' + res.status + ' ' + JSON.stringify(answer));
+  if (answer.status !== 200 || JSON.parse(answer.text).status !== 'notOurs')
+    throw new Error('first push answered ' + answer.status + ' ' + answer.text);
 }
 process.stdout.write(JSON.stringify(out));
 process.exit(0);
 `;
 
-/** Runs in the child: the baseline, Firestore alone (optionally its first read). */
-const FIRESTORE_ALONE = `
-const c0 = process.cpuUsage();
-const t0 = performance.now();
-const { Firestore } = await import('@google-cloud/firestore');
-const importMs = performance.now() - t0;
-const cpu = process.cpuUsage(c0);
-const out = { importMs, importCpuMs: (cpu.user + cpu.system) / 1000 };
-if (process.env.BENCH_READ) {
-  const db = new Firestore({ projectId: process.env.GOOGLE_CLOUD_PROJECT });
-  await db.doc('coldstart/probe').get();
-  out.firstMs = performance.now() - t0;
-}
-process.stdout.write(JSON.stringify(out));
-process.exit(0);
-`;
-
-function sample(script: string, opts: { tsx?: boolean; env?: Record<string, string> } = {}): Sample {
-  const env: Record<string, string | undefined> = { ...process.env, ...DEPLOYED_ENV, ...opts.env };
+function sample(vars: Record<string, string>, opts: { tsx?: boolean } = {}): Sample {
+  const env: Record<string, string | undefined> = { ...process.env, ...DEPLOYED_ENV, ...vars };
   delete env.K_SERVICE; // disabled-local-only push auth is refused on Cloud Run
   const child = spawnSync(
     process.execPath,
-    [...(opts.tsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script],
+    [...(opts.tsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', IMPORT_THEN_PUSH],
     { cwd: ROOT, encoding: 'utf8', env },
   );
   try {
@@ -162,15 +179,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     for (let i = 0; i < n; i++) {
       // Interleaved, so a change in the machine's load hits both sides of each ratio alike.
       ctx.note(`coldstart: round ${i + 1}/${n}`);
-      s.firestore.push(sample(FIRESTORE_ALONE));
-      s.bundle.push(sample(IMPORT_THEN_PUSH, { env: { BENCH_ENTRY: bundleEntry } }));
-      s.firestoreTsx.push(sample(FIRESTORE_ALONE, { tsx: true }));
-      s.source.push(sample(IMPORT_THEN_PUSH, { tsx: true, env: { BENCH_ENTRY: sourceEntry } }));
-      s.firstRead.push(sample(FIRESTORE_ALONE, { env: { BENCH_READ: '1' } }));
+      s.firestore.push(sample({ BENCH_ENTRY: 'firestore' }));
+      s.bundle.push(sample({ BENCH_ENTRY: bundleEntry }));
+      s.firestoreTsx.push(sample({ BENCH_ENTRY: 'firestore' }, { tsx: true }));
+      s.source.push(sample({ BENCH_ENTRY: sourceEntry }, { tsx: true }));
+      s.firstRead.push(sample({ BENCH_ENTRY: 'firestore-handler', BENCH_PUSH: notOursPush() }));
       s.push.push(
-        sample(IMPORT_THEN_PUSH, {
-          env: { BENCH_ENTRY: bundleEntry, BENCH_PUSH: notOursPush(), FIRESTEP_AUTH: 'disabled-local-only' },
-        }),
+        sample({ BENCH_ENTRY: bundleEntry, BENCH_PUSH: notOursPush(), FIRESTEP_AUTH: 'disabled-local-only' }),
       );
     }
     const wall = (xs: Sample[]) => p50(xs.map((x) => x.importMs));

@@ -2,7 +2,8 @@
  * Everything a local run needs, up and wired: the Firestore emulator (and the Pub/Sub emulator when
  * available), the protocol fakes, the engine's local runtime, and the signal path between them —
  * fakes' log entries and SDK callbacks → Pub/Sub topic (as a log sink would publish them) →
- * subscription → `handleEngineMessage`, the deployed engine's own handler. `close()` tears it all
+ * subscription → `handleEngineMessage`, the deployed engine's own handler. A callback is awaited
+ * until the engine has it (`SignalBus.deliver`), as the SDK awaits the API function's answer. `close()` tears it all
  * down, stopping only the emulators it started itself.
  */
 import { randomBytes } from 'node:crypto';
@@ -115,6 +116,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
 
     const fakes = await startLocalFakes({
       publish: (message) => bus.publish(message),
+      deliver: (message) => bus.deliver(message),
       ...(opts.functionMs === undefined ? {} : { functionMs: opts.functionMs }),
       ...(opts.jobMs === undefined ? {} : { jobMs: opts.jobMs }),
     });
@@ -128,6 +130,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
           functionHostUrl: fakes.functions.url,
           dataflowUrl: fakes.dataflow.url,
           dataprocUrl: fakes.dataproc.url,
+          httpUrl: fakes.http.url,
         },
         replyTo: { topic: SIGNAL_TOPIC },
         timerSpeedup: opts.timerSpeedup ?? 1,

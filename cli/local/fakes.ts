@@ -1,10 +1,15 @@
 /**
- * The protocol fakes of a local run — a Cloud Functions host, a Dataflow service and a Dataproc
- * service — wired to the run's signal bus, and programmed from the fault plan:
+ * The protocol fakes of a local run — a Cloud Functions host, a Dataflow service, a Dataproc service
+ * and a generic HTTP endpoint for Http targets — wired to the run's signal bus, and programmed from
+ * the fault plan:
  * - every Cloud Function of the flow answers through a handler that, per step attempt (read from the
  *   firestep context the launch carries), echoes its input, fails (HTTP 500, "finished with status
  *   code: 500") or never answers; it also calls back through the SDK protocol, as a function using
- *   `firestep/sdk` does, so outputs flow to later steps;
+ *   `firestep/sdk` does, so outputs flow to later steps — and, as the SDK does, before it answers, so
+ *   the callback (with the output) is in before the platform's log line is written;
+ * - every Http target answers per step attempt: `sync` → 200 with `{ target, step, attempt, url,
+ *   input }` or, when faulted, 422 (a failure of the step, not a transient fault) or no answer;
+ *   `async` → 202, then a callback with that output or the failure, or none;
  * - a Dataflow job of a faulted step attempt is scripted by its exact, deterministic job name to end
  *   with "Workflow failed." or to stay RUNNING;
  * - Dataproc workflows are scripted per target (the fake keys them by target, not by step).
@@ -18,6 +23,11 @@ import {
   startFakeDataproc,
   startFakeFunctionHost,
 } from '../../adapters/fakes/index.ts';
+import {
+  EndpointError,
+  type FakeHttpEndpoint,
+  startFakeHttpEndpoint,
+} from '../../adapters/fakes/http-endpoint.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import type { FaultPlan } from './faults.ts';
 import { taskSteps } from './faults.ts';
@@ -26,12 +36,18 @@ export interface LocalFakes {
   functions: FakeFunctionHost;
   dataflow: FakeDataflow;
   dataproc: FakeDataproc;
+  http: FakeHttpEndpoint;
   close(): Promise<void>;
 }
 
 export interface FakesOptions {
   /** Where the fakes' log entries and SDK callbacks go (the log sink / reply topic). */
   publish: (message: unknown) => void;
+  /**
+   * Where SDK callbacks go, resolving once the engine has them (the signal bus's `deliver`); default
+   * `publish`. A fake function answers and logs only after this resolves.
+   */
+  deliver?: (message: unknown) => Promise<void>;
   /** How long a fake function or job runs before it finishes, in ms (default 40 / 60). */
   functionMs?: number;
   jobMs?: number;
@@ -43,10 +59,14 @@ export interface FakesOptions {
  * @example const fakes = await startLocalFakes({ publish: (m) => bus.publish(m) });
  */
 export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
-  const [functions, dataflow, dataproc] = await Promise.all([
+  const callBack = async (message: unknown) => {
+    if (opts.deliver) await opts.deliver(message);
+    else opts.publish(message);
+  };
+  const [functions, dataflow, dataproc, http] = await Promise.all([
     startFakeFunctionHost({
       onLogEntry: (entry) => opts.publish(entry),
-      onCallback: (message) => opts.publish(message),
+      onCallback: callBack,
       defaultBehavior: { kind: 'echo', delayMs: opts.functionMs ?? 40 },
     }),
     startFakeDataflow({
@@ -54,13 +74,18 @@ export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
       defaultBehavior: { runMs: opts.jobMs ?? 60 },
     }),
     startFakeDataproc({ defaultBehavior: { runMs: opts.jobMs ?? 60 } }),
+    startFakeHttpEndpoint({
+      onCallback: callBack,
+      defaultBehavior: { kind: 'echo', delayMs: opts.functionMs ?? 40 },
+    }),
   ]);
   return {
     functions,
     dataflow,
     dataproc,
+    http,
     close: async () => {
-      await Promise.all([functions.close(), dataflow.close(), dataproc.close()]);
+      await Promise.all([functions.close(), dataflow.close(), dataproc.close(), http.close()]);
     },
   };
 }
@@ -94,6 +119,7 @@ export function programFakes(
       },
     });
   }
+  programEndpoints(fakes.http, tasks, plan, delay);
   const attempts = opts.maxAttempts ?? 10;
   for (const task of tasks) {
     const target = task.step.target;
@@ -114,5 +140,46 @@ export function programFakes(
         outcome: plan.faultFor(task.path, 1) === 'hang' ? 'lag' : 'fail',
       });
     }
+  }
+}
+
+/**
+ * Http targets: per step attempt, from the firestep context of the request. A request without one (a
+ * GET carries no body) is matched to the target's steps by name and counted as their next attempt.
+ */
+function programEndpoints(
+  endpoint: FakeHttpEndpoint,
+  tasks: ReturnType<typeof taskSteps>,
+  plan: FaultPlan,
+  delay: number,
+): void {
+  const byName = new Map<string, string[]>();
+  for (const t of tasks) {
+    if (t.step.target.type !== 'Http') continue;
+    byName.set(t.step.target.name, [...(byName.get(t.step.target.name) ?? []), t.path]);
+  }
+  for (const [name, paths] of byName) {
+    let contextless = 0;
+    endpoint.setBehavior(name, {
+      kind: 'handler',
+      delayMs: delay,
+      run: (request) => {
+        const ctx = request.context;
+        const attempt = ctx?.attempt ?? ++contextless;
+        const fault = ctx
+          ? plan.faultFor(ctx.path, ctx.attempt)
+          : paths.map((p) => plan.faultFor(p, attempt)).find((f) => f !== undefined);
+        if (fault === 'fail')
+          throw new EndpointError(422, `(fake) ${name} failed as asked by --fail ${ctx?.step ?? name}`);
+        if (fault === 'hang') return never;
+        return {
+          target: name,
+          step: ctx?.step ?? null,
+          attempt: ctx?.attempt ?? null,
+          url: request.url,
+          input: request.input,
+        };
+      },
+    });
   }
 }

@@ -5,6 +5,10 @@
  * would build from it. A handler that throws nacks the message, so Pub/Sub redelivers it (the
  * "retry later" of Dataflow confirmation works unchanged). Without a Pub/Sub emulator the same raw
  * messages are handed to the handler directly, with the same retry-on-throw behaviour.
+ *
+ * `deliver` is the path of an SDK callback sent to the API function's URL: it resolves only once the
+ * engine has recorded it, so a fake function can answer (and the platform write its end-of-execution
+ * log line) after its callback is in, as with a real function using `firestep/sdk`.
  */
 import { type Message, PubSub, type Subscription } from '@google-cloud/pubsub';
 import { log } from '../../engine/log.ts';
@@ -32,6 +36,11 @@ export interface SignalBus {
   readonly kind: 'pubsub' | 'direct';
   /** Publish one raw message (it is JSON-serialised into the message data). */
   publish(message: unknown, attributes?: Record<string, string>): void;
+  /**
+   * Publish one raw message and resolve once the engine's handler has accepted it (after its
+   * redeliveries, if any), or after `DELIVERY_WAIT_MS` / on close — never rejects.
+   */
+  deliver(message: unknown): Promise<void>;
   /** Stop delivering; messages still in flight are dropped. */
   close(): Promise<void>;
 }
@@ -39,6 +48,42 @@ export interface SignalBus {
 /** The topic the local log sink and SDK callbacks publish to. */
 export const SIGNAL_TOPIC = 'firestep-signals';
 const SUBSCRIPTION = 'firestep-engine';
+/** The longest `deliver` waits for the engine (as the SDK's callback request times out). */
+export const DELIVERY_WAIT_MS = 10_000;
+/** Attribute tying a delivered message to its waiter (the engine ignores unknown attributes). */
+const DELIVERY_ATTRIBUTE = 'local_delivery';
+
+/** Waiters of `deliver`, keyed by delivery id; each resolves at most once. */
+class Deliveries {
+  readonly #waiting = new Map<string, () => void>();
+  #count = 0;
+
+  /** A new delivery id and the promise that `done(id)` (or the wait limit, or `releaseAll`) resolves. */
+  open(prefix: string): { id: string; done: Promise<void> } {
+    this.#count += 1;
+    const id = `${prefix}-${this.#count}`;
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.done(id), DELIVERY_WAIT_MS);
+      timer.unref();
+      this.#waiting.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return { id, done };
+  }
+
+  done(id: string | undefined): void {
+    if (id === undefined) return;
+    const resolve = this.#waiting.get(id);
+    this.#waiting.delete(id);
+    resolve?.();
+  }
+
+  releaseAll(): void {
+    for (const id of [...this.#waiting.keys()]) this.done(id);
+  }
+}
 
 /** Wait (at most 5 s) for the handler calls still running, so nothing outlives the engine's clients. */
 async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
@@ -97,6 +142,7 @@ export async function createPubSubBus(opts: {
     retryPolicy: { minimumBackoff: { seconds: 0, nanos: 100_000_000 }, maximumBackoff: { seconds: 2 } },
   });
   const inFlight = new Set<Promise<unknown>>();
+  const deliveries = new Deliveries();
   subscription.on('message', (m: Message) => {
     const event = cloudEvent(
       opts.projectId,
@@ -107,7 +153,10 @@ export async function createPubSubBus(opts: {
       m.attributes,
     );
     const handled = opts.handler(event).then(
-      () => m.ack(),
+      () => {
+        m.ack();
+        deliveries.done(m.attributes?.[DELIVERY_ATTRIBUTE]);
+      },
       (e: unknown) => {
         log.debug('local engine handler asked for redelivery', { messageId: m.id, error: e });
         if (!closed) m.nack();
@@ -127,8 +176,23 @@ export async function createPubSubBus(opts: {
         .publishMessage({ data: Buffer.from(JSON.stringify(message)), ...(attributes ? { attributes } : {}) })
         .catch((e: unknown) => log.warn('local Pub/Sub publish failed', { error: e }));
     },
+    deliver: (message) => {
+      if (closed) return Promise.resolve();
+      const { id, done } = deliveries.open(opts.runId);
+      publisher
+        .publishMessage({
+          data: Buffer.from(JSON.stringify(message)),
+          attributes: { [DELIVERY_ATTRIBUTE]: id },
+        })
+        .catch((e: unknown) => {
+          log.warn('local Pub/Sub publish failed', { error: e });
+          deliveries.done(id);
+        });
+      return done;
+    },
     close: async () => {
       closed = true;
+      deliveries.releaseAll();
       subscription.removeAllListeners('message');
       await settle(inFlight);
       await subscription.close().catch(() => {});
@@ -153,42 +217,56 @@ export function createDirectBus(opts: {
   let counter = 0;
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<unknown>>();
-  const deliver = (event: PubSubCloudEvent, attempt: number) => {
-    if (closed) return;
-    const handled = opts.handler(event).catch((e: unknown) => {
-      if (closed || attempt >= (opts.maxAttempts ?? 50)) {
-        log.warn('local signal dropped after retries', { messageId: event.id, error: e });
-        return;
-      }
-      const timer = setTimeout(
-        () => {
-          timers.delete(timer);
-          deliver(event, attempt + 1);
-        },
-        Math.min(2000, 50 * 2 ** attempt),
-      );
-      timers.add(timer);
-    });
+  const deliveries = new Deliveries();
+  const eventOf = (message: unknown, attributes: Record<string, string> | undefined) => {
+    counter += 1;
+    const data = Buffer.from(JSON.stringify(message)).toString('base64');
+    return cloudEvent(
+      opts.projectId,
+      SUBSCRIPTION,
+      data,
+      `local-${counter}`,
+      new Date().toISOString(),
+      attributes,
+    );
+  };
+  const deliver = (event: PubSubCloudEvent, attempt: number, delivery?: string) => {
+    if (closed) return deliveries.done(delivery);
+    const handled = opts.handler(event).then(
+      () => deliveries.done(delivery),
+      (e: unknown) => {
+        if (closed || attempt >= (opts.maxAttempts ?? 50)) {
+          log.warn('local signal dropped after retries', { messageId: event.id, error: e });
+          return deliveries.done(delivery);
+        }
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            deliver(event, attempt + 1, delivery);
+          },
+          Math.min(2000, 50 * 2 ** attempt),
+        );
+        timers.add(timer);
+      },
+    );
     inFlight.add(handled);
     void handled.finally(() => inFlight.delete(handled));
   };
   return {
     kind: 'direct',
     publish: (message, attributes) => {
-      counter += 1;
-      const data = Buffer.from(JSON.stringify(message)).toString('base64');
-      const event = cloudEvent(
-        opts.projectId,
-        SUBSCRIPTION,
-        data,
-        `local-${counter}`,
-        new Date().toISOString(),
-        attributes,
-      );
+      const event = eventOf(message, attributes);
       setImmediate(() => deliver(event, 1));
+    },
+    deliver: (message) => {
+      const event = eventOf(message, undefined);
+      const { id, done } = deliveries.open('direct');
+      setImmediate(() => deliver(event, 1, id));
+      return done;
     },
     close: async () => {
       closed = true;
+      deliveries.releaseAll();
       for (const t of timers) clearTimeout(t);
       await settle(inFlight);
     },

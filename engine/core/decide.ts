@@ -6,14 +6,16 @@
  */
 import { FirestepError } from '../errors.ts';
 import type { MachineAction } from '../flow/machine-contract.ts';
+import { type WriteScope, withWriteScope } from '../flow/machine-logic.ts';
 import type { FlowDefinition, TaskStep } from '../flow/model.ts';
 import { resolveParametersDetailed } from '../flow/parameters.ts';
 import { stepAt } from '../flow/paths.ts';
 import { admit, type Ignored } from './admit.ts';
 import { type Command, commandId, type LaunchCommand } from './commands.ts';
 import type { EventBody, ExecutionEvent, SignalSource } from './events.ts';
-import { evolve, evolveWithActions } from './evolve.ts';
+import { evolveWithActions } from './evolve.ts';
 import { contextOf, stepMachine } from './machine.ts';
+import { replay } from './replay.ts';
 import type { Signal } from './signals.ts';
 import type { ExecutionState } from './state.ts';
 import { ACTIVE_ATTEMPT } from './step-table.ts';
@@ -62,7 +64,7 @@ export function applyDecision(
 ): ExecutionState {
   const known = outcomes.get(decision);
   if (known !== undefined && known.from === state) return known.to;
-  return decision.events.reduce<ExecutionState>((s, event) => evolve(def, s, event), state);
+  return replay(def, decision.events, state);
 }
 
 /** One decision in progress: appends events, applies them, translates machine actions. */
@@ -70,6 +72,12 @@ export class Run {
   readonly events: ExecutionEvent[] = [];
   readonly commands: Command[] = [];
   private readonly from: ExecutionState | undefined;
+  /**
+   * The decision's intermediate states are private (only the last one leaves, via `finish`), so its
+   * events share one write scope: the step table and context maps are copied once per decision
+   * rather than once per update.
+   */
+  private readonly scope: WriteScope = new WeakSet();
 
   constructor(
     private readonly def: FlowDefinition,
@@ -80,7 +88,7 @@ export class Run {
     this.from = state;
   }
 
-  /** The state after every event emitted so far. */
+  /** The state after every event emitted so far (a later `emit` may update it in place). */
   get current(): ExecutionState | undefined {
     return this.state;
   }
@@ -92,7 +100,8 @@ export class Run {
       at: this.now,
       ...(this.source === undefined ? {} : { source: this.source }),
     } as ExecutionEvent;
-    const { state, actions } = evolveWithActions(this.def, this.state, event);
+    const before = this.state;
+    const { state, actions } = withWriteScope(this.scope, () => evolveWithActions(this.def, before, event));
     this.state = state;
     this.events.push(event);
     for (const action of actions) this.translate(action);

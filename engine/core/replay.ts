@@ -3,7 +3,7 @@
  * `firestep replay`, and by tests to prove that incremental decisions and a cold replay agree.
  */
 import { FirestepError } from '../errors.ts';
-import { withWriteScope, type WriteScope } from '../flow/machine-logic.ts';
+import { type WriteScope, withWriteScope } from '../flow/machine-logic.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import type { ExecutionEvent } from './events.ts';
 import { evolve } from './evolve.ts';

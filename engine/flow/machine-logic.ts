@@ -140,7 +140,9 @@ function scopeOutput(context: FlowContext, scope: string): Json {
 }
 
 function withScopeOutput(context: FlowContext, scope: string, value: Json): Partial<FlowContext> {
-  return scope === '' ? { lastOutput: value } : { scopeOutputs: withEntry(context.scopeOutputs, scope, value) };
+  return scope === ''
+    ? { lastOutput: value }
+    : { scopeOutputs: withEntry(context.scopeOutputs, scope, value) };
 }
 
 function withoutRetries(context: FlowContext, path: string): Record<string, number> {

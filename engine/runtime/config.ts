@@ -38,6 +38,8 @@ export interface CloudRuntimeConfig {
   snapshotEvery?: number;
   /** Firestore database id (default `(default)`). */
   firestoreDatabase?: string;
+  /** Days a finished execution's head is kept before Firestore TTL may delete it (`FIRESTEP_RETENTION_DAYS`). */
+  retentionDays?: number;
 }
 
 const nonEmpty = (what: string) =>
@@ -76,6 +78,13 @@ const EnvSchema = z.object({
     .positive('must be a positive integer')
     .optional(),
   FIRESTEP_FIRESTORE_DATABASE: optionalText,
+  FIRESTEP_RETENTION_DAYS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce
+      .number({ error: 'must be a positive number of days' })
+      .positive('must be a positive number of days')
+      .optional(),
+  ),
 });
 
 /** The variables {@link loadRuntimeConfig} reads, for docs and error messages. */
@@ -118,5 +127,6 @@ export function loadRuntimeConfig(
     flowsDir: e.FIRESTEP_FLOWS_DIR ?? `${(opts.cwd ?? process.cwd()).replace(/\/+$/, '')}/flows`,
     ...(e.FIRESTEP_SNAPSHOT_EVERY ? { snapshotEvery: e.FIRESTEP_SNAPSHOT_EVERY } : {}),
     ...(e.FIRESTEP_FIRESTORE_DATABASE ? { firestoreDatabase: e.FIRESTEP_FIRESTORE_DATABASE } : {}),
+    ...(e.FIRESTEP_RETENTION_DAYS ? { retentionDays: e.FIRESTEP_RETENTION_DAYS } : {}),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The composition root of a local run (`firestep run --local`, tests, the demo): the Firestore
- * emulator, launchers pointed at the protocol fakes, in-process timers. The same store, dispatcher
- * and ingestion as a deployment; timers deliver into the same message path the API's `/v1/timers`
- * uses.
+ * emulator, launchers pointed at the protocol fakes (Http targets too, given `fakes.httpUrl`),
+ * in-process timers. The same store, dispatcher and ingestion as a deployment; timers deliver into
+ * the same message path the API's `/v1/timers` uses.
  */
 import type { PubSub } from '@google-cloud/pubsub';
 import { FlowRegistry } from '../registry/registry.ts';
@@ -36,15 +36,23 @@ export async function createLocalRuntime(
   const config = localRuntimeConfig(input, env);
   const registry =
     options.registry ?? (await FlowRegistry.fromDirectory(options.flowsDir ?? `${process.cwd()}/flows`));
-  const [{ assembleRuntime }, { Firestore }, factories, dispatcherModule, timersModule, dataflowJobs] =
-    await Promise.all([
-      import('./assemble.ts'),
-      import('@google-cloud/firestore'),
-      import('../../adapters/factories.ts'),
-      import('../../adapters/dispatcher.ts'),
-      import('../../adapters/timers/local.ts'),
-      import('../signals/dataflow-jobs.ts'),
-    ]);
+  const [
+    { assembleRuntime },
+    { Firestore },
+    factories,
+    dispatcherModule,
+    timersModule,
+    dataflowJobs,
+    { localHttpOptions },
+  ] = await Promise.all([
+    import('./assemble.ts'),
+    import('@google-cloud/firestore'),
+    import('../../adapters/factories.ts'),
+    import('../../adapters/dispatcher.ts'),
+    import('../../adapters/timers/local.ts'),
+    import('../signals/dataflow-jobs.ts'),
+    import('../../adapters/http/local.ts'),
+  ]);
   const db =
     options.db ?? new Firestore({ projectId: config.projectId, host: config.firestoreHost, ssl: false });
 
@@ -64,6 +72,7 @@ export async function createLocalRuntime(
     functionHostUrl: config.fakes.functionHostUrl,
     dataflowUrl: config.fakes.dataflowUrl,
     ...(config.fakes.dataprocUrl ? { dataprocUrl: config.fakes.dataprocUrl } : {}),
+    ...(config.fakes.httpUrl ? { http: localHttpOptions(config.fakes.httpUrl) } : {}),
     ...(options.pubsub ? { pubsub: options.pubsub } : {}),
     env,
     // Dataproc has no completion log locally: a poller reports finished workflows as callbacks.

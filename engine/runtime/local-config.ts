@@ -14,8 +14,12 @@ export interface LocalRuntimeConfig {
   callbackSecret: string;
   /** `host:port` of the Firestore emulator. */
   firestoreHost: string;
-  /** URLs of the fakes: `startFakeFunctionHost().url`, `startFakeDataflow().url`, `startFakeDataproc().url`. */
-  fakes: { functionHostUrl: string; dataflowUrl: string; dataprocUrl?: string };
+  /**
+   * URLs of the fakes: `startFakeFunctionHost().url`, `startFakeDataflow().url`,
+   * `startFakeDataproc().url`, `startFakeHttpEndpoint().url` (without `httpUrl`, Http targets call the
+   * URL the flow names).
+   */
+  fakes: { functionHostUrl: string; dataflowUrl: string; dataprocUrl?: string; httpUrl?: string };
   /** Where the SDK sends callbacks (a local API URL and/or topic); empty when delivered in-process. */
   replyTo: { url?: string; topic?: string };
   engineFunction: string;

@@ -23,6 +23,8 @@ export interface StoreContext {
   clock: () => Date;
   newId: () => string;
   snapshotEvery: number;
+  /** `retentionDays` in ms: how long after finishing a head is kept (undefined: forever). */
+  retentionMs: number | undefined;
   dispatchClaimMs: number;
   maxDispatchAttempts: number;
   dispatchConcurrency: number;
@@ -56,6 +58,7 @@ export function createContext(opts: ExecutionStoreOptions): StoreContext {
     clock,
     newId,
     snapshotEvery: positive('snapshotEvery', opts.snapshotEvery ?? 25),
+    retentionMs: opts.retentionDays === undefined ? undefined : retentionMs(opts.retentionDays),
     dispatchClaimMs: opts.dispatchClaimMs ?? 5 * 60_000,
     maxDispatchAttempts: positive('maxDispatchAttempts', opts.maxDispatchAttempts ?? 10),
     dispatchConcurrency: positive('dispatchConcurrency', opts.dispatchConcurrency ?? 32),
@@ -114,6 +117,16 @@ export async function committed(
     }
   }
   await ctx.faults.afterCommit?.(executionId, events);
+}
+
+function retentionMs(days: number): number {
+  if (!Number.isFinite(days) || days <= 0) {
+    throw new FirestepError(
+      'CONFIG',
+      `ExecutionStore option retentionDays must be a positive number of days, got ${days}`,
+    );
+  }
+  return days * 24 * 60 * 60 * 1000;
 }
 
 function positive(name: string, value: number): number {

@@ -3,7 +3,7 @@
  * when due, create outbox commands and their correlation documents. Reads (which Firestore requires
  * before any write) happen in the callers; this module only writes.
  */
-import type { Transaction } from '@google-cloud/firestore';
+import { Timestamp, type Transaction } from '@google-cloud/firestore';
 import {
   type Command,
   type ExecutionEvent,
@@ -58,7 +58,9 @@ export async function writeDecisions(
     snapshotSeq,
     definition: `${COLLECTIONS.definitions}/${state.definitionHash}`,
   };
-  tx.set(refs.head, await ctx.chunks.pack({ ...head }));
+  const stored = await ctx.chunks.pack({ ...head });
+  const expireAt = expiryOf(ctx, state);
+  tx.set(refs.head, expireAt === undefined ? stored : { ...stored, expireAt });
 
   for (const command of batch.commands) {
     if (existingCommands.has(command.id)) continue;
@@ -70,6 +72,16 @@ export async function writeDecisions(
     }
   }
   return head;
+}
+
+/**
+ * With a retention, a finished execution's head expires that long after it finished (its
+ * `updatedAt`: the time of the terminal event, so every rewrite stamps the same value). A head
+ * written without it — running again after a redrive — loses the stamp, since `set` replaces it.
+ */
+function expiryOf(ctx: StoreContext, state: ExecutionState): Timestamp | undefined {
+  if (ctx.retentionMs === undefined || state.status === 'RUNNING') return undefined;
+  return Timestamp.fromMillis(Date.parse(state.updatedAt) + ctx.retentionMs);
 }
 
 /** A fresh outbox entry for a command. */

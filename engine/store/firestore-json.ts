@@ -4,6 +4,7 @@
  * arbitrary JSON, so the store encodes the offending sub-values as `{$json: "<text>"}` (the smallest
  * sub-value that needs it, so the rest stays readable in the console) and decodes them on read.
  */
+import { Timestamp } from '@google-cloud/firestore';
 
 /** Marker key of an encoded sub-value. */
 export const JSON_MARKER = '$json';
@@ -42,6 +43,8 @@ export function toFirestore(value: unknown, depth = 0): unknown {
  */
 export function fromFirestore(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
+  // The only Timestamp the store writes is a head's TTL `expireAt`; readers get an ISO time.
+  if (value instanceof Timestamp) return value.toDate().toISOString();
   if (Array.isArray(value)) return value.map(fromFirestore);
   if (isEncoded(value)) return JSON.parse(value[JSON_MARKER]);
   const out: Record<string, unknown> = {};

@@ -10,7 +10,14 @@ import type { QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { type Signal, signalKey } from '../core/index.ts';
 import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
-import { applyBatch, type BatchItem, type ItemOutcome } from './apply-batch.ts';
+import {
+  applyBatch,
+  applyUnleased,
+  type BatchItem,
+  type BatchOptions,
+  type ItemOutcome,
+  LEASED,
+} from './apply-batch.ts';
 import { jsonBytes } from './chunks.ts';
 import type { GateWaiter, StoreContext } from './context.ts';
 import type { HeldLease } from './lease.ts';
@@ -36,6 +43,10 @@ export interface SubmitReport {
   drained: boolean;
   /** Signals this worker applied from the inbox. */
   appliedFromInbox: number;
+  /** True when `alsoWrite` was committed with the signals (applied without the lease). */
+  wroteAlso?: boolean;
+  /** Outbox commands the signals created, when known (applied without the lease). */
+  newCommands?: number;
 }
 
 let queueCounter = 0;
@@ -66,7 +77,7 @@ export async function submitGrouped(
   let own: SubmitReport | undefined;
   let failure: unknown;
   try {
-    own = await submit(ctx, executionId, signals);
+    own = await submit(ctx, executionId, signals, { probeInbox: true });
   } catch (e) {
     failure = e;
   }
@@ -77,6 +88,7 @@ export async function submitGrouped(
         ctx,
         executionId,
         group.flatMap((w) => w.signals),
+        { probeInbox: true },
       );
       drained ||= report.drained;
       let next = 0;
@@ -102,7 +114,10 @@ export async function submit(
   ctx: StoreContext,
   executionId: string,
   signals: Signal[],
+  opts: SubmitOptions = {},
 ): Promise<SubmitReport> {
+  const direct = await submitUnleased(ctx, executionId, signals, opts);
+  if (direct !== undefined) return direct;
   const lease = await ctx.leases.tryAcquire(executionId);
   if (lease !== undefined) {
     let results: ApplyResult[];
@@ -126,6 +141,58 @@ export async function submit(
       : toResult(outcome);
   });
   return { results, drained: fromInbox.heldLease, appliedFromInbox: fromInbox.applied };
+}
+
+export interface SubmitOptions {
+  /** Staged in the transaction when the signals are applied directly (see `SubmitReport.wroteAlso`). */
+  alsoWrite?: BatchOptions['alsoWrite'];
+  /**
+   * Look at the inbox (concurrently with the transaction) when applying without the lease, and drain
+   * it if something is there: entries stranded by a holder that crashed after releasing are then
+   * picked up by the next signal, as on the lease path.
+   */
+  probeInbox?: boolean;
+}
+
+/**
+ * The uncontended path: no lease document exists, so apply in one transaction that checks exactly
+ * that (applyUnleased) — no lease create/release, no inbox query after. Undefined when the lease
+ * path must be taken (a lease exists, the attempt met contention, or the signals need more than one
+ * transaction).
+ */
+async function submitUnleased(
+  ctx: StoreContext,
+  executionId: string,
+  signals: Signal[],
+  opts: SubmitOptions,
+): Promise<SubmitReport | undefined> {
+  const batches = splitBatches(
+    signals.map((signal) => ({ signal })),
+    ctx.drainBatchSize,
+    BATCH_BYTES,
+  );
+  const [batch] = batches;
+  if (batch === undefined || batches.length > 1) return undefined;
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  const probe = opts.probeInbox
+    ? withStoreRetry('probing an inbox', () => refs.inboxes.limit(1).get()).then(
+        (snap) => !snap.empty,
+        () => true,
+      )
+    : Promise.resolve(false);
+  const applied = await applyUnleased(ctx, executionId, batch, { alsoWrite: opts.alsoWrite });
+  const inboxWaiting = await probe;
+  if (applied === undefined || applied === LEASED) return undefined;
+  const fromInbox = inboxWaiting
+    ? await drainInbox(ctx, executionId, new Map())
+    : { applied: 0, heldLease: false };
+  return {
+    results: applied.outcomes.map(toResult),
+    drained: true,
+    appliedFromInbox: fromInbox.applied,
+    wroteAlso: true,
+    newCommands: applied.commands.length,
+  };
 }
 
 /**

@@ -5,7 +5,12 @@
  * command DONE, FAILED, or back to PENDING with exponential backoff. The command id is also the
  * adapters' idempotency key, so a dispatch repeated after a crash does not launch twice.
  */
-import { type DocumentReference, type DocumentSnapshot, FieldValue } from '@google-cloud/firestore';
+import {
+  type DocumentReference,
+  type DocumentSnapshot,
+  FieldValue,
+  type Transaction,
+} from '@google-cloud/firestore';
 import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
 import { log } from '../log.ts';
 import type { StoreContext } from './context.ts';
@@ -124,6 +129,28 @@ export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] 
   if (done?.outcome === 'failed')
     signals.push({ kind: 'completed', outcome: 'failed', error: done.error, ...step });
   return signals;
+}
+
+/** Whether a dispatched command ends DONE (its receipt, if any, is all that is left to record). */
+export function settlesDone(d: Dispatched): boolean {
+  return d.outcome.status === 'launched' || d.outcome.status === 'done';
+}
+
+/**
+ * Stage the DONE marks of settled commands on the transaction that records their receipts, so the
+ * receipt and the mark commit together (one write round trip fewer than marking after).
+ *
+ * @example await submit(ctx, id, signals, { alsoWrite: (tx) => stageDone(ctx, tx, round.filter(settlesDone)) });
+ */
+export function stageDone(ctx: StoreContext, tx: Transaction, settled: Dispatched[]): void {
+  const finishedAt = ctx.clock().toISOString();
+  for (const { entry, ref } of settled)
+    tx.update(ref, {
+      attempts: entry.attempts + 1,
+      claimedUntil: FieldValue.delete(),
+      status: 'DONE',
+      finishedAt,
+    });
 }
 
 /**

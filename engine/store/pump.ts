@@ -9,7 +9,7 @@ import type { QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { log } from '../log.ts';
 import type { StoreContext } from './context.ts';
 import { drainInbox, submit } from './intake.ts';
-import { dispatchDue, isDue, recordOutcomes } from './outbox.ts';
+import { type Dispatched, dispatchDue, isDue, recordOutcomes, settlesDone, stageDone } from './outbox.ts';
 import { COLLECTIONS, executionIdOf } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
 import type { OutboxEntry, SweepOptions, SweepReport } from './types.ts';
@@ -34,8 +34,23 @@ export async function pump(ctx: StoreContext, executionId: string): Promise<Pump
     if (dispatched.length === 0) return report;
     report.dispatched += dispatched.length;
     const signals = dispatched.flatMap((d) => d.signals);
-    if (signals.length > 0) await submit(ctx, executionId, signals);
-    report.failed += await recordOutcomes(ctx, dispatched);
+    const settled = dispatched.filter(settlesDone);
+    const submitted =
+      signals.length === 0
+        ? undefined
+        : await submit(ctx, executionId, signals, { alsoWrite: (tx) => stageDone(ctx, tx, settled) });
+    const marked = submitted?.wroteAlso === true ? new Set(settled) : new Set<Dispatched>();
+    report.failed += await recordOutcomes(
+      ctx,
+      dispatched.filter((d) => !marked.has(d)),
+    );
+    // Another round finds only what this one created or left due; when the signals were applied here
+    // with no new command and every command settled, the query would come back empty.
+    const quiet =
+      submitted?.newCommands === 0 &&
+      submitted.appliedFromInbox === 0 &&
+      settled.length === dispatched.length;
+    if (quiet) return report;
   }
   log.error('store: the outbox of an execution did not settle', { executionId, rounds: MAX_ROUNDS });
   return report;

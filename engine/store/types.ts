@@ -44,6 +44,12 @@ export interface ExecutionStoreOptions {
   dispatchConcurrency?: number;
   /** Signals decided in one transaction when draining (default 200). */
   drainBatchSize?: number;
+  /**
+   * Days to keep a finished execution's head: when it reaches a terminal status the head gets
+   * `expireAt` (a Firestore Timestamp: terminal time + this many days) for a Firestore TTL policy.
+   * Only the head is stamped; its subcollections are not (docs/readme/data-model.md). Default: none.
+   */
+  retentionDays?: number;
   /** Called after every commit with the events it appended, in seq order. */
   onEvents?: (executionId: string, events: ExecutionEvent[]) => void;
   faults?: StoreFaults;
@@ -79,6 +85,11 @@ export type StoredHead = HeadDocument & {
   snapshotSeq: number;
   /** Path of the pinned definition: `definitions/{hash}`. */
   definition: string;
+  /**
+   * Finished executions with `retentionDays` set: when Firestore TTL may delete the head (ISO time
+   * here; stored as a Timestamp).
+   */
+  expireAt?: string;
 };
 
 export type OutboxStatus = 'PENDING' | 'DISPATCHING' | 'DONE' | 'FAILED';

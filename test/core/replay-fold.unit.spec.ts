@@ -49,7 +49,11 @@ function last<T>(items: T[]): T {
   return item;
 }
 
-const runs = fc.record({ flow: arbitraryFlow, seed: fc.integer(), cut: fc.double({ min: 0, max: 1 }) });
+const runs = fc.record({
+  flow: arbitraryFlow,
+  seed: fc.integer(),
+  cut: fc.double({ min: 0, max: 1, noNaN: true }),
+});
 
 describe('replay folds in place without changing any state a caller can see', () => {
   it('equals the incremental state, from the start and from any snapshot, and modifies nothing', () => {
@@ -87,7 +91,9 @@ describe('replay folds in place without changing any state a caller can see', ()
       start: 'A',
       steps: {
         A: task('A', 'B'),
-        B: task('B', 'C', { retry: [{ errors: ['States.ALL'], max_attempts: 2, interval_seconds: 1 }] }),
+        B: task('B', 'C', {
+          retry: [{ errors: ['States.ALL'], max_attempts: 2, interval_seconds: 1, backoff_rate: 1 }],
+        }),
         C: task('C', null),
       },
     };
@@ -118,7 +124,10 @@ describe('replay folds in place without changing any state a caller can see', ()
 
     // then: the later states moved on, the replayed one did not
     expect(after.steps.C?.status).toBe('LAUNCHING');
-    expect(after.machine.context).toMatchObject({ outputs: { A: { a: 1 }, B: { b: 2 } }, attempts: { B: 2 } });
+    expect(after.machine.context).toMatchObject({
+      outputs: { A: { a: 1 }, B: { b: 2 } },
+      attempts: { B: 2 },
+    });
     expect(JSON.stringify(replayed)).toBe(json);
     expect(replayed.steps.B?.status).toBe('RETRY_SCHEDULED');
   });

@@ -50,6 +50,15 @@ describe('run --local', () => {
       }
     }
     expect(new Set(launched(events).map((e) => e.receipt.traceId ?? e.receipt.jobId)).size).toBe(5);
+    // The SDK callback (with the output) is in before the platform's log line (which has none).
+    const functionSteps = launched(events)
+      .filter((e) => e.receipt.target === 'CloudFunction')
+      .map((e) => e.path);
+    expect(functionSteps.sort()).toEqual(['End', 'Init', 'Step1', 'Step2/1/Branch2']);
+    for (const path of functionSteps) {
+      const done = eventsOf(events, path).find((e) => e.type === 'StepSucceeded');
+      expect(done, path).toMatchObject({ output: { step: path.split('/').at(-1), attempt: 1 } });
+    }
     expect(io.out()).toContain('SUCCEEDED');
     expect(io.out()).toContain('replay --events');
   });
@@ -80,9 +89,7 @@ describe('run --local', () => {
       'Fan/2/Inner/1/D',
       'Join',
     ]);
-    for (const e of succeeded) {
-      if (e.output !== null) expect(e.output).toMatchObject({ function: 'shared-fn', step: e.step });
-    }
+    for (const e of succeeded) expect(e.output).toMatchObject({ function: 'shared-fn', step: e.step });
     expect(new Set(launched(events).map((e) => e.receipt.traceId)).size).toBe(5);
     expect(Object.values(head.steps).every((s) => s.attempt === 1)).toBe(true);
   });

@@ -5,8 +5,11 @@
  * by `sweepPending`.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Signal } from '../../engine/core/index.ts';
 import { isFirestepError } from '../../engine/errors.ts';
-import { ExecutionStore, type StoreFaults } from '../../engine/store/index.ts';
+import { firestoreDeadLetters } from '../../engine/signals/firestore-ports.ts';
+import { type CorrelationKey, ExecutionStore, type StoreFaults } from '../../engine/store/index.ts';
+import { handleEngineMessage } from '../../functions/engine/handle-message.ts';
 import { isTransient } from '../../functions/shared/transient.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { FaultyDispatcher } from './support/dispatcher.ts';
@@ -99,6 +102,27 @@ describe('ABORTED contention injected before commit', () => {
     expect(await documents(`executions/${executionId}/inbox`)).toEqual([]);
     expect((await t.db.doc(`leases/${executionId}`).get()).exists).toBe(false);
     expect(dispatcher.launchesOf(executionId).get('B#1')).toBeUndefined();
+
+    // and through the engine's message path the same fault is thrown (the push answers 5xx), not dead-lettered
+    const jammedDeps = {
+      ingestDeps: {
+        lookup: { lookup: (key: CorrelationKey) => jammed.lookupCorrelation(key) },
+        apply: (id: string, signal: Signal) => jammed.apply(id, signal),
+        deadLetters: firestoreDeadLetters(t.db),
+      },
+    };
+    const timerMessage = {
+      kind: 'firestep.timer',
+      executionId,
+      path: 'A',
+      attempt: 1,
+      timer: 'timeout',
+      commandId: 'timer-timeout~A~1',
+    };
+    const pushed = await handleEngineMessage(timerMessage, jammedDeps).catch((e: unknown) => e);
+    expect(isFirestepError(pushed, 'STORE_UNAVAILABLE')).toBe(true);
+    expect(await documents('deadletters')).toEqual([]);
+    expect(await assertInvariants(t.db, executionId)).toEqual(before);
 
     // and when Pub/Sub redelivers once Firestore is healthy
     expect((await clean.apply(executionId, succeeded('A'))).status).toBe('applied');
