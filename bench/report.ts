@@ -67,7 +67,11 @@ export function printTable(results: BenchResult[], out: NodeJS.WritableStream = 
   ]);
   const head = ['bench', 'metric', 'value', 'baseline', 'ratio', 'n', 'goal'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   out.write(`${fmt(head)}\n${fmt(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const row of rows) out.write(`${fmt(row)}\n`);
 }

@@ -48,7 +48,13 @@ export async function run(ctx: BenchContext) {
       result('fanin', `${n} completions → join dispatched`, wall, 'ms', n, baseline, 'ratio ≤ 1.0'),
       result('fanin', 'joins fired', joins, 'count', 1, null, 'must be 1'),
       result('fanin', 'transactions', after.transactions - before.transactions, 'count', 1),
-      result('fanin', 'aborted retries', after.transactionAttempts - after.transactions - (before.transactionAttempts - before.transactions), 'count', 1),
+      result(
+        'fanin',
+        'aborted retries',
+        after.transactionAttempts - after.transactions - (before.transactionAttempts - before.transactions),
+        'count',
+        1,
+      ),
     ];
   } finally {
     await close();

@@ -3,22 +3,18 @@
  * apply) until the next step's launch is dispatched (p50), against a bare transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/signals/firestore-ports.ts';
 import { callbackToken } from '../../engine/signals/callback-wire.ts';
+import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/signals/firestore-ports.ts';
 import { ingest } from '../../engine/signals/ingest.ts';
 import type { BenchContext } from '../main.ts';
 import { percentile, result } from '../report.ts';
-import { chainFlow } from '../support/chain.ts';
-import { BENCH_SECRET, bareTransition, benchDb, benchStore, InstantDispatcher, ms } from '../support/store.ts';
+import { BENCH_SECRET, bareTransition, benchDb, chainExecution, ms } from '../support/store.ts';
 
 export async function run(ctx: BenchContext) {
   const n = ctx.quick ? 30 : 150;
   const { db, close } = benchDb(ctx.firestoreHost);
   try {
-    const def = chainFlow(n + 1);
-    const dispatcher = new InstantDispatcher();
-    const store = benchStore(db, dispatcher);
-    const { executionId } = await store.startExecution(def, {});
+    const { dispatcher, store, executionId } = await chainExecution(db, n + 1);
     const deps = {
       lookup: firestoreCorrelationLookup(db),
       deadLetters: firestoreDeadLetters(db),
@@ -45,14 +41,23 @@ export async function run(ctx: BenchContext) {
       });
       const t0 = performance.now();
       const outcome = await ingest(message, deps);
-      if (outcome.status !== 'applied') throw new Error(`callback ${i} was ${outcome.status}: ${outcome.reason}`);
+      if (outcome.status !== 'applied')
+        throw new Error(`callback ${i} was ${outcome.status}: ${outcome.reason}`);
       handoff.push((await next) - t0);
       const t1 = performance.now();
       await bareTransition(db, 'handoff-baseline', i);
       baseline.push(ms(t1));
     }
     return [
-      result('handoff', 'callback accepted → next launch (p50)', percentile(handoff, 50), 'ms', n, percentile(baseline, 50), 'report'),
+      result(
+        'handoff',
+        'callback accepted → next launch (p50)',
+        percentile(handoff, 50),
+        'ms',
+        n,
+        percentile(baseline, 50),
+        'report',
+      ),
     ];
   } finally {
     await close();

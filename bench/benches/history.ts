@@ -8,7 +8,7 @@ import type { ExecutionStore } from '../../engine/store/index.ts';
 import type { BenchContext } from '../main.ts';
 import { percentile, result } from '../report.ts';
 import { chainFlow } from '../support/chain.ts';
-import { benchDb, benchStore, InstantDispatcher, ms } from '../support/store.ts';
+import { benchDb, benchStore, chainCompletion, InstantDispatcher, ms } from '../support/store.ts';
 
 async function grow(store: ExecutionStore, executionId: string, events: number): Promise<void> {
   const wave = 250;
@@ -29,18 +29,15 @@ async function grow(store: ExecutionStore, executionId: string, events: number):
   }
 }
 
-async function timeCompletions(store: ExecutionStore, executionId: string, samples: number): Promise<number[]> {
+async function timeCompletions(
+  store: ExecutionStore,
+  executionId: string,
+  samples: number,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
-    await store.apply(executionId, {
-      kind: 'completed',
-      outcome: 'succeeded',
-      path: `T${i}`,
-      attempt: 1,
-      output: { i },
-      source: { kind: 'log', id: `c-${i}` },
-    });
+    await store.apply(executionId, chainCompletion(i));
     out.push(ms(t0));
   }
   return out;

@@ -24,6 +24,14 @@ export async function run(ctx: BenchContext) {
   const smallCost = perEventMicros(() => replay(def, small), small.length, ctx.quick ? 50 : 200);
   const bigCost = perEventMicros(() => replay(def, bigLog), bigLog.length, ctx.quick ? 1 : 3);
   return [
-    result('replay', `per-event cost at ${bigLog.length} events`, bigCost, 'µs', bigLog.length, smallCost, 'ratio ≤ 1.3'),
+    result(
+      'replay',
+      `per-event cost at ${bigLog.length} events`,
+      bigCost,
+      'µs',
+      bigLog.length,
+      smallCost,
+      'ratio ≤ 1.3',
+    ),
   ];
 }

@@ -39,11 +39,14 @@ export async function run(ctx: BenchContext) {
     const t0 = performance.now();
     const ids = await Promise.all(
       Array.from({ length: executions }, (_, i) =>
-        store.startExecution(def, { i }).then((r) => r.executionId).catch((e) => {
-          if (errors === 0) ctx.note(`  first error: ${String(e)}`);
-          errors++;
-          return undefined;
-        }),
+        store
+          .startExecution(def, { i })
+          .then((r) => r.executionId)
+          .catch((e) => {
+            if (errors === 0) ctx.note(`  first error: ${String(e)}`);
+            errors++;
+            return undefined;
+          }),
       ),
     );
     while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -59,7 +62,13 @@ export async function run(ctx: BenchContext) {
       if (head?.status === 'SUCCEEDED') succeeded++;
     }
     return [
-      result('throughput', `${executions} executions: events appended per second`, (events / wall) * 1000, 'events/s', events),
+      result(
+        'throughput',
+        `${executions} executions: events appended per second`,
+        (events / wall) * 1000,
+        'events/s',
+        events,
+      ),
       result('throughput', 'executions succeeded', succeeded, 'count', executions),
       result('throughput', 'errors', errors, 'count', executions, null, 'must be 0'),
       result('throughput', 'wall time', wall, 'ms', executions),

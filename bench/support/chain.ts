@@ -6,7 +6,9 @@ export function chainFlow(length: number): FlowDefinition {
   const steps: Record<string, Step> = {};
   for (let i = 0; i < length; i++) {
     const target = { type: 'CloudFunction' as const, name: 'bench-fn' };
-    steps[`T${i}`] = (i + 1 < length ? { type: 'Task', target, next: `T${i + 1}` } : { type: 'Task', target, end: true }) as Step;
+    steps[`T${i}`] = (
+      i + 1 < length ? { type: 'Task', target, next: `T${i + 1}` } : { type: 'Task', target, end: true }
+    ) as Step;
   }
   const flow: Flow = { start: 'T0', steps };
   return { id: `chain-${length}`, flow, hash: definitionHash(flow) };
@@ -21,7 +23,13 @@ export function fanFlow(n: number): FlowDefinition {
         type: 'Parallel',
         branches: Array.from({ length: n }, (_, i) => ({
           start: `B${i}`,
-          steps: { [`B${i}`]: { type: 'Task', target: { type: 'CloudFunction', name: 'bench-branch' }, end: true } as Step },
+          steps: {
+            [`B${i}`]: {
+              type: 'Task',
+              target: { type: 'CloudFunction', name: 'bench-branch' },
+              end: true,
+            } as Step,
+          },
         })),
         next: 'Join',
       },

@@ -1,12 +1,20 @@
 /**
  * Flows and logs the benchmarks drive: built in code so every run measures the same shapes.
  */
-import { start, decide, applyDecision, type ExecutionEvent, type ExecutionState } from '../../engine/core/index.ts';
+import {
+  start,
+  decide,
+  applyDecision,
+  type ExecutionEvent,
+  type ExecutionState,
+} from '../../engine/core/index.ts';
 import { definitionHash } from '../../engine/flow/hash.ts';
 import type { Flow, FlowDefinition, Step } from '../../engine/flow/model.ts';
 
 function fn(name: string): Step & { type: 'Task' } {
-  return { type: 'Task', target: { type: 'CloudFunction', name: 'bench-fn' }, end: true } as Step & { type: 'Task' };
+  return { type: 'Task', target: { type: 'CloudFunction', name: 'bench-fn' }, end: true } as Step & {
+    type: 'Task';
+  };
   void name;
 }
 
@@ -17,7 +25,7 @@ export function parallelChains(branches: number, chain: number): FlowDefinition 
     for (let i = 0; i < chain; i++) {
       const name = `B${b}T${i}`;
       const base = fn(name);
-      steps[name] = i + 1 < chain ? { ...base, end: undefined, next: `B${b}T${i + 1}` } as Step : base;
+      steps[name] = i + 1 < chain ? ({ ...base, end: undefined, next: `B${b}T${i + 1}` } as Step) : base;
     }
     return { start: `B${b}T0`, steps };
   });
@@ -28,7 +36,11 @@ export function parallelChains(branches: number, chain: number): FlowDefinition 
       Join: { type: 'Task', target: { type: 'CloudFunction', name: 'bench-join' }, end: true },
     },
   };
-  return { id: `bench-${branches}x${chain}`, flow: JSON.parse(JSON.stringify(flow)) as Flow, hash: definitionHash(flow) };
+  return {
+    id: `bench-${branches}x${chain}`,
+    flow: JSON.parse(JSON.stringify(flow)) as Flow,
+    hash: definitionHash(flow),
+  };
 }
 
 /** The reference sample's shape: Init → Step1 → Parallel[Branch1, Branch2] → End. */
@@ -63,7 +75,11 @@ const at = (i: number) => new Date(T0 + i * 1000).toISOString();
  * Drive an execution with the pure core until it is done (or `maxEvents` reached), completing every
  * launched attempt in order; returns the full event log.
  */
-export function driveToEnd(def: FlowDefinition, executionId: string, maxEvents = Number.POSITIVE_INFINITY): ExecutionEvent[] {
+export function driveToEnd(
+  def: FlowDefinition,
+  executionId: string,
+  maxEvents = Number.POSITIVE_INFINITY,
+): ExecutionEvent[] {
   const started = start(def, {}, { executionId, now: at(0) });
   let state: ExecutionState = started.state;
   const events: ExecutionEvent[] = [...started.decision.events];
@@ -72,8 +88,22 @@ export function driveToEnd(def: FlowDefinition, executionId: string, maxEvents =
   while (queue.length > 0 && events.length < maxEvents) {
     const cmd = queue.shift()!;
     for (const signal of [
-      { kind: 'launched', path: cmd.path, attempt: cmd.attempt, commandId: cmd.id, receipt: { target: 'CloudFunction' }, source: { kind: 'dispatcher' } },
-      { kind: 'completed', outcome: 'succeeded', path: cmd.path, attempt: cmd.attempt, output: { ok: true }, source: { kind: 'log' } },
+      {
+        kind: 'launched',
+        path: cmd.path,
+        attempt: cmd.attempt,
+        commandId: cmd.id,
+        receipt: { target: 'CloudFunction' },
+        source: { kind: 'dispatcher' },
+      },
+      {
+        kind: 'completed',
+        outcome: 'succeeded',
+        path: cmd.path,
+        attempt: cmd.attempt,
+        output: { ok: true },
+        source: { kind: 'log' },
+      },
     ] as const) {
       const d = decide(def, state, signal, at(tick++));
       state = applyDecision(def, state, d);

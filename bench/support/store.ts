@@ -4,10 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FieldValue, Firestore } from '@google-cloud/firestore';
-import type { Command, LaunchCommand } from '../../engine/core/index.ts';
+import type { Command, LaunchCommand, Signal } from '../../engine/core/index.ts';
 import { callbackToken } from '../../engine/signals/callback-wire.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/store/ports.ts';
+import { chainFlow } from './chain.ts';
 
 export const BENCH_SECRET = 'bench-callback-secret-0123456789';
 
@@ -51,7 +52,11 @@ export function benchDb(host: string): BenchDb {
   };
 }
 
-export function benchStore(db: Firestore, dispatcher: CommandDispatcher, opts: { snapshotEvery?: number } = {}) {
+export function benchStore(
+  db: Firestore,
+  dispatcher: CommandDispatcher,
+  opts: { snapshotEvery?: number } = {},
+) {
   return new ExecutionStore({ db, dispatcher, ...opts });
 }
 
@@ -76,7 +81,11 @@ export async function bareTransition(db: Firestore, id: string, seq: number): Pr
     });
     tx.create(signal, { at: new Date().toISOString() });
     tx.create(command, { status: 'PENDING', kind: 'launch' });
-    tx.set(head, { lastSeq: lastSeq + 1, updatedAt: new Date().toISOString(), steps: { [`s${seq}`]: 'SUCCEEDED' } }, { merge: true });
+    tx.set(
+      head,
+      { lastSeq: lastSeq + 1, updatedAt: new Date().toISOString(), steps: { [`s${seq}`]: 'SUCCEEDED' } },
+      { merge: true },
+    );
   });
   await command.update({ status: 'DONE', finishedAt: FieldValue.serverTimestamp() });
 }
@@ -93,3 +102,23 @@ export async function bareAppend(db: Firestore, id: string): Promise<void> {
 }
 
 export const ms = (t0: number) => performance.now() - t0;
+
+/** The completion of chain step `T{i}` (first attempt), as a log entry would report it. */
+export function chainCompletion(i: number): Signal {
+  return {
+    kind: 'completed',
+    outcome: 'succeeded',
+    path: `T${i}`,
+    attempt: 1,
+    output: { i },
+    source: { kind: 'log', id: `c-${i}` },
+  };
+}
+
+/** A store on a fresh chain execution of `length` steps, with its dispatcher. */
+export async function chainExecution(db: Firestore, length: number) {
+  const dispatcher = new InstantDispatcher();
+  const store = benchStore(db, dispatcher);
+  const { executionId } = await store.startExecution(chainFlow(length), {});
+  return { dispatcher, store, executionId };
+}

@@ -151,7 +151,11 @@ async function runWorld(
     outcomeOf,
     ...(random ? { random, duplicateProbability: 0.3 } : {}),
   });
-  const stores = workers(3, dispatcher);
+  // one dispatch at a time, so answers join the pool in the same order and a seed replays exactly
+  const stores = Array.from(
+    { length: 3 },
+    () => new ExecutionStore({ db: t.db, dispatcher, clock: () => FIXED_NOW, dispatchConcurrency: 1 }),
+  );
   const { executionId } = await stores[0]!.startExecution(def, { seed: 'same input' });
   await world.run(executionId, stores);
   const { head, events } = await assertInvariants(t.db, executionId, {
