@@ -16,8 +16,8 @@ import {
   FirestepContextSchema,
 } from '../../engine/signals/callback-wire.ts';
 import { parseTraceHeaders } from '../shared/trace-headers.ts';
-import { parseFakeEndpointPath } from './http-endpoint-url.ts';
 import { listen, readJson, sendJson, TimerSet } from './http.ts';
+import { type FakeEndpointRoute, parseFakeEndpointPath } from './http-endpoint-url.ts';
 import type { TraceRef } from './log-entries.ts';
 
 export { fakeEndpointUrl, parseFakeEndpointPath } from './http-endpoint-url.ts';
@@ -39,7 +39,7 @@ export interface EndpointRequest {
   trace?: TraceRef;
 }
 
-/** Thrown by a `handler` to answer with a given status (any other throw answers 500). */
+/** Thrown by a `handler` to answer with a given status (any error with a 4xx/5xx `status` does; others answer 500). */
 export class EndpointError extends Error {
   constructor(
     readonly status: number,
@@ -109,17 +109,15 @@ async function outcomeOf(
       try {
         return { ok: true, output: await behavior.run(req) };
       } catch (e) {
-        const status = e instanceof EndpointError ? e.status : 500;
+        // By shape, not class: any error carrying an HTTP failure status picks the answer.
+        const given = (e as { status?: unknown } | null)?.status;
+        const status = typeof given === 'number' && given >= 400 && given <= 599 ? given : 500;
         return { ok: false, status, message: e instanceof Error ? e.message : String(e) };
       }
   }
 }
 
-function requestOf(
-  req: IncomingMessage,
-  route: NonNullable<ReturnType<typeof parseFakeEndpointPath>>,
-  body: unknown,
-): EndpointRequest {
+function requestOf(req: IncomingMessage, route: FakeEndpointRoute, body: unknown): EndpointRequest {
   const b =
     typeof body === 'object' && body !== null && !Array.isArray(body)
       ? (body as Record<string, unknown>)

@@ -43,6 +43,14 @@ function parseBody(text: string): Json {
   }
 }
 
+/** What a failure body says, if it says it plainly: a text body, or `error` / `message` of a JSON one. */
+function reasonOf(body: Json): string | undefined {
+  if (typeof body === 'string') return body.trim() || undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const said = typeof body.error === 'string' ? body.error : body.message;
+  return typeof said === 'string' && said.trim() ? said.trim() : undefined;
+}
+
 /**
  * @example
  * const launcher = new HttpLauncher({ context, env: { PARTNER_TOKEN: 's3cret' } });
@@ -96,6 +104,8 @@ export class HttpLauncher implements Launcher {
         receipt: launched,
         completion: { outcome: 'succeeded', output: parseBody(answer.text) },
       };
+    const body = parseBody(answer.text.slice(0, 2000));
+    const reason = reasonOf(body);
     return {
       status: 'launched',
       receipt: launched,
@@ -104,8 +114,8 @@ export class HttpLauncher implements Launcher {
         error: {
           name: 'States.TaskFailed',
           kind: 'http',
-          message: `${what} answered HTTP ${answer.status}`,
-          cause: { status: answer.status, body: parseBody(answer.text.slice(0, 2000)) },
+          message: `${what} answered HTTP ${answer.status}${reason ? `: ${reason.slice(0, 300)}` : ''}`,
+          cause: { status: answer.status, body },
         },
       },
     };

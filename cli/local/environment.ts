@@ -69,8 +69,9 @@ async function tryPubSub(notes: string[]): Promise<RunningEmulator | undefined> 
 export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Promise<LocalEnvironment> {
   const notes: string[] = [];
   const projectId = opts.projectId ?? 'firestep-local';
-  // Teardown order: whatever produces signals (the bus, the fakes) stops before the
-  // engine's clients close, and the emulators go last. Slots are filled as things come up, so a
+  // Teardown order: whatever produces signals (the fakes, then the bus) stops before the engine's
+  // clients close, and the emulators go last. The fakes go first: closing them drops requests that
+  // never get an answer (a hung sync Http endpoint), so no engine handler is left waiting on one. Slots are filled as things come up, so a
   // failure half-way tears down exactly what exists.
   const parts: {
     bus?: SignalBus;
@@ -84,8 +85,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await step('signal bus', () => parts.bus?.close());
       await step('fakes', () => parts.fakes?.close());
+      await step('signal bus', () => parts.bus?.close());
       await step('runtime', () => parts.runtime?.close());
       await step('pubsub client', () => parts.pubsubClient?.close());
       await step('emulators', () => Promise.all(parts.emulators.map((e) => e.stop())));

@@ -16,18 +16,16 @@
  */
 import { dataflowJobName } from '../../adapters/dataflow/job-name.ts';
 import {
+  EndpointError,
   type FakeDataflow,
   type FakeDataproc,
   type FakeFunctionHost,
+  type FakeHttpEndpoint,
   startFakeDataflow,
   startFakeDataproc,
   startFakeFunctionHost,
-} from '../../adapters/fakes/index.ts';
-import {
-  EndpointError,
-  type FakeHttpEndpoint,
   startFakeHttpEndpoint,
-} from '../../adapters/fakes/http-endpoint.ts';
+} from '../../adapters/fakes/index.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import type { FaultPlan } from './faults.ts';
 import { taskSteps } from './faults.ts';

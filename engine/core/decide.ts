@@ -33,6 +33,17 @@ export interface Decision {
 
 const outcomes = new WeakMap<Decision, { from: ExecutionState; to: ExecutionState }>();
 
+/** Options of `decide`. */
+export interface DecideOptions {
+  /**
+   * A write scope the caller keeps across calls (`new WeakSet()`), for a caller that discards each
+   * state once it has decided on it, e.g. a driver folding a whole execution. States decided under
+   * the same scope are then updated in place: a signal costs O(1) instead of O(steps) copies. Never
+   * pass it when the state decided on is still used afterwards (a cache, a retried decision).
+   */
+  inPlace?: WriteScope;
+}
+
 /**
  * Decide what a signal means for an execution.
  *
@@ -42,10 +53,16 @@ const outcomes = new WeakMap<Decision, { from: ExecutionState; to: ExecutionStat
  * d.events.map((e) => e.type); // ['StepSucceeded']
  * d.commands.map((c) => c.id); // ['launch~Step1~1']
  */
-export function decide(def: FlowDefinition, state: ExecutionState, signal: Signal, now: string): Decision {
+export function decide(
+  def: FlowDefinition,
+  state: ExecutionState,
+  signal: Signal,
+  now: string,
+  options: DecideOptions = {},
+): Decision {
   const admission = admit(def, state, signal);
   if ('ignored' in admission) return { events: [], commands: [], ignored: admission.ignored };
-  const run = new Run(def, state, now, signal.source);
+  const run = new Run(def, state, now, signal.source, options.inPlace);
   if (signal.kind === 'cancel') run.cancel(signal.reason);
   else if (signal.kind === 'redrive') run.redrive();
   else for (const body of admission.events) run.emit(body);
@@ -72,18 +89,18 @@ export class Run {
   readonly events: ExecutionEvent[] = [];
   readonly commands: Command[] = [];
   private readonly from: ExecutionState | undefined;
-  /**
-   * The decision's intermediate states are private (only the last one leaves, via `finish`), so its
-   * events share one write scope: the step table and context maps are copied once per decision
-   * rather than once per update.
-   */
-  private readonly scope: WriteScope = new WeakSet();
 
   constructor(
     private readonly def: FlowDefinition,
     private state: ExecutionState | undefined,
     private readonly now: string,
     private readonly source: SignalSource | undefined,
+    /**
+     * The decision's intermediate states are private (only the last one leaves, via `finish`), so
+     * its events share one write scope: the step table and context maps are copied once per
+     * decision rather than once per update (or never, with a caller's `inPlace` scope).
+     */
+    private readonly scope: WriteScope = new WeakSet(),
   ) {
     this.from = state;
   }
@@ -132,6 +149,7 @@ export class Run {
 
   redrive(): void {
     const state = this.require();
+    // A trial transition, outside the write scope on purpose: it must not touch the state.
     const { actions } = stepMachine(this.def, state.machine, { type: 'REDRIVE' });
     const paths = actions.flatMap((a) =>
       a.type === 'launch' || a.type === 'scheduleWait' ? [a.params.path] : [],

@@ -4,10 +4,11 @@
  */
 
 export { MACHINE_VERSION } from '../flow/compile.ts';
+export type { WriteScope } from '../flow/machine-logic.ts';
 export type { Ignored } from './admit.ts';
 export type { CancelCommand, Command, LaunchCommand, TimerCommand, TraceContext } from './commands.ts';
 export { commandId } from './commands.ts';
-export { applyDecision, type Decision, decide } from './decide.ts';
+export { applyDecision, type DecideOptions, type Decision, decide } from './decide.ts';
 export type {
   EventBody,
   EventType,

@@ -17,7 +17,7 @@ import {
   type Signal,
   signalKey,
 } from '../core/index.ts';
-import { isFirestepError } from '../errors.ts';
+import { FirestepError, isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
 import { committed, type StoreContext } from './context.ts';
 import { writeDecisions } from './decision-writer.ts';
@@ -96,7 +96,8 @@ export async function applyBatch(
       ctx.db.runTransaction((tx) => batchBody(ctx, tx, refs, items, { ...opts, checkCommands })),
     ),
   );
-  if (result === LEASED) throw new Error('unreachable: a leased batch without a lease read');
+  // Only a body that read the lease can answer LEASED; this one did not.
+  if (result === LEASED) throw new FirestepError('INTERNAL', 'applyBatch: LEASED without a lease read');
   await afterBatch(ctx, executionId, result);
   return result;
 }

@@ -63,8 +63,13 @@ export class ExecutionStore {
    * STORE_UNAVAILABLE (retryable) when Firestore stays unavailable.
    */
   async apply(executionId: string, signal: Signal): Promise<ApplyResult> {
-    const report = await submitGrouped(this.ctx, executionId, [signal]);
+    const report = await submitGrouped(this.ctx, executionId, [signal], { probeInbox: true });
     if (report.drained) await pump(this.ctx, executionId);
+    if (await report.inboxProbe) {
+      // Entries stranded by a lease holder that crashed after releasing (see intake.ts).
+      await drainInbox(this.ctx, executionId, new Map());
+      await pump(this.ctx, executionId);
+    }
     const [result] = report.results;
     return result ?? { status: 'queued', events: [] };
   }

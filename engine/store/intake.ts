@@ -47,6 +47,12 @@ export interface SubmitReport {
   wroteAlso?: boolean;
   /** Outbox commands the signals created, when known (applied without the lease). */
   newCommands?: number;
+  /**
+   * With `probeInbox`, after an unleased commit: resolves true when the inbox holds entries (never
+   * rejects; a failed query counts as true). The caller drains it — `ExecutionStore.apply` does,
+   * after the outbox, so the query overlaps the outbox's own.
+   */
+  inboxProbe?: Promise<boolean>;
 }
 
 let queueCounter = 0;
@@ -56,14 +62,18 @@ let queueCounter = 0;
  * calls for the same execution wait and are then submitted together as one group (one lease check,
  * one batch of inbox writes or one transaction). Under a fan-in this turns hundreds of lease reads
  * on one document into a few, without changing the protocol: a group is just a submit of many
- * signals. Only the first caller reports `drained` (it runs the outbox once for everyone).
+ * signals. Only the first caller reports `drained` (it runs the outbox once for everyone). The
+ * outbox submits its launch receipts through here too (when no call of this worker is submitting
+ * already), so a completion that this worker receives while the receipt is being recorded waits
+ * and lands after it, as it did behind the drain lease.
  *
- * @example const { results: [result] } = await submitGrouped(ctx, 'e1', [signal]);
+ * @example const { results: [result] } = await submitGrouped(ctx, 'e1', [signal], { probeInbox: true });
  */
 export async function submitGrouped(
   ctx: StoreContext,
   executionId: string,
   signals: Signal[],
+  opts: SubmitOptions = {},
 ): Promise<SubmitReport> {
   const waiting = ctx.gates.get(executionId);
   if (waiting !== undefined) {
@@ -77,11 +87,13 @@ export async function submitGrouped(
   let own: SubmitReport | undefined;
   let failure: unknown;
   try {
-    own = await submit(ctx, executionId, signals, { probeInbox: true });
+    own = await submit(ctx, executionId, signals, opts);
   } catch (e) {
     failure = e;
   }
   let drained = own?.drained ?? false;
+  let grouped = false;
+  const probes = own?.inboxProbe === undefined ? [] : [own.inboxProbe];
   for (let group = queue.splice(0); group.length > 0; group = queue.splice(0)) {
     try {
       const report = await submit(
@@ -91,6 +103,8 @@ export async function submitGrouped(
         { probeInbox: true },
       );
       drained ||= report.drained;
+      grouped = true;
+      if (report.inboxProbe !== undefined) probes.push(report.inboxProbe);
       let next = 0;
       for (const waiter of group) {
         waiter.resolve(report.results.slice(next, next + waiter.signals.length));
@@ -102,7 +116,16 @@ export async function submitGrouped(
   }
   ctx.gates.delete(executionId);
   if (own === undefined) throw failure;
-  return { ...own, drained };
+  const inboxProbe =
+    probes.length === 0 ? undefined : Promise.all(probes).then((found) => found.some(Boolean));
+  const { newCommands, ...rest } = own;
+  return {
+    ...rest,
+    drained,
+    // Commands the groups created are not counted: unknown, so the outbox looks again.
+    ...(grouped || newCommands === undefined ? {} : { newCommands }),
+    ...(inboxProbe === undefined ? {} : { inboxProbe }),
+  };
 }
 
 /**
@@ -147,8 +170,8 @@ export interface SubmitOptions {
   /** Staged in the transaction when the signals are applied directly (see `SubmitReport.wroteAlso`). */
   alsoWrite?: BatchOptions['alsoWrite'];
   /**
-   * Look at the inbox (concurrently with the transaction) when applying without the lease, and drain
-   * it if something is there: entries stranded by a holder that crashed after releasing are then
+   * When applying without the lease, start a query of the inbox right after the commit
+   * (`SubmitReport.inboxProbe`): entries stranded by a holder that crashed after releasing are then
    * picked up by the next signal, as on the lease path.
    */
   probeInbox?: boolean;
@@ -173,26 +196,25 @@ async function submitUnleased(
   );
   const [batch] = batches;
   if (batch === undefined || batches.length > 1) return undefined;
-  const refs = new ExecutionRefs(ctx.db, executionId);
-  const probe = opts.probeInbox
-    ? withStoreRetry('probing an inbox', () => refs.inboxes.limit(1).get()).then(
-        (snap) => !snap.empty,
-        () => true,
-      )
-    : Promise.resolve(false);
   const applied = await applyUnleased(ctx, executionId, batch, { alsoWrite: opts.alsoWrite });
-  const inboxWaiting = await probe;
   if (applied === undefined || applied === LEASED) return undefined;
-  const fromInbox = inboxWaiting
-    ? await drainInbox(ctx, executionId, new Map())
-    : { applied: 0, heldLease: false };
   return {
     results: applied.outcomes.map(toResult),
     drained: true,
-    appliedFromInbox: fromInbox.applied,
+    appliedFromInbox: 0,
     wroteAlso: true,
     newCommands: applied.commands.length,
+    ...(opts.probeInbox ? { inboxProbe: inboxNotEmpty(ctx, executionId) } : {}),
   };
+}
+
+/** Whether the execution's inbox holds entries (a failed query counts as yes: draining is safe). */
+function inboxNotEmpty(ctx: StoreContext, executionId: string): Promise<boolean> {
+  const refs = new ExecutionRefs(ctx.db, executionId);
+  return withStoreRetry('probing an inbox', () => refs.inboxes.limit(1).get()).then(
+    (snap) => !snap.empty,
+    () => true,
+  );
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * After a worker applied signals: run the outbox until it is quiet. Each round dispatches every due
  * command, submits the signals the outcomes produced (launch receipts, synchronous completions,
- * launch failures) and only then marks the commands, so a crash in between re-dispatches (same
- * command id, idempotent) instead of losing a receipt. New commands those signals produce are
+ * launch failures) and only then marks the commands — in the same transaction when the signals are
+ * applied without the lease — so a crash in between re-dispatches (same command id, idempotent)
+ * instead of losing a receipt. New commands those signals produce are
  * PENDING and taken by the next round. `sweep` does the same for executions nobody is touching.
  */
 import type { QueryDocumentSnapshot } from '@google-cloud/firestore';
+import type { Signal } from '../core/index.ts';
 import { log } from '../log.ts';
 import type { StoreContext } from './context.ts';
-import { drainInbox, submit } from './intake.ts';
+import { drainInbox, type SubmitOptions, type SubmitReport, submit, submitGrouped } from './intake.ts';
 import { type Dispatched, dispatchDue, isDue, recordOutcomes, settlesDone, stageDone } from './outbox.ts';
 import { COLLECTIONS, executionIdOf } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
@@ -38,14 +40,16 @@ export async function pump(ctx: StoreContext, executionId: string): Promise<Pump
     const submitted =
       signals.length === 0
         ? undefined
-        : await submit(ctx, executionId, signals, { alsoWrite: (tx) => stageDone(ctx, tx, settled) });
+        : await submitReceipts(ctx, executionId, signals, { alsoWrite: (tx) => stageDone(ctx, tx, settled) });
+    if (await submitted?.inboxProbe) await drainInbox(ctx, executionId, new Map());
     const marked = submitted?.wroteAlso === true ? new Set(settled) : new Set<Dispatched>();
     report.failed += await recordOutcomes(
       ctx,
       dispatched.filter((d) => !marked.has(d)),
     );
-    // Another round finds only what this one created or left due; when the signals were applied here
-    // with no new command and every command settled, the query would come back empty.
+    // The next round's query finds what this round created or left due (anything else due was
+    // found by this round's query or belongs to a worker that will pump it): when the signals were
+    // applied here with no new command and every command settled, there is nothing to look for.
     const quiet =
       submitted?.newCommands === 0 &&
       submitted.appliedFromInbox === 0 &&
@@ -54,6 +58,22 @@ export async function pump(ctx: StoreContext, executionId: string): Promise<Pump
   }
   log.error('store: the outbox of an execution did not settle', { executionId, rounds: MAX_ROUNDS });
   return report;
+}
+
+/**
+ * Receipts go through this worker's per-execution group (submitGrouped) unless a call of this worker
+ * is submitting to the execution right now (then straight to submit: the group's owner cannot carry
+ * this round's DONE marks).
+ */
+function submitReceipts(
+  ctx: StoreContext,
+  executionId: string,
+  signals: Signal[],
+  opts: SubmitOptions,
+): Promise<SubmitReport> {
+  return ctx.gates.has(executionId)
+    ? submit(ctx, executionId, signals, opts)
+    : submitGrouped(ctx, executionId, signals, opts);
 }
 
 /**

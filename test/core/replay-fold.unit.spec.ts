@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionEvent, ExecutionState, Signal } from '../../engine/core/index.ts';
+import type { ExecutionEvent, ExecutionState, Signal, WriteScope } from '../../engine/core/index.ts';
 import { applyDecision, decide, evolve, replay, start } from '../../engine/core/index.ts';
 import type { Flow, FlowDefinition } from '../../engine/flow/model.ts';
 import { at, def, failed, succeeded, task } from './fixtures.ts';
@@ -19,7 +19,7 @@ interface Run {
 }
 
 /** Drive with start/decide/applyDecision, answering commands in a seeded order, redriving once. */
-function drive(flowDef: FlowDefinition, seed: number): Run {
+function drive(flowDef: FlowDefinition, seed: number, inPlace?: WriteScope): Run {
   const random = prng(seed);
   const first = start(flowDef, { seed }, { executionId: `exec-${seed}`, now: at(0) });
   const states = [{ state: first.state, json: JSON.stringify(first.state) }];
@@ -34,7 +34,7 @@ function drive(flowDef: FlowDefinition, seed: number): Run {
       redriven = true;
     }
     if (signal === undefined) break;
-    const decision = decide(flowDef, state, signal, at(tick));
+    const decision = decide(flowDef, state, signal, at(tick), { inPlace });
     state = applyDecision(flowDef, state, decision);
     states.push({ state, json: JSON.stringify(state) });
     log.push(...decision.events);
@@ -82,6 +82,25 @@ describe('replay folds in place without changing any state a caller can see', ()
         for (const kept of states) expect(JSON.stringify(kept.state)).toBe(kept.json);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('decide with an inPlace scope gives the same events, commands and states as without', () => {
+    fc.assert(
+      fc.property(runs, ({ flow, seed }) => {
+        // given
+        const flowDef = def(flow);
+
+        // when: the same schedule, copying and in place
+        const copying = drive(flowDef, seed);
+        const inPlace = drive(flowDef, seed, new WeakSet());
+
+        // then
+        expect(inPlace.log).toEqual(copying.log);
+        expect(last(inPlace.states).json).toBe(last(copying.states).json);
+        expect(inPlace.states.map((s) => s.json)).toEqual(copying.states.map((s) => s.json));
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -103,10 +103,27 @@ describe('run --local with Http targets', () => {
     expect(exitCode).toBe(2);
     expect(head.status).toBe('FAILED');
     expect(eventsOf(events, 'Quote').find((e) => e.type === 'StepFailed')).toMatchObject({
-      error: { name: 'States.TaskFailed', kind: 'http', cause: { status: 422 } },
+      error: {
+        name: 'States.TaskFailed',
+        kind: 'http',
+        message: expect.stringContaining('answered HTTP 422: (fake) pricing failed as asked by --fail Quote'),
+        cause: { status: 422 },
+      },
     });
     expect(eventsOf(events, 'Render')).toEqual([]);
     expect(endpoint.calls.map((c) => c.status)).toEqual([422]);
+  });
+
+  it('given --hang on a sync Http step with timeout_seconds, when run, then the endpoint never answers and the step times out', async () => {
+    const hang = await loadFlowFile('test/e2e/flows/http-hang.json');
+    const { exitCode, head, events, endpoint } = await run(hang, { hang: ['Lookup'] });
+
+    expect(exitCode).toBe(2);
+    expect(eventsOf(events, 'Lookup').map((e) => e.type)).toContain('StepTimedOut');
+    expect(head.error).toMatchObject({ name: 'States.Timeout' });
+    // The launcher's own request deadline (timeout_seconds, not sped up) may lead to a second call.
+    expect(endpoint.calls.length).toBeGreaterThanOrEqual(1);
+    expect(endpoint.calls.map((c) => c.status)).toEqual(endpoint.calls.map(() => undefined));
   });
 
   it('given --fail on the async Http step, when run, then its failure comes back by callback and the execution fails', async () => {
