@@ -49,6 +49,9 @@ export function assembleRuntime(parts: RuntimeParts): Runtime {
     db,
     dispatcher,
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
+    ...('retentionDays' in config && config.retentionDays !== undefined
+      ? { retentionDays: config.retentionDays }
+      : {}),
     ...(options.onEvents ? { onEvents: options.onEvents } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.faults ? { faults: options.faults } : {}),

@@ -22,6 +22,8 @@ const RESERVED_KEY = /^__.*__$/;
  * @example toFirestore({ rows: [[1, 2]] }) // { rows: [{ $json: '[1,2]' }] }
  */
 export function toFirestore(value: unknown, depth = 0): unknown {
+  // JSON has no negative zero (JSON.stringify(-0) is "0"): store what a JSON round trip would give.
+  if (Object.is(value, -0)) return 0;
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return encoded(value);
   if (Array.isArray(value)) {
