@@ -9,7 +9,12 @@ import type { Json, TargetType } from '../engine/flow/model.ts';
 import type { CorrelationKey, SyncCompletion } from '../engine/store/ports.ts';
 
 export type LaunchResult =
-  | { status: 'launched'; receipt: Receipt; extraCorrelationKeys?: CorrelationKey[]; completion?: SyncCompletion }
+  | {
+      status: 'launched';
+      receipt: Receipt;
+      extraCorrelationKeys?: CorrelationKey[];
+      completion?: SyncCompletion;
+    }
   | { status: 'failed'; error: StepError }
   | { status: 'retry'; error: StepError; retryAfterSeconds?: number };
 

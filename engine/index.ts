@@ -9,8 +9,7 @@
  * export default defineFlow({ id: 'hello', start: 'Hello',
  *   steps: { Hello: task({ target: cloudFunction('hello-fn'), end: true }) } });
  */
-export * from './flow/index.ts';
-export { type ErrorCode, FirestepError, isFirestepError } from './errors.ts';
+
 export type {
   Command,
   EventBody,
@@ -28,3 +27,5 @@ export type {
   StepStatus,
 } from './core/index.ts';
 export { decide, evolve, replay, start, toHead } from './core/index.ts';
+export { type ErrorCode, FirestepError, isFirestepError } from './errors.ts';
+export * from './flow/index.ts';

@@ -23,7 +23,12 @@ export interface LogContext {
   trace?: string;
 }
 
-function write(severity: Severity, message: string, fields?: Record<string, unknown>, ctx?: LogContext): void {
+function write(
+  severity: Severity,
+  message: string,
+  fields?: Record<string, unknown>,
+  ctx?: LogContext,
+): void {
   if (ORDER[severity] < threshold()) return;
   const entry: Record<string, unknown> = { severity, message, component: 'firestep', ...fields };
   if (ctx?.trace) entry['logging.googleapis.com/trace'] = ctx.trace;

@@ -78,4 +78,8 @@ export type ExecutionEvent = EventBody & {
   source?: SignalSource;
 };
 
-export const TERMINAL_EXECUTION_EVENTS = ['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionCancelled'] as const;
+export const TERMINAL_EXECUTION_EVENTS = [
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionCancelled',
+] as const;

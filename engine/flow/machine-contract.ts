@@ -4,8 +4,9 @@
  * plain data (`{type, params}`) returned by XState's pure `transition`; the core turns them into
  * events and commands. The machine never performs I/O.
  */
-import type { Json } from './model.ts';
+
 import type { StepError } from '../core/events.ts';
+import type { Json } from './model.ts';
 
 /** Events the machine reacts to. `path` addresses the step; `attempt` guards against stale signals. */
 export type MachineEvent =

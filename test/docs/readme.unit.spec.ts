@@ -11,7 +11,10 @@ describe('README.md', () => {
   });
 
   it('opens with the set-up commands: npm install, npm run demo, npm test', () => {
-    const firstBlock = readme.slice(readme.indexOf('```sh'), readme.indexOf('```', readme.indexOf('```sh') + 5));
+    const firstBlock = readme.slice(
+      readme.indexOf('```sh'),
+      readme.indexOf('```', readme.indexOf('```sh') + 5),
+    );
     expect(firstBlock).toMatch(/npm install[\s\S]*npm run demo[\s\S]*npm test/);
   });
 });

@@ -20,7 +20,9 @@ let running: RunningEmulator[] = [];
 export async function setup(project: TestProject): Promise<void> {
   process.env.METADATA_SERVER_DETECTION = 'none';
   const [fs, ps] = await Promise.all([
-    ensureEmulator('firestore', { fallbackJar: existsSync(FALLBACK.firestore) ? FALLBACK.firestore : undefined }),
+    ensureEmulator('firestore', {
+      fallbackJar: existsSync(FALLBACK.firestore) ? FALLBACK.firestore : undefined,
+    }),
     ensureEmulator('pubsub', { fallbackJar: existsSync(FALLBACK.pubsub) ? FALLBACK.pubsub : undefined }),
   ]);
   running = [fs, ps];
