@@ -135,20 +135,17 @@ describe('Cloud Function launcher against the fake function host', () => {
     ['fail', { kind: 'fail' } as const, 'finished with status code: 500'],
     ['crash', { kind: 'crash' } as const, "finished with status: 'crash'"],
     ['timeout', { kind: 'timeout' } as const, "finished with status: 'timeout'"],
-  ])(
-    'given a function that ends with %s, then the launch is still "launched" and the log line reports the failure',
-    async (name, behavior, tail) => {
-      host.setBehavior(`f-${name}`, behavior);
-      const cmd = launchCommand(fn(`f-${name}`), { executionId: `e-${name}` });
-      expect((await direct.launch(cmd)).status).toBe('launched');
-      const finished = await eventually(() =>
-        entriesFor(cmd.trace.traceId).find((e) => e.textPayload?.includes('finished')),
-      );
-      expect(finished.textPayload).toMatch(
-        new RegExp(`^Function execution took \\d+ ms, ${tail.replace(/[()]/g, '\\$&')}$`),
-      );
-    },
-  );
+  ])('given a function that ends with %s, then the launch is still "launched" and the log line reports the failure', async (name, behavior, tail) => {
+    host.setBehavior(`f-${name}`, behavior);
+    const cmd = launchCommand(fn(`f-${name}`), { executionId: `e-${name}` });
+    expect((await direct.launch(cmd)).status).toBe('launched');
+    const finished = await eventually(() =>
+      entriesFor(cmd.trace.traceId).find((e) => e.textPayload?.includes('finished')),
+    );
+    expect(finished.textPayload).toMatch(
+      new RegExp(`^Function execution took \\d+ ms, ${tail.replace(/[()]/g, '\\$&')}$`),
+    );
+  });
 
   it('given a failing SDK-wrapped function, then it calls back with outcome failed', async () => {
     host.setBehavior('f-cb-fail', { kind: 'fail', message: 'bad row 7' });
@@ -163,17 +160,14 @@ describe('Cloud Function launcher against the fake function host', () => {
     [503, 'retry'],
     [502, 'retry'],
     [403, 'failed'],
-  ] as const)(
-    'given the platform refuses with %i before running the function, then the launch is %s and nothing is logged',
-    async (status, expected) => {
-      host.setBehavior(`refuse-${status}`, { kind: 'reject', status, times: 1 });
-      const cmd = launchCommand(fn(`refuse-${status}`), { executionId: `e-refuse-${status}` });
-      const result = await direct.launch(cmd);
-      expect(result.status).toBe(expected);
-      expect(entriesFor(cmd.trace.traceId)).toEqual([]);
-      if (expected === 'retry') expect((await direct.launch(cmd)).status).toBe('launched');
-    },
-  );
+  ] as const)('given the platform refuses with %i before running the function, then the launch is %s and nothing is logged', async (status, expected) => {
+    host.setBehavior(`refuse-${status}`, { kind: 'reject', status, times: 1 });
+    const cmd = launchCommand(fn(`refuse-${status}`), { executionId: `e-refuse-${status}` });
+    const result = await direct.launch(cmd);
+    expect(result.status).toBe(expected);
+    expect(entriesFor(cmd.trace.traceId)).toEqual([]);
+    if (expected === 'retry') expect((await direct.launch(cmd)).status).toBe('launched');
+  });
 
   it('given a URL with no function (404), then the launch fails terminally', async () => {
     const cmd = launchCommand(fn('nope', { url: `${host.url}/not/a/function/path/at/all` }), {

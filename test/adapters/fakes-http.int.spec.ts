@@ -27,19 +27,16 @@ describe('fake endpoint URLs', () => {
     ['https://partner.example.com/v2/run?x=1', 'sync'],
     ['http://10.0.0.7:8080/hook', 'async'],
     ['https://h.example.com', 'sync'],
-  ] as const)(
-    'given %s in %s mode, when mapped and parsed back, then the URL, name and mode survive',
-    (url, mode) => {
-      const mapped = new URL(fakeEndpointUrl('http://127.0.0.1:4100/', target({ url, mode, name: 'a b/c' })));
+  ] as const)('given %s in %s mode, when mapped and parsed back, then the URL, name and mode survive', (url, mode) => {
+    const mapped = new URL(fakeEndpointUrl('http://127.0.0.1:4100/', target({ url, mode, name: 'a b/c' })));
 
-      expect(mapped.origin).toBe('http://127.0.0.1:4100');
-      expect(parseFakeEndpointPath(mapped.pathname, mapped.search)).toEqual({
-        mode,
-        name: 'a b/c',
-        url: new URL(url).href,
-      });
-    },
-  );
+    expect(mapped.origin).toBe('http://127.0.0.1:4100');
+    expect(parseFakeEndpointPath(mapped.pathname, mapped.search)).toEqual({
+      mode,
+      name: 'a b/c',
+      url: new URL(url).href,
+    });
+  });
 
   it('given a path the mapping never makes, when parsed, then it is not a route', () => {
     expect(parseFakeEndpointPath('/other/x/https/h', '')).toBeUndefined();

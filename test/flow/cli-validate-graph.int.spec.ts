@@ -50,15 +50,15 @@ function writeVariant(name: string, mutate: (f: RawFlow) => void): string {
 
 // Each case starts a Node process; on a busy machine that takes seconds, hence the generous timeout.
 describe('firestep validate', { timeout: 180_000 }, () => {
-  test.concurrent.each(['examples/sample-dag.json', 'examples/sample-dag.ts'])(
-    'given %s, when validated, then exit 0 with the valid line and the shared hash',
-    async (file) => {
-      const result = await firestep('validate', file);
+  test.concurrent.each([
+    'examples/sample-dag.json',
+    'examples/sample-dag.ts',
+  ])('given %s, when validated, then exit 0 with the valid line and the shared hash', async (file) => {
+    const result = await firestep('validate', file);
 
-      expect(result.stdout).toMatch(SAMPLE_LINE);
-      expect(result.code).toBe(0);
-    },
-  );
+    expect(result.stdout).toMatch(SAMPLE_LINE);
+    expect(result.code).toBe(0);
+  });
 
   test('given `npx tsx cli/main.ts`, when run, then it validates the sample', async () => {
     const result = await run('npx', ['tsx', 'cli/main.ts', 'validate', 'examples/sample-dag.json']);
@@ -126,20 +126,17 @@ describe('firestep validate', { timeout: 180_000 }, () => {
       },
       'steps.Step2.branches[0].steps.Branch1: a Dataflow Task needs a template: "container_gcs_path" (flex) or "template_path" (classic)',
     ],
-  ])(
-    'given the sample broken by %s, when validated, then exit 1 naming the exact path',
-    async (name, mutate, line) => {
-      const file = writeVariant(name, mutate);
+  ])('given the sample broken by %s, when validated, then exit 1 naming the exact path', async (name, mutate, line) => {
+    const file = writeVariant(name, mutate);
 
-      const result = await firestep('validate', file);
+    const result = await firestep('validate', file);
 
-      const printed = result.stdout.trimEnd().split('\n');
-      expect(printed[0]).toBe(line);
-      expect(printed.slice(1, -1).every((l) => l.startsWith('warning: '))).toBe(true);
-      expect(printed.at(-1)).toBe(`✗ ${file}: 1 problem`);
-      expect(result.code).toBe(1);
-    },
-  );
+    const printed = result.stdout.trimEnd().split('\n');
+    expect(printed[0]).toBe(line);
+    expect(printed.slice(1, -1).every((l) => l.startsWith('warning: '))).toBe(true);
+    expect(printed.at(-1)).toBe(`✗ ${file}: 1 problem`);
+    expect(result.code).toBe(1);
+  });
 
   test('given a file that is not JSON, when validated, then exit 1 with a located parse error and no stack trace', async () => {
     const file = join(TMP, 'broken.json');

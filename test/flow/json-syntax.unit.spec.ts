@@ -50,12 +50,9 @@ describe('findJsonSyntaxError', () => {
     ['{\n  "start": "A"\n  "steps": {}\n}', 'expected "," or "}" after a property, found "\\""', 3, 3],
     ['[1, 2', 'expected "," or "]" after an array item, found the end of the text', 1, 6],
     ["{'a': 1}", 'expected a property name in double quotes, found "\'"', 1, 2],
-  ])(
-    'given %j, when scanned, then it says what was expected, at line %i column %i',
-    (text, message, line, column) => {
-      expect(findJsonSyntaxError(text)).toMatchObject({ message, line, column });
-    },
-  );
+  ])('given %j, when scanned, then it says what was expected, at line %i column %i', (text, message, line, column) => {
+    expect(findJsonSyntaxError(text)).toMatchObject({ message, line, column });
+  });
 
   test('given absurdly deep nesting, when scanned, then a clear error instead of a stack overflow', () => {
     expect(findJsonSyntaxError('['.repeat(100_000))?.message).toBe(

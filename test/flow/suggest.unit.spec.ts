@@ -10,12 +10,9 @@ describe('did you mean', () => {
     ['Taks', ['Task', 'Parallel'], 'Task'],
     ['CloudFuntion', ['CloudFunction', 'Dataflow'], 'CloudFunction'],
     ['string_equal', ['string_equals', 'numeric_equals'], 'string_equals'],
-  ])(
-    'given the typo %s, when suggesting, then the closest candidate is offered',
-    (word, candidates, expected) => {
-      expect(closest(word, candidates)).toBe(expected);
-    },
-  );
+  ])('given the typo %s, when suggesting, then the closest candidate is offered', (word, candidates, expected) => {
+    expect(closest(word, candidates)).toBe(expected);
+  });
 
   test.each([
     ['B', ['A']],

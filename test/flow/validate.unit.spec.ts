@@ -190,18 +190,17 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
 ];
 
 describe('validateFlow: each broken variant of the sample names the exact path', () => {
-  test.each(variants)(
-    'given %s, when validated, then exactly the expected problem lines',
-    (_name, mutate, expected) => {
-      const raw = sampleDag();
-      mutate(raw);
+  test.each(
+    variants,
+  )('given %s, when validated, then exactly the expected problem lines', (_name, mutate, expected) => {
+    const raw = sampleDag();
+    mutate(raw);
 
-      const { flow, errors } = validateFlow(raw);
+    const { flow, errors } = validateFlow(raw);
 
-      expect(lines(errors)).toEqual(expected);
-      expect(flow).toBeUndefined();
-    },
-  );
+    expect(lines(errors)).toEqual(expected);
+    expect(flow).toBeUndefined();
+  });
 
   test('given the unchanged sample, when validated, then no errors and no warnings', () => {
     expect(validateFlow(sampleDag())).toMatchObject({ errors: [], warnings: [] });

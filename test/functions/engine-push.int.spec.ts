@@ -186,19 +186,16 @@ describe('firestepEnginePush', () => {
       403,
       () => `Bearer ${idToken({ email: 'intruder@evil.iam.gserviceaccount.com' })}`,
     ],
-  ])(
-    'given %s, when pushed, then %i and the message is not processed',
-    async (_what, status, authorization) => {
-      const { executionId, entryA } = await startChain();
-      const before = await h.runtime.store.getHead(executionId);
+  ])('given %s, when pushed, then %i and the message is not processed', async (_what, status, authorization) => {
+    const { executionId, entryA } = await startChain();
+    const before = await h.runtime.store.getHead(executionId);
 
-      const res = await postPush(pushBody(entryA), authorization());
+    const res = await postPush(pushBody(entryA), authorization());
 
-      expect(res.status).toBe(status);
-      expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
-      expect((await h.runtime.store.getHead(executionId))?.lastSeq).toBe(before?.lastSeq);
-    },
-  );
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect((await h.runtime.store.getHead(executionId))?.lastSeq).toBe(before?.lastSeq);
+  });
 });
 
 describe('firestepEnginePush logs', () => {

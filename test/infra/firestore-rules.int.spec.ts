@@ -132,11 +132,14 @@ describe.each(COLLECTIONS)('$path ($why)', ({ path, viewerReads }) => {
 });
 
 describe('collection-group queries', () => {
-  it.each(['events', 'commands', 'signals', 'inbox', 'snapshots'])(
-    'given a viewer, when it queries the %s collection group across executions, then it is denied',
-    async (group) => {
-      const db = actors.viewer.context().firestore();
-      await assertFails(getDocs(query(collectionGroup(db, group), limit(5))));
-    },
-  );
+  it.each([
+    'events',
+    'commands',
+    'signals',
+    'inbox',
+    'snapshots',
+  ])('given a viewer, when it queries the %s collection group across executions, then it is denied', async (group) => {
+    const db = actors.viewer.context().firestore();
+    await assertFails(getDocs(query(collectionGroup(db, group), limit(5))));
+  });
 });

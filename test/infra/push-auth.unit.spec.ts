@@ -226,12 +226,15 @@ describe('pushAuthConfigFromEnv', () => {
     );
   });
 
-  it.each(['disabled', 'off', 'false', 'none', 'DISABLED-LOCAL-ONLY'])(
-    'given the look-alike FIRESTEP_AUTH=%s, when read, then it is refused rather than disabling auth',
-    (value) => {
-      expect(() => pushAuthConfigFromEnv({ ...full, FIRESTEP_AUTH: value })).toThrow(/not understood/);
-    },
-  );
+  it.each([
+    'disabled',
+    'off',
+    'false',
+    'none',
+    'DISABLED-LOCAL-ONLY',
+  ])('given the look-alike FIRESTEP_AUTH=%s, when read, then it is refused rather than disabling auth', (value) => {
+    expect(() => pushAuthConfigFromEnv({ ...full, FIRESTEP_AUTH: value })).toThrow(/not understood/);
+  });
 
   it('given disabled-local-only on a deployed service (K_SERVICE set), when read, then it is refused', () => {
     expect(() =>

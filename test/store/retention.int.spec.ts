@@ -81,22 +81,24 @@ describe('retention (expireAt for Firestore TTL)', () => {
     expect((await t.db.doc(`executions/${executionId}`).get()).get('expireAt')).toBeUndefined();
   });
 
-  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])(
-    'given retentionDays %s, when a store is created, then it refuses with a CONFIG error naming the option',
-    (days) => {
-      // when
-      const attempt = () =>
-        new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher(), retentionDays: days });
+  it.each([
+    0,
+    -1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+  ])('given retentionDays %s, when a store is created, then it refuses with a CONFIG error naming the option', (days) => {
+    // when
+    const attempt = () =>
+      new ExecutionStore({ db: t.db, dispatcher: new RecordingDispatcher(), retentionDays: days });
 
-      // then
-      expect(attempt).toThrow(/retentionDays/);
-      try {
-        attempt();
-      } catch (e) {
-        expect(isFirestepError(e, 'CONFIG')).toBe(true);
-      }
-    },
-  );
+    // then
+    expect(attempt).toThrow(/retentionDays/);
+    try {
+      attempt();
+    } catch (e) {
+      expect(isFirestepError(e, 'CONFIG')).toBe(true);
+    }
+  });
 });
 
 describe('FIRESTEP_RETENTION_DAYS', () => {
@@ -115,17 +117,18 @@ describe('FIRESTEP_RETENTION_DAYS', () => {
     expect(loadRuntimeConfig({ ...VALID, FIRESTEP_RETENTION_DAYS: '' })).not.toHaveProperty('retentionDays');
   });
 
-  it.each(['0', '-3', 'forever'])(
-    'given FIRESTEP_RETENTION_DAYS=%s, when the runtime config loads, then a CONFIG error names the variable',
-    (value) => {
-      let error: unknown;
-      try {
-        loadRuntimeConfig({ ...VALID, FIRESTEP_RETENTION_DAYS: value });
-      } catch (e) {
-        error = e;
-      }
-      expect(isFirestepError(error, 'CONFIG')).toBe(true);
-      expect(String((error as Error).message)).toMatch(/FIRESTEP_RETENTION_DAYS/);
-    },
-  );
+  it.each([
+    '0',
+    '-3',
+    'forever',
+  ])('given FIRESTEP_RETENTION_DAYS=%s, when the runtime config loads, then a CONFIG error names the variable', (value) => {
+    let error: unknown;
+    try {
+      loadRuntimeConfig({ ...VALID, FIRESTEP_RETENTION_DAYS: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(isFirestepError(error, 'CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toMatch(/FIRESTEP_RETENTION_DAYS/);
+  });
 });
