@@ -14,6 +14,6 @@ export default defineConfig({
     ...base.test,
     include: ['test/reliability/**/*.spec.ts', 'test/reliability/**/*.slow.ts'],
     typecheck: { enabled: false },
-    testTimeout: 240_000,
+    testTimeout: 480_000,
   },
 });
