@@ -11,6 +11,7 @@ import { registerCorrelations } from './outbox.ts';
 import type { CorrelationKey, CorrelationTarget } from './ports.ts';
 import { pump, sweep } from './pump.ts';
 import * as read from './readers.ts';
+import { asStoreError } from './retry.ts';
 import { startInStore } from './start-execution.ts';
 import type {
   ApplyResult,
@@ -51,9 +52,11 @@ export class ExecutionStore {
    * EXECUTION_CONFLICT.
    */
   async startExecution(def: FlowDefinition, input: Json, opts: StartOptions = {}): Promise<StartResult> {
-    const started = await startInStore(this.ctx, def, input, opts);
-    await pump(this.ctx, started.executionId);
-    return { executionId: started.executionId, created: started.created, head: started.head };
+    return asStoreError('starting an execution', async () => {
+      const started = await startInStore(this.ctx, def, input, opts);
+      await pump(this.ctx, started.executionId);
+      return { executionId: started.executionId, created: started.created, head: started.head };
+    });
   }
 
   /**
@@ -63,15 +66,17 @@ export class ExecutionStore {
    * STORE_UNAVAILABLE (retryable) when Firestore stays unavailable.
    */
   async apply(executionId: string, signal: Signal): Promise<ApplyResult> {
-    const report = await submitGrouped(this.ctx, executionId, [signal], { probeInbox: true });
-    if (report.drained) await pump(this.ctx, executionId);
-    if (await report.inboxProbe) {
-      // Entries stranded by a lease holder that crashed after releasing (see intake.ts).
-      await drainInbox(this.ctx, executionId, new Map());
-      await pump(this.ctx, executionId);
-    }
-    const [result] = report.results;
-    return result ?? { status: 'queued', events: [] };
+    return asStoreError(`applying a signal to ${executionId}`, async () => {
+      const report = await submitGrouped(this.ctx, executionId, [signal], { probeInbox: true });
+      if (report.drained) await pump(this.ctx, executionId);
+      if (await report.inboxProbe) {
+        // Entries stranded by a lease holder that crashed after releasing (see intake.ts).
+        await drainInbox(this.ctx, executionId, new Map());
+        await pump(this.ctx, executionId);
+      }
+      const [result] = report.results;
+      return result ?? { status: 'queued', events: [] };
+    });
   }
 
   /** Apply everything queued in the execution's inbox, then run its outbox. */

@@ -79,3 +79,23 @@ export async function withStoreRetry<T>(
     }
   }
 }
+
+/**
+ * The store's public boundary: a transient Firestore error that escaped the inner retries (e.g. the
+ * emulator or the service is down) becomes STORE_UNAVAILABLE (retryable), so callers see one typed
+ * error whatever step of the protocol met the outage.
+ *
+ * @example return asStoreError('applying a signal', () => submit(ctx, id, [signal]));
+ */
+export async function asStoreError<T>(what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (isFirestepError(e) || !isTransient(e)) throw e;
+    throw new FirestepError(
+      'STORE_UNAVAILABLE',
+      `${what} failed: Firestore is unavailable (${(e as Error).message}); nothing was half-written — retry later`,
+      { retryable: true, cause: e },
+    );
+  }
+}

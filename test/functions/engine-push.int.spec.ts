@@ -168,7 +168,7 @@ describe('firestepEnginePush', () => {
     const failed = await postPush(pushBody(entryA, 'outage-1'));
 
     expect(failed.status).toBe(503);
-    expect(await failed.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+    expect(await failed.json()).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
     const retried = await postPush(pushBody(entryA, 'outage-1'));
     expect(retried.status).toBe(200);
     expect(((await retried.json()) as { status: string }).status).toMatch(/^(applied|duplicate)$/);
