@@ -2,14 +2,16 @@
 import { definitionHash } from '../../engine/flow/hash.ts';
 import type { Flow, FlowDefinition, Step } from '../../engine/flow/model.ts';
 
+/** A Task launching the Cloud Function `fn`, continuing at `next` or ending its (sub-)flow. */
+export function fnTask(fn: string, next?: string): Step {
+  const target = { type: 'CloudFunction' as const, name: fn };
+  return next === undefined ? { type: 'Task', target, end: true } : { type: 'Task', target, next };
+}
+
 export function chainFlow(length: number): FlowDefinition {
   const steps: Record<string, Step> = {};
-  for (let i = 0; i < length; i++) {
-    const target = { type: 'CloudFunction' as const, name: 'bench-fn' };
-    steps[`T${i}`] = (
-      i + 1 < length ? { type: 'Task', target, next: `T${i + 1}` } : { type: 'Task', target, end: true }
-    ) as Step;
-  }
+  for (let i = 0; i < length; i++)
+    steps[`T${i}`] = fnTask('bench-fn', i + 1 < length ? `T${i + 1}` : undefined);
   const flow: Flow = { start: 'T0', steps };
   return { id: `chain-${length}`, flow, hash: definitionHash(flow) };
 }

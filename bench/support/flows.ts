@@ -11,21 +11,14 @@ import {
 } from '../../engine/core/index.ts';
 import { definitionHash } from '../../engine/flow/hash.ts';
 import type { Flow, FlowDefinition, Step } from '../../engine/flow/model.ts';
-
-function fn(_name: string): Step & { type: 'Task' } {
-  return { type: 'Task', target: { type: 'CloudFunction', name: 'bench-fn' }, end: true } as Step & {
-    type: 'Task';
-  };
-}
+import { fnTask } from './chain.ts';
 
 /** `branches` parallel branches, each a chain of `chain` CloudFunction tasks, then a final task. */
 export function parallelChains(branches: number, chain: number): FlowDefinition {
   const branchList = Array.from({ length: branches }, (_, b) => {
     const steps: Record<string, Step> = {};
     for (let i = 0; i < chain; i++) {
-      const name = `B${b}T${i}`;
-      const base = fn(name);
-      steps[name] = i + 1 < chain ? ({ ...base, end: undefined, next: `B${b}T${i + 1}` } as Step) : base;
+      steps[`B${b}T${i}`] = fnTask('bench-fn', i + 1 < chain ? `B${b}T${i + 1}` : undefined);
     }
     return { start: `B${b}T0`, steps };
   });
@@ -33,36 +26,28 @@ export function parallelChains(branches: number, chain: number): FlowDefinition 
     start: 'Fan',
     steps: {
       Fan: { type: 'Parallel', branches: branchList, next: 'Join' },
-      Join: { type: 'Task', target: { type: 'CloudFunction', name: 'bench-join' }, end: true },
+      Join: fnTask('bench-join'),
     },
   };
-  return {
-    id: `bench-${branches}x${chain}`,
-    flow: JSON.parse(JSON.stringify(flow)) as Flow,
-    hash: definitionHash(flow),
-  };
+  return { id: `bench-${branches}x${chain}`, flow, hash: definitionHash(flow) };
 }
 
 /** The reference sample's shape: Init → Step1 → Parallel[Branch1, Branch2] → End. */
 export function sampleShape(): FlowDefinition {
-  const task = (name: string, next?: string): Step =>
-    (next
-      ? { type: 'Task', target: { type: 'CloudFunction', name }, next }
-      : { type: 'Task', target: { type: 'CloudFunction', name }, end: true }) as Step;
   const flow: Flow = {
     start: 'Init',
     steps: {
-      Init: task('orch-test-1', 'Step1'),
-      Step1: task('orch-test-2', 'Step2'),
+      Init: fnTask('orch-test-1', 'Step1'),
+      Step1: fnTask('orch-test-2', 'Step2'),
       Step2: {
         type: 'Parallel',
         branches: [
-          { start: 'Branch1', steps: { Branch1: task('word-count-demo') } },
-          { start: 'Branch2', steps: { Branch2: task('orch-test-3') } },
+          { start: 'Branch1', steps: { Branch1: fnTask('word-count-demo') } },
+          { start: 'Branch2', steps: { Branch2: fnTask('orch-test-3') } },
         ],
         next: 'End',
       },
-      End: task('orch-test-4'),
+      End: fnTask('orch-test-4'),
     },
   };
   return { id: 'sample', flow, hash: definitionHash(flow) };

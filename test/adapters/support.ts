@@ -42,19 +42,7 @@ export function fakeAuth(): OAuth2Client {
   return auth;
 }
 
-/** Poll until `probe` returns a value (not undefined/false); fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { eventually } from '../support/eventually.ts';
 
 /** A loopback port with nothing listening (bound once, then released). */
 export async function closedPort(): Promise<number> {

@@ -112,30 +112,9 @@ export async function serve(functionName: string): Promise<{ url: string; close(
   };
 }
 
-/** Poll until `check` returns a value (not undefined/false), or fail after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '../support/eventually.ts';
 
-/** The completion entry of a step attempt: gen1 "Function execution took …" with the attempt's trace. */
-export function completionEntry(entries: LogEntry[], traceId: string): LogEntry | undefined {
-  return entries.find(
-    (e) =>
-      typeof e.trace === 'string' &&
-      e.trace.endsWith(`/traces/${traceId}`) &&
-      typeof e.textPayload === 'string' &&
-      e.textPayload.startsWith('Function execution took'),
-  );
-}
+export { gen1EndLine as completionEntry } from '../support/log-lines.ts';
 
 // --- OIDC tokens signed with a throwaway key, verified by google-auth-library over that key ---
 

@@ -69,29 +69,9 @@ export async function startRuntime(
   };
 }
 
-/** Poll until `check` gives a value; fails after `timeoutMs` (a safety net, not a timing assertion). */
-export async function eventually<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually } from '../../support/eventually.ts';
 
-/** The gen1 end line ("Function execution took …") of an attempt, by its trace id. */
-export function endLine(entries: LogEntry[], traceId: string): LogEntry | undefined {
-  return entries.find(
-    (e) =>
-      typeof e.trace === 'string' &&
-      e.trace.endsWith(`/traces/${traceId}`) &&
-      String(e.textPayload ?? '').startsWith('Function execution took'),
-  );
-}
+export { gen1EndLine as endLine } from '../../support/log-lines.ts';
 
 /** A Pub/Sub push body carrying `payload` (object → JSON, string as is) as base64 data. */
 export function pushBody(payload: unknown, messageId: string): Record<string, unknown> {
