@@ -20,7 +20,7 @@ export {
   queuePath,
 } from './factories.ts';
 export { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
-export type { Launcher, LaunchResult, ProbeResult } from './launcher.ts';
+export type { Launcher, LaunchResult, ProbeResult } from '../engine/ports/launcher.ts';
 export { PubSubLauncher, type PubSubLauncherOptions } from './pubsub/launcher.ts';
 export type { ContextOptions } from './shared/context.ts';
 export {
@@ -31,7 +31,7 @@ export {
 } from './shared/http-task.ts';
 export { googleIdTokenProvider, type IdTokenProvider, noIdToken } from './shared/id-token.ts';
 export { classifyLaunchError, isRetryable } from './shared/launch-errors.ts';
-export { parseTraceHeaders, traceHeaders } from './shared/trace-headers.ts';
+export { parseTraceHeaders, traceHeaders } from '../engine/signals/wire/trace-headers.ts';
 export { CloudTasksTimerScheduler } from './timers/cloud-tasks.ts';
 export { LocalTimerScheduler } from './timers/local.ts';
-export { type TimerScheduler, timerMessage } from './timers/scheduler.ts';
+export { type TimerScheduler, timerMessage } from '../engine/ports/timers.ts';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { ensureEmulator, type RunningEmulator } from '../cli/local/emulators.ts';
+import { ensureEmulator, type RunningEmulator } from '../runtime/local/emulators.ts';
 import { type BenchResult, printJson, printTable } from './report.ts';
 
 export interface BenchContext {

@@ -19,7 +19,7 @@ import { extname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { FlowRegistry } from '../engine/registry/registry.ts';
+import { FlowRegistry } from '../runtime/registry/registry.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 

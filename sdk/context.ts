@@ -7,7 +7,7 @@ import {
   CONTEXT_ATTRIBUTES,
   type FirestepContext,
   FirestepContextSchema,
-} from '../engine/signals/callback-wire.ts';
+} from '../engine/signals/wire/callback.ts';
 
 /** Why a present-but-invalid context was refused (so the user sees it in their function's logs). */
 export type ContextRead =

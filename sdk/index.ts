@@ -20,11 +20,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { log as structuredLog } from '../engine/log.ts';
-import type { CallbackMessage, FirestepContext } from '../engine/signals/callback-wire.ts';
+import type { CallbackMessage, FirestepContext } from '../engine/signals/wire/callback.ts';
 import { type ContextRead, readAttributeContext, readHttpContext } from './context.ts';
 import { type ReplyOptions, sendCallback } from './reply.ts';
 
-export type { FirestepContext } from '../engine/signals/callback-wire.ts';
+export type { FirestepContext } from '../engine/signals/wire/callback.ts';
 export { readAttributeContext, readHttpContext } from './context.ts';
 export { type ReplyOptions, sendCallback } from './reply.ts';
 

@@ -5,7 +5,7 @@
  */
 
 import { FirestepError } from '../engine/errors.ts';
-import type { CallbackMessage, FirestepContext } from '../engine/signals/callback-wire.ts';
+import type { CallbackMessage, FirestepContext } from '../engine/signals/wire/callback.ts';
 
 export interface ReplyOptions {
   /** HTTP client (default global `fetch`). */

@@ -3,7 +3,7 @@
  * CANCELLED, UPDATED, DRAINED. DONE, DRAINED and UPDATED mean the job's work ended normally (an
  * UPDATED job was replaced by its update); FAILED and CANCELLED fail the step.
  */
-import type { ProbeResult } from '../launcher.ts';
+import type { ProbeResult } from '../../engine/ports/launcher.ts';
 
 export const DATAFLOW_TERMINAL_STATES = [
   'JOB_STATE_DONE',

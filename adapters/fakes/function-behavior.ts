@@ -4,7 +4,7 @@
  */
 
 import type { Json } from '../../engine/flow/model.ts';
-import type { FirestepContext } from '../../engine/signals/callback-wire.ts';
+import type { FirestepContext } from '../../engine/signals/wire/callback.ts';
 import type { Gen1Finish } from './log-entries.ts';
 
 /** Behaviour of one fake function. Every kind except `reject` and `lag` writes the platform log line. */

@@ -16,8 +16,8 @@ import {
   CONTEXT_ATTRIBUTES,
   type FirestepContext,
   FirestepContextSchema,
-} from '../../engine/signals/callback-wire.ts';
-import { parseTraceHeaders } from '../shared/trace-headers.ts';
+} from '../../engine/signals/wire/callback.ts';
+import { parseTraceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 import {
   type FunctionBehavior,
   type FunctionOutcome,

@@ -14,8 +14,8 @@ import {
   type CallbackMessage,
   type FirestepContext,
   FirestepContextSchema,
-} from '../../engine/signals/callback-wire.ts';
-import { parseTraceHeaders } from '../shared/trace-headers.ts';
+} from '../../engine/signals/wire/callback.ts';
+import { parseTraceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 import { listen, readJson, sendJson, TimerSet } from './http.ts';
 import { type FakeEndpointRoute, parseFakeEndpointPath } from './http-endpoint-url.ts';
 import type { TraceRef } from './log-entries.ts';

@@ -8,8 +8,8 @@ import {
   CONTEXT_ATTRIBUTES,
   callbackToken,
   type FirestepContext,
-} from '../../engine/signals/callback-wire.ts';
-import type { CorrelationKey } from '../../engine/store/ports.ts';
+} from '../../engine/signals/wire/callback.ts';
+import type { CorrelationKey } from '../../engine/ports/dispatcher.ts';
 
 export interface ContextOptions {
   /** `FIRESTEP_CALLBACK_SECRET`: the HMAC key of callback tokens. */

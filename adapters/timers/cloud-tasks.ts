@@ -7,7 +7,7 @@ import type { TimerCommand } from '../../engine/core/commands.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import { createHttpTask, type TaskQueue, taskIdFor } from '../shared/http-task.ts';
 import { isRetryable, messageOf } from '../shared/launch-errors.ts';
-import { type TimerScheduler, timerMessage } from './scheduler.ts';
+import { type TimerScheduler, timerMessage } from '../../engine/ports/timers.ts';
 
 const MAX_AHEAD_MS = 30 * 24 * 3600 * 1000;
 

@@ -3,8 +3,8 @@
  * apply) until the next step's launch is dispatched (p50), against a bare transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { callbackToken } from '../../engine/signals/callback-wire.ts';
-import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/signals/firestore-ports.ts';
+import { callbackToken } from '../../engine/signals/wire/callback.ts';
+import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
 import { ingest } from '../../engine/signals/ingest.ts';
 import type { BenchContext } from '../main.ts';
 import { percentile, result } from '../report.ts';

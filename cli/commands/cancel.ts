@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
-import type { ProjectFlags } from '../local/project.ts';
-import type { WriterStore } from '../local/writer.ts';
+import type { ProjectFlags } from '../../runtime/local/project.ts';
+import type { WriterStore } from '../../runtime/local/writer.ts';
 import { type Io, processIo } from '../render/colors.ts';
 
 export interface CancelFlags extends ProjectFlags {
@@ -24,7 +24,7 @@ export async function cancel(
   io: Io,
   writer?: WriterStore,
 ): Promise<number> {
-  const { openWriterStore } = await import('../local/writer.ts');
+  const { openWriterStore } = await import('../../runtime/local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: false }));
   try {
     const head = await w.store.getHead(executionId);
@@ -38,7 +38,7 @@ export async function cancel(
       io.stdout.write(`${executionId} was already CANCELLED\n`);
       return 0;
     }
-    const { applyAndSettle } = await import('../local/writer.ts');
+    const { applyAndSettle } = await import('../../runtime/local/writer.ts');
     const signal = {
       kind: 'cancel',
       reason: flags.reason ?? 'cancelled with firestep cancel',

@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
-import type { ProjectFlags } from '../local/project.ts';
-import type { WriterStore } from '../local/writer.ts';
+import type { ProjectFlags } from '../../runtime/local/project.ts';
+import type { WriterStore } from '../../runtime/local/writer.ts';
 import { type Io, processIo } from '../render/colors.ts';
 
 /**
@@ -20,7 +20,7 @@ export async function redrive(
   io: Io,
   writer?: WriterStore,
 ): Promise<number> {
-  const { openWriterStore } = await import('../local/writer.ts');
+  const { openWriterStore } = await import('../../runtime/local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: true }));
   try {
     const head = await w.store.getHead(executionId);
@@ -30,7 +30,7 @@ export async function redrive(
         `execution "${executionId}" does not exist in project ${w.projectId}`,
       );
     }
-    const { applyAndSettle } = await import('../local/writer.ts');
+    const { applyAndSettle } = await import('../../runtime/local/writer.ts');
     const before = head.redriveCount;
     const { result, head: after } = await applyAndSettle(
       w.store,

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
-import type { ProjectFlags } from '../local/project.ts';
-import type { WriterStore } from '../local/writer.ts';
+import type { ProjectFlags } from '../../runtime/local/project.ts';
+import type { WriterStore } from '../../runtime/local/writer.ts';
 import { type Io, processIo } from '../render/colors.ts';
 import { parseInput } from './run.ts';
 
@@ -24,7 +24,7 @@ async function resolveFlow(flow: string, flowsDir: string | undefined): Promise<
   if (/\.(json|[mc]?[jt]s)$/.test(flow) || existsSync(flow))
     return (await import('../flow-file.ts')).loadFlowFile(flow);
   const dir = flowsDir ?? process.env.FIRESTEP_FLOWS_DIR ?? 'flows';
-  const { FlowRegistry } = await import('../../engine/registry/registry.ts');
+  const { FlowRegistry } = await import('../../runtime/registry/registry.ts');
   const found = (await FlowRegistry.fromDirectory(dir)).get(flow);
   if (!found)
     throw new FirestepError('CONFIG', `no flow "${flow}": not a file, and not a flow id in ${dir}/`);
@@ -39,7 +39,7 @@ async function resolveFlow(flow: string, flowsDir: string | undefined): Promise<
 export async function start(flow: string, flags: StartFlags, io: Io, writer?: WriterStore): Promise<number> {
   const input = await parseInput(flags.input);
   const definition = await resolveFlow(flow, flags.flows);
-  const { openWriterStore } = await import('../local/writer.ts');
+  const { openWriterStore } = await import('../../runtime/local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: true, definitions: [definition] }));
   try {
     const result = await w.store.startExecution(definition, input, {

@@ -7,7 +7,7 @@ import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import type { HeadView } from '../render/step-table.ts';
-import type { ProjectFlags } from './project.ts';
+import type { ProjectFlags } from '../../runtime/local/project.ts';
 import {
   DEFAULT_RECORD_DIR,
   listRecordedHeads,
@@ -52,7 +52,7 @@ export interface ReaderFlags extends ProjectFlags {
 export async function openReader(flags: ReaderFlags): Promise<ExecutionReader> {
   if (flags.local) return localReader(flags.recordDir ?? DEFAULT_RECORD_DIR);
   // Firestore's client is loaded only when a project is read (not for `--local`).
-  const { openProjectStore } = await import('./project.ts');
+  const { openProjectStore } = await import('../../runtime/local/project.ts');
   const project = await openProjectStore(flags);
   const { store } = project;
   return {

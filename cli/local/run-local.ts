@@ -13,11 +13,11 @@ import type { StoredHead } from '../../engine/store/types.ts';
 import type { Io } from '../render/colors.ts';
 import { toJsonLine } from '../render/event-line.ts';
 import { LiveView } from '../render/live-view.ts';
-import { type LocalEnvironment, startLocalEnvironment } from './environment.ts';
-import { programFakes } from './fakes.ts';
-import { parseFaults } from './faults.ts';
+import { type LocalEnvironment, startLocalEnvironment } from '../../runtime/local/environment.ts';
+import { programFakes } from '../../runtime/local/fakes.ts';
+import { parseFaults } from '../../runtime/local/faults.ts';
 import { DEFAULT_RECORD_DIR, type RunRecordPaths, writeRunRecord } from './run-records.ts';
-import { followExecution, settleOutbox } from './watch.ts';
+import { followExecution, settleOutbox } from '../../runtime/local/watch.ts';
 
 export interface RunLocalOptions {
   definition: FlowDefinition;

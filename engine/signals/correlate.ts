@@ -16,9 +16,9 @@ import type { StepError } from '../core/events.ts';
 import type { Signal } from '../core/signals.ts';
 import { FirestepError } from '../errors.ts';
 import type { Json } from '../flow/model.ts';
-import type { CorrelationKey, CorrelationTarget } from '../store/ports.ts';
+import type { CorrelationKey, CorrelationTarget } from '../ports/dispatcher.ts';
 import type { Observation } from './observation.ts';
-import type { CorrelationLookup } from './ports.ts';
+import type { CorrelationLookup } from '../ports/dataflow-jobs.ts';
 
 /** Observations that can concern a step attempt. */
 export type Correlatable = Extract<

@@ -8,21 +8,21 @@
  *   dataflow: googleDataflowJobs(), apply: (id, s) => store.apply(id, s) });
  */
 
-export type { CallbackMessage, FirestepContext } from './callback-wire.ts';
+export type { CallbackMessage, FirestepContext } from './wire/callback.ts';
 export {
   CallbackMessageSchema,
   CONTEXT_ATTRIBUTES,
   callbackToken,
   FirestepContextSchema,
-} from './callback-wire.ts';
+} from './wire/callback.ts';
 export { confirmDataflow } from './confirm-dataflow.ts';
 export { type Correlatable, type Correlation, correlate, signalsFor } from './correlate.ts';
-export { type GoogleDataflowJobsOptions, googleDataflowJobs } from './dataflow-jobs.ts';
+export { type GoogleDataflowJobsOptions, googleDataflowJobs } from '../../adapters/dataflow/jobs-client.ts';
 export {
   DEAD_LETTER_RAW_LIMIT,
   firestoreCorrelationLookup,
   firestoreDeadLetters,
-} from './firestore-ports.ts';
+} from '../store/dead-letters.ts';
 export {
   type ApplyResult,
   type IngestDeps,
@@ -46,7 +46,7 @@ export {
   type ParseOptions,
   parse,
 } from './parse.ts';
-export type { CorrelationLookup, DataflowJobs, DeadLetter, DeadLetterSink } from './ports.ts';
+export type { CorrelationLookup, DataflowJobs, DeadLetter, DeadLetterSink } from '../ports/dataflow-jobs.ts';
 export {
   DATAFLOW_STATUS_CHANGED,
   type DataflowJob,

@@ -4,7 +4,7 @@
  * produce it; `correlate` turns it into engine Signals for exactly one (execution, step, attempt).
  */
 import type { SignalSource } from '../core/events.ts';
-import type { CallbackMessage } from './callback-wire.ts';
+import type { CallbackMessage } from './wire/callback.ts';
 import type { JobState } from './wire/dataflow.ts';
 import type { TimerMessage } from './wire/timer.ts';
 

@@ -3,7 +3,7 @@
  * push bodies, the CloudEvents functions-framework and Eventarc deliver, bare LogEntries, firestep
  * callbacks and timer messages — as objects, JSON text or bytes. Pure: no I/O, no clock.
  */
-import { CallbackMessageSchema } from './callback-wire.ts';
+import { CallbackMessageSchema } from './wire/callback.ts';
 import type { Observation, Transport } from './observation.ts';
 import { ignored, rejected } from './observation.ts';
 import { issue, parseDataflowEvent, parseDataflowLog } from './parse-dataflow.ts';

@@ -2,7 +2,7 @@
  * The Firestore event store: `ExecutionStore` and the types its callers need.
  *
  * @example
- * import { ExecutionStore } from '../store/index.ts';
+ * import { ExecutionStore } from './index.ts';
  * const store = new ExecutionStore({ db, dispatcher });
  */
 
@@ -17,7 +17,7 @@ export {
   type DispatchOutcome,
   type FlowResolver,
   type SyncCompletion,
-} from './ports.ts';
+} from '../ports/dispatcher.ts';
 export type {
   ApplyResult,
   ExecutionStoreOptions,

@@ -7,7 +7,7 @@ import type { FlowDefinition } from '../flow/model.ts';
 import type { StoreContext } from './context.ts';
 import { pendingCommands } from './outbox.ts';
 import { COLLECTIONS, ExecutionRefs, seqDocId } from './paths.ts';
-import { type CorrelationKey, type CorrelationTarget, correlationDocId } from './ports.ts';
+import { type CorrelationKey, type CorrelationTarget, correlationDocId } from '../ports/dispatcher.ts';
 import { withStoreRetry } from './retry.ts';
 import { headPointers, loadStateAt, readEvent } from './state-loader.ts';
 import type { ListExecutionsOptions, OutboxEntry, StoredHead } from './types.ts';

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { type ErrorCode, isFirestepError } from '../../engine/errors.ts';
 import { log } from '../../engine/log.ts';
-import { isTransient } from '../shared/transient.ts';
+import { isTransient } from '../../runtime/transient.ts';
 import { type ApiResponse, errorResponse } from './router.ts';
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {

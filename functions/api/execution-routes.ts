@@ -3,7 +3,7 @@
  * cancel and redrive. Thin: validation here, every decision in the store.
  */
 import type { Signal } from '../../engine/core/signals.ts';
-import type { Runtime } from '../../engine/runtime/runtime.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { invalidRequest } from './errors.ts';
 import { type ApiRequest, type ApiResponse, errorResponse, type Route } from './router.ts';
 import {

@@ -8,7 +8,7 @@
  * a forged timer could time out a running step. The sweep only re-dispatches what is already
  * decided, so Cloud Run's IAM check (`run.invoker`) is all it needs.
  */
-import { handleEngineMessage } from '../engine/handle-message.ts';
+import { handleEngineMessage } from '../../runtime/handle-message.ts';
 import { failureStatus } from '../engine/push.ts';
 import { type PushAuthConfig, verifyPushAuth } from '../engine/push-auth.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';

@@ -7,7 +7,7 @@
 import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
 import { logTrace } from '../shared/trace.ts';
-import { type EngineOutcome, handleEngineMessage } from './handle-message.ts';
+import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
 
 /**
  * Build the CloudEvent handler.

@@ -17,4 +17,4 @@ functions.http(
   enginePushHandler(boot.getRuntime, boot.pushAuth, boot.config.projectId),
 );
 
-export { handleEngineMessage } from './handle-message.ts';
+export { handleEngineMessage } from '../../runtime/handle-message.ts';

@@ -3,7 +3,7 @@
  * creation is not cached (the next request tries again), so a transient fault at start (Firestore
  * briefly unreachable) does not poison the instance.
  */
-import type { Runtime } from '../../engine/runtime/runtime.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 
 /** How handlers get the runtime: memoized, async. */
 export type RuntimeProvider = () => Promise<Runtime>;

@@ -2,7 +2,7 @@
  * The request's trace, in the form Cloud Logging links log lines with (`projects/P/traces/T`), read
  * from `traceparent` or `X-Cloud-Trace-Context` (HTTP) or a CloudEvent's `traceparent` extension.
  */
-import { parseTraceHeaders } from '../../adapters/shared/trace-headers.ts';
+import { parseTraceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 
 /**
  * @example logTrace('my-project', { traceparent: '00-4bf9…4736-00f067aa0ba902b7-01' }) // 'projects/my-project/traces/4bf9…4736'

@@ -11,7 +11,7 @@ import {
   type CallbackMessage,
   CONTEXT_ATTRIBUTES,
   callbackToken,
-} from '../../engine/signals/callback-wire.ts';
+} from '../../engine/signals/wire/callback.ts';
 import { CONTEXT, closedPort, eventually, fakeAuth, launchCommand, SECRET } from './support.ts';
 
 const fn = (name: string, over: Partial<CloudFunctionTarget> = {}): CloudFunctionTarget => ({

@@ -5,14 +5,14 @@ import { type FakeDataflow, startFakeDataflow } from '../../adapters/fakes/dataf
 import { type FakeDataproc, startFakeDataproc } from '../../adapters/fakes/dataproc.ts';
 import { type FakeFunctionHost, startFakeFunctionHost } from '../../adapters/fakes/function-host.ts';
 import type { LogEntry } from '../../adapters/fakes/log-entries.ts';
-import type { Launcher } from '../../adapters/launcher.ts';
+import type { Launcher } from '../../engine/ports/launcher.ts';
 import { LocalTimerScheduler } from '../../adapters/timers/local.ts';
 import { commandId } from '../../engine/core/commands.ts';
 import {
   type CallbackMessage,
   CallbackMessageSchema,
   callbackToken,
-} from '../../engine/signals/callback-wire.ts';
+} from '../../engine/signals/wire/callback.ts';
 import type { TimerMessage } from '../../engine/signals/wire/timer.ts';
 import { eventually, launchCommand, SECRET } from './support.ts';
 

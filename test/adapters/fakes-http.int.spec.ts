@@ -12,7 +12,7 @@ import { HttpLauncher } from '../../adapters/http/launcher.ts';
 import { localHttpOptions } from '../../adapters/http/local.ts';
 import { firestepContext } from '../../adapters/shared/context.ts';
 import type { HttpTarget } from '../../engine/flow/model.ts';
-import type { CallbackMessage } from '../../engine/signals/callback-wire.ts';
+import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { CONTEXT, eventually, launchCommand } from './support.ts';
 
 const target = (over: Partial<HttpTarget> = {}): HttpTarget => ({

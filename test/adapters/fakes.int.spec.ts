@@ -5,7 +5,7 @@ import { startFakeDataflow } from '../../adapters/fakes/dataflow.ts';
 import { startFakeFunctionHost } from '../../adapters/fakes/function-host.ts';
 import type { LogEntry } from '../../adapters/fakes/log-entries.ts';
 import { contextAttributes, firestepContext } from '../../adapters/shared/context.ts';
-import { parseTraceHeaders, traceHeaders } from '../../adapters/shared/trace-headers.ts';
+import { parseTraceHeaders, traceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 import { CONTEXT, eventually, launchCommand } from './support.ts';
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>

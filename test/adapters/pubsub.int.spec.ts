@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PubSubLauncher } from '../../adapters/pubsub/launcher.ts';
-import { CONTEXT_ATTRIBUTES } from '../../engine/signals/callback-wire.ts';
+import { CONTEXT_ATTRIBUTES } from '../../engine/signals/wire/callback.ts';
 import { CONTEXT, launchCommand } from './support.ts';
 
 describe('PubSub launcher on the Pub/Sub emulator', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadFlowFile } from '../../cli/flow-file.ts';
-import { parseFaults } from '../../cli/local/faults.ts';
+import { parseFaults } from '../../runtime/local/faults.ts';
 import { colorsFor } from '../../cli/render/colors.ts';
 import { parseEventLines, toJsonLine } from '../../cli/render/event-line.ts';
 import { LiveView } from '../../cli/render/live-view.ts';

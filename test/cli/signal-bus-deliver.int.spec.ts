@@ -5,7 +5,7 @@ import {
   createPubSubBus,
   type PubSubCloudEvent,
   type SignalBus,
-} from '../../cli/local/signal-bus.ts';
+} from '../../runtime/local/signal-bus.ts';
 
 /** A handler that fails the first delivery of every message and logs, in order, what happened. */
 function recordingHandler(log: string[]) {

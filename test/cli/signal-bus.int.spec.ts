@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createDirectBus, createPubSubBus, type PubSubCloudEvent } from '../../cli/local/signal-bus.ts';
+import { createDirectBus, createPubSubBus, type PubSubCloudEvent } from '../../runtime/local/signal-bus.ts';
 import { PUBSUB_MESSAGE_PUBLISHED } from '../../engine/signals/wire/pubsub.ts';
 
 function decode(event: PubSubCloudEvent): unknown {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveProjectId } from '../../cli/local/project.ts';
-import { openWriterStore } from '../../cli/local/writer.ts';
+import { resolveProjectId } from '../../runtime/local/project.ts';
+import { openWriterStore } from '../../runtime/local/writer.ts';
 
 describe('which project and which dispatcher the CLI uses', () => {
   it('given --project or GOOGLE_CLOUD_PROJECT, when resolved, then the flag wins; with neither, CONFIG says how to give one', () => {

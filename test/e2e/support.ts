@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wipeFirestore } from '../../cli/local/emulators.ts';
+import { wipeFirestore } from '../../runtime/local/emulators.ts';
 import type { Io } from '../../cli/render/colors.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 

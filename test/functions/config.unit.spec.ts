@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadRuntimeConfig } from '../../engine/runtime/config.ts';
+import { loadRuntimeConfig } from '../../runtime/config.ts';
 
 const VALID = {
   GOOGLE_CLOUD_PROJECT: 'my-project',

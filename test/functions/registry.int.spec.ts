@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
-import { FlowRegistry } from '../../engine/registry/index.ts';
+import { FlowRegistry } from '../../runtime/registry/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FLOW_INDEX = join(ROOT, 'engine/flow/index.ts');

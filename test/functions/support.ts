@@ -14,10 +14,10 @@ import {
   startFakeDataflow,
   startFakeFunctionHost,
 } from '../../adapters/fakes/index.ts';
-import type { FlowRegistry } from '../../engine/registry/registry.ts';
-import { createLocalRuntime, type LocalRuntimeOptions } from '../../engine/runtime/create-local-runtime.ts';
-import type { Runtime } from '../../engine/runtime/runtime.ts';
-import type { CallbackMessage } from '../../engine/signals/callback-wire.ts';
+import type { FlowRegistry } from '../../runtime/registry/registry.ts';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../../runtime/local/create-local-runtime.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { certsIdTokenVerifier, type PushAuthConfig } from '../../functions/engine/push-auth.ts';
 import { testFirestore } from '../support/firestore.ts';
 

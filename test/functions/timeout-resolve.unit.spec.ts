@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Launcher, ProbeResult } from '../../adapters/launcher.ts';
+import type { Launcher, ProbeResult } from '../../engine/ports/launcher.ts';
 import type { Signal } from '../../engine/core/signals.ts';
 import type { ExecutionState, StepState } from '../../engine/core/state.ts';
 import { dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
-import { resolveTimeout } from '../../engine/runtime/timeout-probe.ts';
+import { resolveTimeout } from '../../runtime/timeout-probe.ts';
 
 process.env.FIRESTEP_LOG ??= 'silent';
 

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATAFLOW_MESSAGES, type LogEntry } from '../../adapters/fakes/index.ts';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
-import type { CallbackMessage } from '../../engine/signals/callback-wire.ts';
-import { type EngineOutcome, handleEngineMessage } from '../../functions/engine/handle-message.ts';
+import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
+import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
-import { handleEngineMessage } from '../../functions/engine/handle-message.ts';
+import { handleEngineMessage } from '../../runtime/handle-message.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 

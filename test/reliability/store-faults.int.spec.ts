@@ -7,10 +7,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Signal } from '../../engine/core/index.ts';
 import { isFirestepError } from '../../engine/errors.ts';
-import { firestoreDeadLetters } from '../../engine/signals/firestore-ports.ts';
+import { firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
 import { type CorrelationKey, ExecutionStore, type StoreFaults } from '../../engine/store/index.ts';
-import { handleEngineMessage } from '../../functions/engine/handle-message.ts';
-import { isTransient } from '../../functions/shared/transient.ts';
+import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { isTransient } from '../../runtime/transient.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { FaultyDispatcher } from './support/dispatcher.ts';
 import { faultyFirestore, grpcError } from './support/faulty-firestore.ts';

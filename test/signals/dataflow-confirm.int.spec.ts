@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeDataflow, type LogEntry, startFakeDataflow } from '../../adapters/fakes/index.ts';
 import { isFirestepError } from '../../engine/errors.ts';
-import { googleDataflowJobs } from '../../engine/signals/dataflow-jobs.ts';
+import { googleDataflowJobs } from '../../adapters/dataflow/jobs-client.ts';
 import { ingest } from '../../engine/signals/ingest.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { dataflowMessage, pushBody } from './fixtures.ts';

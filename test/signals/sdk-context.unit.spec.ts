@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FirestepContext } from '../../engine/signals/callback-wire.ts';
+import type { FirestepContext } from '../../engine/signals/wire/callback.ts';
 import { readAttributeContext, readHttpContext } from '../../sdk/context.ts';
 
 const ctx: FirestepContext = {

@@ -12,7 +12,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signalKey } from '../../engine/core/signals.ts';
-import { CallbackMessageSchema, type FirestepContext } from '../../engine/signals/callback-wire.ts';
+import { CallbackMessageSchema, type FirestepContext } from '../../engine/signals/wire/callback.ts';
 import { type IngestOutcome, ingest } from '../../engine/signals/ingest.ts';
 import { withFirestep, withFirestepEvent } from '../../sdk/index.ts';
 import { testFirestore } from '../support/firestore.ts';

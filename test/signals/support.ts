@@ -5,9 +5,9 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Signal } from '../../engine/core/signals.ts';
 import { FirestepError } from '../../engine/errors.ts';
-import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/signals/firestore-ports.ts';
+import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
 import type { ApplyResult, IngestDeps } from '../../engine/signals/ingest.ts';
-import { type CorrelationKey, type CorrelationTarget, correlationDocId } from '../../engine/store/ports.ts';
+import { type CorrelationKey, type CorrelationTarget, correlationDocId } from '../../engine/ports/dispatcher.ts';
 
 export async function register(db: Firestore, key: CorrelationKey, target: CorrelationTarget): Promise<void> {
   await db

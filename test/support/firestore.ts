@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
-import { wipeFirestore } from '../../cli/local/emulators.ts';
+import { wipeFirestore } from '../../runtime/local/emulators.ts';
 
 export interface TestFirestore {
   db: Firestore;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureEmulator, type RunningEmulator } from '../../cli/local/emulators.ts';
+import { ensureEmulator, type RunningEmulator } from '../../runtime/local/emulators.ts';
 
 // Developer workspaces keep Google's emulator jars next to the repository (../shared/emulators);
 // .ci/run also exports the env vars. Product code never looks here.

@@ -12,13 +12,13 @@ import {
   startFakeFunctionHost,
 } from '../../../adapters/fakes/index.ts';
 import type { FlowDefinition } from '../../../engine/flow/model.ts';
-import { FlowRegistry } from '../../../engine/registry/registry.ts';
+import { FlowRegistry } from '../../../runtime/registry/registry.ts';
 import {
   createLocalRuntime,
   type LocalRuntimeOptions,
-} from '../../../engine/runtime/create-local-runtime.ts';
-import type { Runtime } from '../../../engine/runtime/runtime.ts';
-import type { CallbackMessage } from '../../../engine/signals/callback-wire.ts';
+} from '../../../runtime/local/create-local-runtime.ts';
+import type { Runtime } from '../../../runtime/runtime.ts';
+import type { CallbackMessage } from '../../../engine/signals/wire/callback.ts';
 import { testFirestore } from '../../support/firestore.ts';
 
 export interface RelRuntime {

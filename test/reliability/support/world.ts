@@ -7,7 +7,7 @@
  */
 import type { Command, Signal } from '../../../engine/core/index.ts';
 import type { ApplyResult, ExecutionStore } from '../../../engine/store/index.ts';
-import { isTransient } from '../../../functions/shared/transient.ts';
+import { isTransient } from '../../../runtime/transient.ts';
 import type { FaultyDispatcher } from './dispatcher.ts';
 
 /** Deterministic PRNG (mulberry32): a seed reproduces the whole schedule. */

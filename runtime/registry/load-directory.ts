@@ -6,11 +6,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { definitionHash } from '../flow/hash.ts';
-import { readFlowJson } from '../flow/json-reader.ts';
-import type { FlowDefinition } from '../flow/model.ts';
-import { formatProblem } from '../flow/problems.ts';
-import { validateFlow } from '../flow/validate.ts';
+import { definitionHash } from '../../engine/flow/hash.ts';
+import { readFlowJson } from '../../engine/flow/json-reader.ts';
+import type { FlowDefinition } from '../../engine/flow/model.ts';
+import { formatProblem } from '../../engine/flow/problems.ts';
+import { validateFlow } from '../../engine/flow/validate.ts';
 
 /** A flow as found on disk: its definition and the file it came from. */
 export interface FlowSource {

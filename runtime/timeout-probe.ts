@@ -5,16 +5,16 @@
  * a job that already finished is recorded with its real outcome; only one still running times out.
  */
 
-import type { Launcher, ProbeResult } from '../../adapters/launcher.ts';
-import { isRetryable, messageOf } from '../../adapters/shared/launch-errors.ts';
-import { commandId, type LaunchCommand } from '../core/commands.ts';
-import type { Signal } from '../core/signals.ts';
-import type { ExecutionState } from '../core/state.ts';
-import { traceFor } from '../core/trace.ts';
-import { FirestepError, isFirestepError } from '../errors.ts';
-import type { FlowDefinition, TargetType, TaskStep } from '../flow/model.ts';
-import { stepAt } from '../flow/paths.ts';
-import { log } from '../log.ts';
+import type { Launcher, ProbeResult } from '../engine/ports/launcher.ts';
+import { isRetryable, messageOf } from '../adapters/shared/launch-errors.ts';
+import { commandId, type LaunchCommand } from '../engine/core/commands.ts';
+import type { Signal } from '../engine/core/signals.ts';
+import type { ExecutionState } from '../engine/core/state.ts';
+import { traceFor } from '../engine/core/trace.ts';
+import { FirestepError, isFirestepError } from '../engine/errors.ts';
+import type { FlowDefinition, TargetType, TaskStep } from '../engine/flow/model.ts';
+import { stepAt } from '../engine/flow/paths.ts';
+import { log } from '../engine/log.ts';
 
 type TimerSignal = Extract<Signal, { kind: 'timer' }>;
 

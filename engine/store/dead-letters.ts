@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { FieldValue, type Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { FirestepError } from '../errors.ts';
-import { type CorrelationTarget, correlationDocId } from '../store/ports.ts';
-import type { CorrelationLookup, DeadLetter, DeadLetterSink } from './ports.ts';
+import { type CorrelationTarget, correlationDocId } from '../ports/dispatcher.ts';
+import type { CorrelationLookup, DeadLetter, DeadLetterSink } from '../ports/dataflow-jobs.ts';
 
 const CorrelationTargetSchema = z.object({
   executionId: z.string().min(1),

@@ -8,10 +8,10 @@
  * dead-lettered); throwing means "deliver it again" (a transient fault).
  */
 
-import { log } from '../../engine/log.ts';
-import type { Runtime } from '../../engine/runtime/runtime.ts';
-import { type IngestOutcome, ingest } from '../../engine/signals/ingest.ts';
-import { isTransient } from '../shared/transient.ts';
+import { log } from '../engine/log.ts';
+import type { Runtime } from './runtime.ts';
+import { type IngestOutcome, ingest } from '../engine/signals/ingest.ts';
+import { isTransient } from './transient.ts';
 
 export type EngineOutcome = IngestOutcome;
 

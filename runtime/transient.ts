@@ -3,7 +3,7 @@
  * functions answer 5xx only for faults that may go away (Firestore unavailable, contention, a
  * deadline, the Dataflow API lagging) and acknowledge everything else.
  */
-import { isFirestepError } from '../../engine/errors.ts';
+import { isFirestepError } from '../engine/errors.ts';
 
 /** gRPC codes of @google-cloud/firestore errors that mean "try again": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const RETRYABLE_GRPC = new Set([4, 8, 10, 13, 14]);

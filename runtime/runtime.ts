@@ -4,14 +4,14 @@
  * `createRuntime` / `createLocalRuntime`.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import type { Launcher } from '../../adapters/launcher.ts';
-import type { TargetType } from '../flow/model.ts';
-import type { FlowRegistry } from '../registry/registry.ts';
-import type { IngestDeps } from '../signals/ingest.ts';
-import type { ExecutionStore } from '../store/index.ts';
-import type { CommandDispatcher } from '../store/ports.ts';
+import type { Launcher } from '../engine/ports/launcher.ts';
+import type { TargetType } from '../engine/flow/model.ts';
+import type { FlowRegistry } from './registry/registry.ts';
+import type { IngestDeps } from '../engine/signals/ingest.ts';
+import type { ExecutionStore } from '../engine/store/index.ts';
+import type { CommandDispatcher } from '../engine/ports/dispatcher.ts';
 import type { CloudRuntimeConfig } from './config.ts';
-import type { LocalRuntimeConfig } from './local-config.ts';
+import type { LocalRuntimeConfig } from './local/local-config.ts';
 
 export interface Runtime {
   readonly config: CloudRuntimeConfig | LocalRuntimeConfig;

@@ -3,16 +3,16 @@
  * client, a dispatcher and the flows, build the store and the dependencies of signal ingestion.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import type { AdapterDispatcher } from '../../adapters/dispatcher.ts';
-import type { Signal } from '../core/signals.ts';
-import type { FlowRegistry } from '../registry/registry.ts';
-import { firestoreDeadLetters } from '../signals/firestore-ports.ts';
-import type { IngestDeps } from '../signals/ingest.ts';
-import type { DataflowJobs } from '../signals/ports.ts';
-import { ExecutionStore } from '../store/execution-store.ts';
-import type { ExecutionStoreOptions } from '../store/types.ts';
+import type { AdapterDispatcher } from '../adapters/dispatcher.ts';
+import type { Signal } from '../engine/core/signals.ts';
+import type { FlowRegistry } from './registry/registry.ts';
+import { firestoreDeadLetters } from '../engine/store/dead-letters.ts';
+import type { IngestDeps } from '../engine/signals/ingest.ts';
+import type { DataflowJobs } from '../engine/ports/dataflow-jobs.ts';
+import { ExecutionStore } from '../engine/store/execution-store.ts';
+import type { ExecutionStoreOptions } from '../engine/store/types.ts';
 import type { CloudRuntimeConfig } from './config.ts';
-import type { LocalRuntimeConfig } from './local-config.ts';
+import type { LocalRuntimeConfig } from './local/local-config.ts';
 import type { Runtime } from './runtime.ts';
 import { resolveTimeout } from './timeout-probe.ts';
 

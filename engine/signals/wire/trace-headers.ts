@@ -4,7 +4,7 @@
  * W3C `traceparent` (https://www.w3.org/TR/trace-context/) and Google's legacy
  * `X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=1`, where SPAN_ID is the span id in *decimal*.
  */
-import type { TraceContext } from '../../engine/core/commands.ts';
+import type { TraceContext } from '../../core/commands.ts';
 
 /**
  * @example traceHeaders({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' })

@@ -2,7 +2,7 @@
  * The store the writing commands (`start`, `cancel`, `redrive`) use, and who carries out the
  * commands their decisions produce:
  * - with the engine's configuration in the environment (the FIRESTEP_* variables the deployed
- *   functions have; see engine/runtime/config.ts), the CLI builds the same runtime as the engine and
+ *   functions have; see runtime/config.ts), the CLI builds the same runtime as the engine and
  *   dispatches at once: launches through Cloud Tasks / Dataflow / …, timers through Cloud Tasks;
  * - otherwise on the Firestore emulator, it records the decision with the correlation keys a local
  *   engine uses and leaves the commands PENDING in the outbox for the engine serving that project
@@ -15,11 +15,11 @@ import { decide } from '../../engine/core/decide.ts';
 import type { Signal } from '../../engine/core/signals.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
-import { FlowRegistry } from '../../engine/registry/registry.ts';
-import { loadRuntimeConfig } from '../../engine/runtime/config.ts';
-import { LOCAL_CALLBACK_SECRET } from '../../engine/runtime/local-config.ts';
+import { FlowRegistry } from '../registry/registry.ts';
+import { loadRuntimeConfig } from '../config.ts';
+import { LOCAL_CALLBACK_SECRET } from './local-config.ts';
 import type { ExecutionStore } from '../../engine/store/index.ts';
-import type { CommandDispatcher } from '../../engine/store/ports.ts';
+import type { CommandDispatcher } from '../../engine/ports/dispatcher.ts';
 import type { ApplyResult, StoredHead } from '../../engine/store/types.ts';
 import { deferredDispatcher } from './dispatch.ts';
 import { openProjectStore, type ProjectFlags, resolveProjectId } from './project.ts';
@@ -66,7 +66,7 @@ export async function openWriterStore(
   if (hasEngineConfig(env)) {
     // The CLI receives no pushes, so push authentication does not apply to it.
     const config = loadRuntimeConfig({ ...env, GOOGLE_CLOUD_PROJECT: projectId, FIRESTEP_AUTH: 'none' });
-    const { createRuntime } = await import('../../engine/runtime/create-runtime.ts');
+    const { createRuntime } = await import('../create-runtime.ts');
     const runtime = await createRuntime(config, { registry: FlowRegistry.of(opts.definitions ?? []) });
     return { store: runtime.store, projectId, mode: 'engine', close: () => runtime.close() };
   }

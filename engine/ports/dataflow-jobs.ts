@@ -2,9 +2,9 @@
  * The small ports signal ingestion depends on. Firestore / googleapis implementations live next to
  * this file; the store can supply its own (`ExecutionStore.lookupCorrelation`, `apply`).
  */
-import type { CorrelationKey, CorrelationTarget } from '../store/ports.ts';
-import type { Transport } from './observation.ts';
-import type { DataflowJob } from './wire/dataflow.ts';
+import type { CorrelationKey, CorrelationTarget } from './dispatcher.ts';
+import type { Transport } from '../signals/observation.ts';
+import type { DataflowJob } from '../signals/wire/dataflow.ts';
 
 /** Reads `correlations/{kind}:{value}` written by the store in the launch transaction. */
 export interface CorrelationLookup {

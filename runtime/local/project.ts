@@ -5,13 +5,13 @@
  *
  * Commands that only read (`status`, `history`, `export`, `replay`) get a store whose dispatcher is
  * never used. Commands that write (`start`, `cancel`, `redrive`) pass the dispatcher that carries
- * out the commands their decision produces (see `cli/local/dispatch.ts`).
+ * out the commands their decision produces (see `runtime/local/dispatch.ts`).
  */
 import { Firestore } from '@google-cloud/firestore';
 import type { Command } from '../../engine/core/commands.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
-import type { CommandDispatcher, DispatchOutcome } from '../../engine/store/ports.ts';
+import type { CommandDispatcher, DispatchOutcome } from '../../engine/ports/dispatcher.ts';
 
 export interface ProjectFlags {
   /** Project id; default GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */

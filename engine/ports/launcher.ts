@@ -3,10 +3,10 @@
  * terminal. The command id is the idempotency key (Cloud Tasks task name, Dataproc requestId,
  * Dataflow job name), so launching the same command twice never starts the work twice.
  */
-import type { LaunchCommand } from '../engine/core/commands.ts';
-import type { Receipt, StepError } from '../engine/core/events.ts';
-import type { Json, TargetType } from '../engine/flow/model.ts';
-import type { CorrelationKey, SyncCompletion } from '../engine/store/ports.ts';
+import type { LaunchCommand } from '../core/commands.ts';
+import type { Receipt, StepError } from '../core/events.ts';
+import type { Json, TargetType } from '../flow/model.ts';
+import type { CorrelationKey, SyncCompletion } from './dispatcher.ts';
 
 export type LaunchResult =
   | {

@@ -6,8 +6,8 @@
  * first message only for Firestore and the store (Cloud Tasks, Pub/Sub, Dataflow and Dataproc
  * clients load when a timer, a launch or a Dataflow confirmation first needs them).
  */
-import { FlowRegistry } from '../registry/registry.ts';
-import type { DataflowJobs } from '../signals/ports.ts';
+import { FlowRegistry } from './registry/registry.ts';
+import type { DataflowJobs } from '../engine/ports/dataflow-jobs.ts';
 import type { RuntimeOptions } from './assemble.ts';
 import type { CloudRuntimeConfig } from './config.ts';
 import { lazyPubSub } from './lazy-pubsub.ts';
@@ -31,10 +31,10 @@ export async function createRuntime(
     await Promise.all([
       import('./assemble.ts'),
       import('@google-cloud/firestore'),
-      import('../../adapters/factories.ts'),
-      import('../../adapters/dispatcher.ts'),
-      import('../../adapters/shared/http-task.ts'),
-      import('../../adapters/timers/cloud-tasks.ts'),
+      import('../adapters/factories.ts'),
+      import('../adapters/dispatcher.ts'),
+      import('../adapters/shared/http-task.ts'),
+      import('../adapters/timers/cloud-tasks.ts'),
     ]);
   const db =
     options.db ??
@@ -75,7 +75,7 @@ export async function createRuntime(
 function lazyDataflowJobs(): DataflowJobs {
   let real: Promise<DataflowJobs> | undefined;
   const load = () => {
-    real ??= import('../signals/dataflow-jobs.ts').then(
+    real ??= import('../adapters/dataflow/jobs-client.ts').then(
       ({ googleDataflowJobs }) => googleDataflowJobs(),
       (e: unknown) => {
         real = undefined;

@@ -5,9 +5,9 @@
  */
 import { OAuth2Client } from 'google-auth-library';
 import { dataflow_v1b3 } from 'googleapis/build/src/apis/dataflow/index.js';
-import { FirestepError } from '../errors.ts';
-import type { DataflowJobs } from './ports.ts';
-import { type DataflowJob, DataflowJobSchema } from './wire/dataflow.ts';
+import { FirestepError } from '../../engine/errors.ts';
+import type { DataflowJobs } from '../../engine/ports/dataflow-jobs.ts';
+import { type DataflowJob, DataflowJobSchema } from '../../engine/signals/wire/dataflow.ts';
 
 export interface GoogleDataflowJobsOptions {
   /** API root, default `https://dataflow.googleapis.com/`. */

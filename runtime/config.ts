@@ -5,7 +5,7 @@
  * at start with one readable message instead of a stack trace on the first Pub/Sub message.
  */
 import { z } from 'zod';
-import { FirestepError } from '../errors.ts';
+import { FirestepError } from '../engine/errors.ts';
 
 /** How commands reach Cloud Functions: through a Cloud Tasks HTTP task (default) or a direct call. */
 export type LaunchMode = 'task' | 'direct';

@@ -4,8 +4,8 @@
  * the API function's `/v1/timers` endpoint in the cloud, through a callback in local runs.
  * Scheduling the same command twice must fire it once.
  */
-import type { TimerCommand } from '../../engine/core/commands.ts';
-import type { TimerMessage } from '../../engine/signals/wire/timer.ts';
+import type { TimerCommand } from '../core/commands.ts';
+import type { TimerMessage } from '../signals/wire/timer.ts';
 
 export interface TimerScheduler {
   schedule(command: TimerCommand): Promise<void>;
