@@ -12,7 +12,7 @@ import { DataflowLauncher } from './dataflow/launcher.ts';
 import { DataprocLauncher } from './dataproc/launcher.ts';
 import { withLocalCompletion } from './dataproc/local-completion.ts';
 import { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
-import type { Launcher } from '../engine/ports/launcher.ts';
+import type { Launcher } from '../engine/ports/index.ts';
 import { PubSubLauncher } from './pubsub/launcher.ts';
 import { lazyCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
 import { googleIdTokenProvider } from './shared/id-token.ts';

@@ -6,7 +6,8 @@
 export { CloudFunctionLauncher, type CloudFunctionLauncherOptions } from './cloud-function/launcher.ts';
 export { ENVIRONMENT_KEYS, splitParameters } from './dataflow/environment.ts';
 export { DATAFLOW_JOB_NAME, dataflowJobName } from './dataflow/job-name.ts';
-export { DATAFLOW_TERMINAL_STATES, dataflowStateOutcome } from './dataflow/job-state.ts';
+export { dataflowStateOutcome } from './dataflow/job-state.ts';
+export { type GoogleDataflowJobsOptions, googleDataflowJobs } from './dataflow/jobs-client.ts';
 export { DataflowLauncher, type DataflowLauncherOptions } from './dataflow/launcher.ts';
 export { DataprocLauncher, type DataprocLauncherOptions, operationOutcome } from './dataproc/launcher.ts';
 export { withLocalCompletion } from './dataproc/local-completion.ts';
@@ -20,7 +21,7 @@ export {
   queuePath,
 } from './factories.ts';
 export { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
-export type { Launcher, LaunchResult, ProbeResult } from '../engine/ports/launcher.ts';
+export type { Launcher, LaunchResult, ProbeResult } from '../engine/ports/index.ts';
 export { PubSubLauncher, type PubSubLauncherOptions } from './pubsub/launcher.ts';
 export type { ContextOptions } from './shared/context.ts';
 export {
@@ -34,4 +35,5 @@ export { classifyLaunchError, isRetryable } from './shared/launch-errors.ts';
 export { parseTraceHeaders, traceHeaders } from '../engine/signals/wire/trace-headers.ts';
 export { CloudTasksTimerScheduler } from './timers/cloud-tasks.ts';
 export { LocalTimerScheduler } from './timers/local.ts';
-export { type TimerScheduler, timerMessage } from '../engine/ports/timers.ts';
+export type { TimerScheduler } from '../engine/ports/index.ts';
+export { timerMessage } from '../engine/signals/wire/timer.ts';

@@ -8,7 +8,7 @@ import type { Signal } from '../engine/core/signals.ts';
 import type { FlowRegistry } from './registry/registry.ts';
 import { firestoreDeadLetters } from '../engine/store/dead-letters.ts';
 import type { IngestDeps } from '../engine/signals/ingest.ts';
-import type { DataflowJobs } from '../engine/ports/dataflow-jobs.ts';
+import type { DataflowJobs } from '../engine/ports/index.ts';
 import { ExecutionStore } from '../engine/store/execution-store.ts';
 import type { ExecutionStoreOptions } from '../engine/store/types.ts';
 import type { CloudRuntimeConfig } from './config.ts';

@@ -7,7 +7,7 @@
  * clients load when a timer, a launch or a Dataflow confirmation first needs them).
  */
 import { FlowRegistry } from './registry/registry.ts';
-import type { DataflowJobs } from '../engine/ports/dataflow-jobs.ts';
+import type { DataflowJobs } from '../engine/ports/index.ts';
 import type { RuntimeOptions } from './assemble.ts';
 import type { CloudRuntimeConfig } from './config.ts';
 import { lazyPubSub } from './lazy-pubsub.ts';

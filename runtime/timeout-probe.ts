@@ -5,7 +5,7 @@
  * a job that already finished is recorded with its real outcome; only one still running times out.
  */
 
-import type { Launcher, ProbeResult } from '../engine/ports/launcher.ts';
+import type { Launcher, ProbeResult } from '../engine/ports/index.ts';
 import { isRetryable, messageOf } from '../adapters/shared/launch-errors.ts';
 import { commandId, type LaunchCommand } from '../engine/core/commands.ts';
 import type { Signal } from '../engine/core/signals.ts';

@@ -13,8 +13,8 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
 import type { CloudFunctionTarget } from '../../engine/flow/model.ts';
-import type { CorrelationKey } from '../../engine/ports/dispatcher.ts';
-import type { Launcher, LaunchResult } from '../../engine/ports/launcher.ts';
+import type { CorrelationKey } from '../../engine/ports/index.ts';
+import type { Launcher, LaunchResult } from '../../engine/ports/index.ts';
 import { publishStepInput, topicName } from '../pubsub/publish.ts';
 import {
   type ContextOptions,

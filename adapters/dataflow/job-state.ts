@@ -1,17 +1,12 @@
 /**
- * What a Dataflow job state means for a step attempt. Terminal states (DESIGN.md §7): DONE, FAILED,
- * CANCELLED, UPDATED, DRAINED. DONE, DRAINED and UPDATED mean the job's work ended normally (an
- * UPDATED job was replaced by its update); FAILED and CANCELLED fail the step.
+ * What a Dataflow job state means for a step attempt, as a launcher `ProbeResult`. The state → outcome
+ * mapping itself is the one in engine/signals/wire/dataflow.ts (`jobStateOutcome`, shared with the
+ * Eventarc statusChanged parser and the "Worker pool stopped." confirmation); this file only shapes
+ * its answer: the job's ids as output on success, a `States.TaskFailed` error on failure, `unknown`
+ * when Dataflow reports no state.
  */
-import type { ProbeResult } from '../../engine/ports/launcher.ts';
-
-export const DATAFLOW_TERMINAL_STATES = [
-  'JOB_STATE_DONE',
-  'JOB_STATE_FAILED',
-  'JOB_STATE_CANCELLED',
-  'JOB_STATE_UPDATED',
-  'JOB_STATE_DRAINED',
-] as const;
+import type { ProbeResult } from '../../engine/ports/index.ts';
+import { type JobState, jobStateOutcome } from '../../engine/signals/wire/dataflow.ts';
 
 /**
  * @example dataflowStateOutcome({ id: 'j1', currentState: 'JOB_STATE_FAILED' }).state === 'failed'
@@ -22,17 +17,15 @@ export function dataflowStateOutcome(job: {
   currentState?: string | null;
 }): ProbeResult {
   const state = job.currentState ?? 'JOB_STATE_UNKNOWN';
+  if (state === 'JOB_STATE_UNKNOWN') return { state: 'unknown' };
   const label = `Dataflow job ${job.name ?? ''} (${job.id ?? '?'})`;
-  switch (state) {
-    case 'JOB_STATE_DONE':
-    case 'JOB_STATE_DRAINED':
-    case 'JOB_STATE_UPDATED':
+  switch (jobStateOutcome(state as JobState)) {
+    case 'succeeded':
       return {
         state: 'succeeded',
         output: { jobId: job.id ?? null, jobName: job.name ?? null, currentState: state },
       };
-    case 'JOB_STATE_FAILED':
-    case 'JOB_STATE_CANCELLED':
+    case 'failed':
       return {
         state: 'failed',
         error: {
@@ -42,8 +35,6 @@ export function dataflowStateOutcome(job: {
           cause: { jobId: job.id ?? null, currentState: state },
         },
       };
-    case 'JOB_STATE_UNKNOWN':
-      return { state: 'unknown' };
     default:
       return { state: 'running' };
   }

@@ -6,7 +6,7 @@
 import { OAuth2Client } from 'google-auth-library';
 import { dataflow_v1b3 } from 'googleapis/build/src/apis/dataflow/index.js';
 import { FirestepError } from '../../engine/errors.ts';
-import type { DataflowJobs } from '../../engine/ports/dataflow-jobs.ts';
+import type { DataflowJobs } from '../../engine/ports/index.ts';
 import { type DataflowJob, DataflowJobSchema } from '../../engine/signals/wire/dataflow.ts';
 
 export interface GoogleDataflowJobsOptions {

@@ -6,7 +6,7 @@
  */
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import { type CallbackMessage, callbackToken } from '../../engine/signals/wire/callback.ts';
-import type { Launcher, LaunchResult } from '../../engine/ports/launcher.ts';
+import type { Launcher, LaunchResult } from '../../engine/ports/index.ts';
 import { DataprocPoller, type TerminalProbe } from './poller.ts';
 
 export interface LocalCompletionOptions {

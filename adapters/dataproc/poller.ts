@@ -5,7 +5,7 @@
  */
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
-import type { Launcher, ProbeResult } from '../../engine/ports/launcher.ts';
+import type { Launcher, ProbeResult } from '../../engine/ports/index.ts';
 
 export type TerminalProbe = Extract<ProbeResult, { state: 'succeeded' | 'failed' }>;
 

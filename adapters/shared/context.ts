@@ -9,7 +9,7 @@ import {
   callbackToken,
   type FirestepContext,
 } from '../../engine/signals/wire/callback.ts';
-import type { CorrelationKey } from '../../engine/ports/dispatcher.ts';
+import type { CorrelationKey } from '../../engine/ports/index.ts';
 
 export interface ContextOptions {
   /** `FIRESTEP_CALLBACK_SECRET`: the HMAC key of callback tokens. */

@@ -6,7 +6,7 @@
  */
 import type { StepError } from '../../engine/core/events.ts';
 import { ERROR_NAMES } from '../../engine/flow/model.ts';
-import type { LaunchResult } from '../../engine/ports/launcher.ts';
+import type { LaunchResult } from '../../engine/ports/index.ts';
 
 const RETRYABLE_NETWORK = new Set([
   'ECONNRESET',

@@ -5,7 +5,8 @@
  */
 import type { TimerCommand } from '../../engine/core/commands.ts';
 import type { TimerMessage } from '../../engine/signals/wire/timer.ts';
-import { type TimerScheduler, timerMessage } from '../../engine/ports/timers.ts';
+import type { TimerScheduler } from '../../engine/ports/index.ts';
+import { timerMessage } from '../../engine/signals/wire/timer.ts';
 
 export interface LocalTimerSchedulerOptions {
   /** Called with the message when the timer is due; a rejection is retried after `retryDelayMs`. */

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { callbackToken } from '../../engine/signals/wire/callback.ts';
-import { firestoreCorrelationLookup, firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
+import { firestoreCorrelationLookup } from '../../engine/store/correlations.ts';
+import { firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
 import { ingest } from '../../engine/signals/ingest.ts';
 import type { BenchContext } from '../main.ts';
 import { percentile, result } from '../report.ts';

@@ -6,7 +6,8 @@
 import type { LaunchCommand } from '../core/commands.ts';
 import type { Receipt, StepError } from '../core/events.ts';
 import type { Json, TargetType } from '../flow/model.ts';
-import type { CorrelationKey, SyncCompletion } from './dispatcher.ts';
+import type { CorrelationKey } from './correlation.ts';
+import type { SyncCompletion } from './dispatcher.ts';
 
 export type LaunchResult =
   | {

@@ -5,24 +5,7 @@
  * Scheduling the same command twice must fire it once.
  */
 import type { TimerCommand } from '../core/commands.ts';
-import type { TimerMessage } from '../signals/wire/timer.ts';
 
 export interface TimerScheduler {
   schedule(command: TimerCommand): Promise<void>;
-}
-
-/**
- * The message delivered when `command` is due.
- *
- * @example timerMessage(cmd) // → { kind: 'firestep.timer', executionId, path, attempt, timer, commandId: cmd.id }
- */
-export function timerMessage(command: TimerCommand): TimerMessage {
-  return {
-    kind: 'firestep.timer',
-    executionId: command.executionId,
-    path: command.path,
-    attempt: command.attempt,
-    timer: command.timer,
-    commandId: command.id,
-  };
 }

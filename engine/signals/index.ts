@@ -1,9 +1,12 @@
 /**
  * Completion signals: parse what arrives on the signal topic, correlate it to one step attempt,
- * confirm Dataflow outcomes, apply it, dead-letter what cannot be applied.
+ * confirm Dataflow outcomes, apply it, dead-letter what cannot be applied. The Firestore
+ * implementations of its ports live in engine/store, the Dataflow client in adapters/dataflow.
  *
  * @example
- * import { ingest, firestoreCorrelationLookup, firestoreDeadLetters, googleDataflowJobs } from './engine/signals/index.ts';
+ * import { ingest } from './engine/signals/index.ts';
+ * import { firestoreCorrelationLookup, firestoreDeadLetters } from './engine/store/index.ts';
+ * import { googleDataflowJobs } from './adapters/index.ts';
  * await ingest(cloudEvent, { lookup: firestoreCorrelationLookup(db), deadLetters: firestoreDeadLetters(db),
  *   dataflow: googleDataflowJobs(), apply: (id, s) => store.apply(id, s) });
  */
@@ -17,12 +20,6 @@ export {
 } from './wire/callback.ts';
 export { confirmDataflow } from './confirm-dataflow.ts';
 export { type Correlatable, type Correlation, correlate, signalsFor } from './correlate.ts';
-export { type GoogleDataflowJobsOptions, googleDataflowJobs } from '../../adapters/dataflow/jobs-client.ts';
-export {
-  DEAD_LETTER_RAW_LIMIT,
-  firestoreCorrelationLookup,
-  firestoreDeadLetters,
-} from '../store/dead-letters.ts';
 export {
   type ApplyResult,
   type IngestDeps,
@@ -46,7 +43,7 @@ export {
   type ParseOptions,
   parse,
 } from './parse.ts';
-export type { CorrelationLookup, DataflowJobs, DeadLetter, DeadLetterSink } from '../ports/dataflow-jobs.ts';
+export type { CorrelationLookup, DataflowJobs, DeadLetter, DeadLetterSink } from '../ports/index.ts';
 export {
   DATAFLOW_STATUS_CHANGED,
   type DataflowJob,

@@ -20,7 +20,7 @@ import { confirmDataflow } from './confirm-dataflow.ts';
 import { type Correlatable, correlate, signalsFor } from './correlate.ts';
 import { type Observation, type ObservationKind, summarize } from './observation.ts';
 import { type ParseOptions, parse } from './parse.ts';
-import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from '../ports/dataflow-jobs.ts';
+import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from '../ports/index.ts';
 
 /** What the store answered for one signal (its `apply`). Unknown statuses count as `ignored`. */
 export interface ApplyResult {

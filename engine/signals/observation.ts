@@ -7,6 +7,9 @@ import type { SignalSource } from '../core/events.ts';
 import type { CallbackMessage } from './wire/callback.ts';
 import type { JobState } from './wire/dataflow.ts';
 import type { TimerMessage } from './wire/timer.ts';
+import type { Transport } from './wire/transport.ts';
+
+export type { Transport };
 
 /** Correlation fields found in the message (all optional: what the platform wrote). */
 export interface CorrelationFields {
@@ -22,13 +25,6 @@ export interface CorrelationFields {
   region?: string;
 }
 
-/** How the transport carried the message (for dead letters and audit). */
-export interface Transport {
-  kind: 'pubsub' | 'cloudEvent' | 'direct';
-  /** Pub/Sub message id or CloudEvent id. */
-  id?: string;
-  subscription?: string;
-}
 
 interface Base {
   fields: CorrelationFields;

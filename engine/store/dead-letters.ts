@@ -1,47 +1,9 @@
 /**
- * Firestore implementations of the signal ports: the correlation lookup (`correlations/{id}`, read
- * by id) and the dead-letter sink (`deadletters/{id}`).
+ * The Firestore dead-letter sink (`deadletters/{id}`), implementing engine/ports/dead-letters.ts.
  */
 import { createHash } from 'node:crypto';
 import { FieldValue, type Firestore } from '@google-cloud/firestore';
-import { z } from 'zod';
-import { FirestepError } from '../errors.ts';
-import { type CorrelationTarget, correlationDocId } from '../ports/dispatcher.ts';
-import type { CorrelationLookup, DeadLetter, DeadLetterSink } from '../ports/dataflow-jobs.ts';
-
-const CorrelationTargetSchema = z.object({
-  executionId: z.string().min(1),
-  step: z.string(),
-  path: z.string().min(1),
-  attempt: z.number().int().positive(),
-  commandId: z.string(),
-  targetType: z.string(),
-  projectId: z.string().optional(),
-  region: z.string().optional(),
-});
-
-/**
- * @example const lookup = firestoreCorrelationLookup(db); await lookup.lookup({ kind: 'trace', value: traceId });
- */
-export function firestoreCorrelationLookup(db: Firestore): CorrelationLookup {
-  return {
-    async lookup(key) {
-      const snap = await db.collection('correlations').doc(correlationDocId(key)).get();
-      if (!snap.exists) return undefined;
-      const parsed = CorrelationTargetSchema.safeParse(snap.data());
-      if (!parsed.success) {
-        throw new FirestepError(
-          'INTERNAL',
-          `correlations/${snap.id} is not a correlation target: ${parsed.error.message}`,
-        );
-      }
-      const t: CorrelationTarget = { ...parsed.data };
-      if (t.projectId === undefined) delete t.projectId;
-      if (t.region === undefined) delete t.region;
-      return t;
-    },
-  };
-}
+import type { DeadLetter, DeadLetterSink } from '../ports/index.ts';
 
 /** Raw text kept in a dead letter (Firestore documents are limited to 1 MiB). */
 export const DEAD_LETTER_RAW_LIMIT = 64 * 1024;

@@ -8,7 +8,7 @@ import type { FlowDefinition, Json } from '../flow/model.ts';
 import { createContext, type StoreContext } from './context.ts';
 import { drainInbox, submitGrouped } from './intake.ts';
 import { registerCorrelations } from './outbox.ts';
-import type { CorrelationKey, CorrelationTarget } from '../ports/dispatcher.ts';
+import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
 import { pump, sweep } from './pump.ts';
 import * as read from './readers.ts';
 import { asStoreError } from './retry.ts';

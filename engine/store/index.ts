@@ -7,6 +7,8 @@
  */
 
 export { CHUNK_BYTES, type ChunkRef, DEFAULT_INLINE_LIMIT, isChunkRef } from './chunks.ts';
+export { firestoreCorrelationLookup, readCorrelation } from './correlations.ts';
+export { DEAD_LETTER_RAW_LIMIT, firestoreDeadLetters } from './dead-letters.ts';
 export { ExecutionStore } from './execution-store.ts';
 export { COLLECTIONS, namedExecutionId, safeDocId, seqDocId } from './paths.ts';
 export {
@@ -17,7 +19,7 @@ export {
   type DispatchOutcome,
   type FlowResolver,
   type SyncCompletion,
-} from '../ports/dispatcher.ts';
+} from '../ports/index.ts';
 export type {
   ApplyResult,
   ExecutionStoreOptions,

@@ -22,7 +22,7 @@ import {
   type CorrelationTarget,
   correlationDocId,
   type DispatchOutcome,
-} from '../ports/dispatcher.ts';
+} from '../ports/index.ts';
 import { GRPC, grpcCode, withStoreRetry } from './retry.ts';
 import type { OutboxEntry } from './types.ts';
 

@@ -7,7 +7,8 @@ import type { FlowDefinition } from '../flow/model.ts';
 import type { StoreContext } from './context.ts';
 import { pendingCommands } from './outbox.ts';
 import { COLLECTIONS, ExecutionRefs, seqDocId } from './paths.ts';
-import { type CorrelationKey, type CorrelationTarget, correlationDocId } from '../ports/dispatcher.ts';
+import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
+import { readCorrelation } from './correlations.ts';
 import { withStoreRetry } from './retry.ts';
 import { headPointers, loadStateAt, readEvent } from './state-loader.ts';
 import type { ListExecutionsOptions, OutboxEntry, StoredHead } from './types.ts';
@@ -73,10 +74,7 @@ export async function lookupCorrelation(
   ctx: StoreContext,
   key: CorrelationKey,
 ): Promise<CorrelationTarget | undefined> {
-  const snap = await withStoreRetry('reading a correlation', () =>
-    ctx.db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)).get(),
-  );
-  return snap.exists ? (snap.data() as CorrelationTarget) : undefined;
+  return readCorrelation(ctx.db, key);
 }
 
 /** Commands of an execution still PENDING or DISPATCHING. */

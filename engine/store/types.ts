@@ -10,7 +10,7 @@ import type {
   SignalSource,
   StepError,
 } from '../core/index.ts';
-import type { CommandDispatcher, DispatchOutcome } from '../ports/dispatcher.ts';
+import type { CommandDispatcher, DispatchOutcome } from '../ports/index.ts';
 
 /**
  * Seams for the reliability suite. A hook that throws simulates a crash at that point: the

@@ -6,7 +6,7 @@
  * its own launchers and credentials. The CLI never launches users' work from a laptop.
  */
 import type { Command } from '../../engine/core/commands.ts';
-import type { CommandDispatcher, DispatchOutcome } from '../../engine/ports/dispatcher.ts';
+import type { CommandDispatcher, DispatchOutcome } from '../../engine/ports/index.ts';
 
 /**
  * A dispatcher that defers every command to the project's engine: the outbox entry stays PENDING

@@ -19,7 +19,7 @@ import { FlowRegistry } from '../registry/registry.ts';
 import { loadRuntimeConfig } from '../config.ts';
 import { LOCAL_CALLBACK_SECRET } from './local-config.ts';
 import type { ExecutionStore } from '../../engine/store/index.ts';
-import type { CommandDispatcher } from '../../engine/ports/dispatcher.ts';
+import type { CommandDispatcher } from '../../engine/ports/index.ts';
 import type { ApplyResult, StoredHead } from '../../engine/store/types.ts';
 import { deferredDispatcher } from './dispatch.ts';
 import { openProjectStore, type ProjectFlags, resolveProjectId } from './project.ts';

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
-import type { FlowResolver } from '../../engine/ports/dispatcher.ts';
+import type { FlowResolver } from '../../engine/ports/index.ts';
 import { type FileProblem, type FlowSource, scanFlowDirectory } from './load-directory.ts';
 
 /** Environment variable naming the flows directory (default: `flows/` in the working directory). */

@@ -111,7 +111,7 @@ describe('pure boundary of engine/core and engine/flow', () => {
       ["import '@google-cloud/functions-framework';", 'functions-framework'],
       ["import { readFileSync } from 'node:fs';", 'node:fs'],
       ["import http from 'http';", 'http'],
-      ["import type { Launcher } from '../../engine/ports/launcher.ts';", 'adapters/'],
+      ["import type { Launcher } from '../../engine/ports/index.ts';", 'adapters/'],
       ["export { x } from '../store/ports.ts';", 'engine/store/'],
       ["const m = await import('../signals/parse.ts');", 'engine/signals/'],
       ['const t = Date.now();', 'Date.now'],

@@ -19,7 +19,7 @@ import { validateFlow } from '../../engine/flow/validate.ts';
 import { firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
 import { type IngestDeps, type IngestOutcome, ingest } from '../../engine/signals/ingest.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
-import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/dispatcher.ts';
+import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/index.ts';
 import { withFirestep } from '../../sdk/index.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { gen1End, pushBody } from './fixtures.ts';

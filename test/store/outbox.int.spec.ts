@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../../engine/store/index.ts';
-import type { DispatchOutcome } from '../../engine/ports/dispatcher.ts';
+import type { DispatchOutcome } from '../../engine/ports/index.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { fanOutFlow, manualClock, RecordingDispatcher, succeeded, twoStepFlow } from './support.ts';
 

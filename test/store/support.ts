@@ -9,7 +9,7 @@ import { definitionHash } from '../../engine/flow/hash.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import { validateFlow } from '../../engine/flow/validate.ts';
 import type { ExecutionStore, StoredHead } from '../../engine/store/index.ts';
-import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/dispatcher.ts';
+import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/index.ts';
 
 /** Decides the outcome of one dispatch; default: launched with a receipt. */
 export type Responder = (command: Command, call: number) => DispatchOutcome | Promise<DispatchOutcome>;

@@ -3,7 +3,7 @@
  * (retry delay, Wait step, step timeout) is due. `kind` tells it apart from LogEntries on the topic.
  */
 import { z } from 'zod';
-import { commandId } from '../../core/commands.ts';
+import { commandId, type TimerCommand } from '../../core/commands.ts';
 
 export const TIMER_KINDS = ['retry', 'wait', 'timeout'] as const;
 
@@ -27,4 +27,20 @@ export type TimerMessage = z.infer<typeof TimerMessageSchema>;
  */
 export function timerCommandMatches(message: TimerMessage): boolean {
   return message.commandId === commandId(`timer-${message.timer}`, message.path, message.attempt);
+}
+
+/**
+ * The message delivered when `command` is due.
+ *
+ * @example timerMessage(cmd) // → { kind: 'firestep.timer', executionId, path, attempt, timer, commandId: cmd.id }
+ */
+export function timerMessage(command: TimerCommand): TimerMessage {
+  return {
+    kind: 'firestep.timer',
+    executionId: command.executionId,
+    path: command.path,
+    attempt: command.attempt,
+    timer: command.timer,
+    commandId: command.id,
+  };
 }

@@ -5,7 +5,7 @@
  * launch failure). It is an implementation of the store's own port, not a mock of Firestore.
  */
 import type { Command, LaunchCommand } from '../../../engine/core/index.ts';
-import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../../engine/ports/dispatcher.ts';
+import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../../engine/ports/index.ts';
 import type { LaunchCounter } from './invariants.ts';
 
 /** How one dispatch goes. `ok` = launched / done. */
