@@ -22,7 +22,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gen1FinishedText, gen1Line } from '../../adapters/fakes/log-entries.ts';
 import { buildFunctions } from '../../scripts/build-functions.ts';
@@ -45,7 +45,6 @@ const DEPLOYED_ENV: Record<string, string> = {
   FIRESTEP_PUSH_AUDIENCE: 'https://firestep-engine-bench.run.app',
   FIRESTEP_PUSH_SERVICE_ACCOUNT: 'firestep-push@bench-project.iam.gserviceaccount.com',
   FIRESTEP_TASKS_SERVICE_ACCOUNT: 'firestep-tasks@bench-project.iam.gserviceaccount.com',
-  FIRESTEP_FLOWS_DIR: resolve(ROOT, 'flows'),
   FUNCTION_TARGET: 'firestepEnginePush',
 };
 
@@ -161,11 +160,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const n = ctx.quick ? 3 : 7;
   const scratch = join(ROOT, 'dist', `.bench-coldstart-${randomUUID().slice(0, 8)}`);
   try {
+    // One flow, as a small deployment has: the sample DAG in a flows directory of its own.
+    const flowsDir = join(scratch, 'flows');
+    await mkdir(flowsDir, { recursive: true });
+    await copyFile(join(ROOT, 'examples/sample-dag.json'), join(flowsDir, 'sample-dag.json'));
+    DEPLOYED_ENV.FIRESTEP_FLOWS_DIR = flowsDir;
     ctx.note('coldstart: building the functions bundle (npm run build:functions)');
-    const built = await buildFunctions({
-      outDir: join(scratch, 'functions'),
-      flowsDir: resolve(ROOT, 'flows'),
-    });
+    const built = await buildFunctions({ outDir: join(scratch, 'functions'), flowsDir });
     const bundleEntry = join(built.outDir, 'index.js');
     const sourceEntry = join(ROOT, 'functions/engine/index.ts');
     const s = {

@@ -50,7 +50,7 @@ beforeAll(async () => {
   await mkdir(FLOWS, { recursive: true });
   await writeFile(
     join(FLOWS, 'sample-dag.json'),
-    await readFile(join(ROOT, 'flows/sample-dag.json'), 'utf8'),
+    await readFile(join(ROOT, 'examples/sample-dag.json'), 'utf8'),
   );
   await writeFile(
     join(FLOWS, 'hello.ts'),

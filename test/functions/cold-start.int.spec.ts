@@ -67,7 +67,7 @@ async function freshInstance(push?: unknown): Promise<ChildResult> {
     FIRESTEP_API_URL: 'https://api.example',
     FIRESTEP_SIGNAL_TOPIC: 'firestep-signals',
     FIRESTEP_TASKS_QUEUE: 'firestep',
-    FIRESTEP_FLOWS_DIR: resolve(ROOT, 'flows'),
+    FIRESTEP_FLOWS_DIR: resolve(ROOT, 'examples'),
     FIRESTEP_AUTH: 'disabled-local-only',
     FUNCTION_TARGET: 'firestepEnginePush',
     ...(push === undefined ? {} : { PUSH: JSON.stringify(push) }),

@@ -26,8 +26,8 @@ afterAll(async () => {
 });
 
 describe('FlowRegistry.fromDirectory', () => {
-  it('given the bundled flows/ directory, when loaded, then the sample DAG is registered under its file name with the JSON hash', async () => {
-    const registry = await FlowRegistry.fromDirectory(join(ROOT, 'flows'));
+  it('given the examples/ directory, when loaded, then the sample DAG is registered under its file name with the JSON hash', async () => {
+    const registry = await FlowRegistry.fromDirectory(join(ROOT, 'examples'));
     const sample = registry.get('sample-dag');
     expect(sample?.flow.start).toBe('Init');
     expect(sample?.hash).toMatch(/^[0-9a-f]{64}$/);
