@@ -12,7 +12,7 @@ import type { DataflowJobs } from '../engine/ports/index.ts';
 import { ExecutionStore } from '../engine/store/execution-store.ts';
 import type { ExecutionStoreOptions } from '../engine/store/types.ts';
 import type { CloudRuntimeConfig } from './config.ts';
-import type { LocalRuntimeConfig } from './local/local-config.ts';
+import type { LocalRuntimeConfig } from './local-config.ts';
 import type { Runtime } from './runtime.ts';
 import { resolveTimeout } from './timeout-probe.ts';
 

@@ -9,13 +9,13 @@ export {
   loadRuntimeConfig,
   RUNTIME_ENV_VARIABLES,
 } from './config.ts';
-export { createLocalRuntime, type LocalRuntimeOptions } from './local/create-local-runtime.ts';
+export { createLocalRuntime, type LocalRuntimeOptions } from './create-local-runtime.ts';
 export { createRuntime } from './create-runtime.ts';
 export {
   LOCAL_CALLBACK_SECRET,
   type LocalRuntimeConfig,
   type LocalRuntimeInput,
   localRuntimeConfig,
-} from './local/local-config.ts';
+} from './local-config.ts';
 export type { Runtime } from './runtime.ts';
 export { resolveTimeout, type TimeoutProbeDeps } from './timeout-probe.ts';

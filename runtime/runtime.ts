@@ -11,7 +11,7 @@ import type { IngestDeps } from '../engine/signals/ingest.ts';
 import type { ExecutionStore } from '../engine/store/index.ts';
 import type { CommandDispatcher } from '../engine/ports/index.ts';
 import type { CloudRuntimeConfig } from './config.ts';
-import type { LocalRuntimeConfig } from './local/local-config.ts';
+import type { LocalRuntimeConfig } from './local-config.ts';
 
 export interface Runtime {
   readonly config: CloudRuntimeConfig | LocalRuntimeConfig;

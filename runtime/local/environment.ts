@@ -11,7 +11,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { log } from '../../engine/log.ts';
 import { FlowRegistry } from '../registry/registry.ts';
-import { createLocalRuntime } from './create-local-runtime.ts';
+import { createLocalRuntime } from '../create-local-runtime.ts';
 import type { Runtime } from '../runtime.ts';
 import { handleEngineMessage } from '../handle-message.ts';
 import { ensureEmulator, type RunningEmulator } from './emulators.ts';

@@ -17,7 +17,7 @@ import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { FlowRegistry } from '../registry/registry.ts';
 import { loadRuntimeConfig } from '../config.ts';
-import { LOCAL_CALLBACK_SECRET } from './local-config.ts';
+import { LOCAL_CALLBACK_SECRET } from '../local-config.ts';
 import type { ExecutionStore } from '../../engine/store/index.ts';
 import type { CommandDispatcher } from '../../engine/ports/index.ts';
 import type { ApplyResult, StoredHead } from '../../engine/store/types.ts';

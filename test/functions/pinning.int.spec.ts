@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
 import { FlowRegistry } from '../../runtime/registry/registry.ts';
-import { createLocalRuntime } from '../../runtime/local/create-local-runtime.ts';
+import { createLocalRuntime } from '../../runtime/create-local-runtime.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
 import { completionEntry, eventually, type Harness, startHarness } from './support.ts';

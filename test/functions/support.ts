@@ -15,7 +15,7 @@ import {
   startFakeFunctionHost,
 } from '../../adapters/fakes/index.ts';
 import type { FlowRegistry } from '../../runtime/registry/registry.ts';
-import { createLocalRuntime, type LocalRuntimeOptions } from '../../runtime/local/create-local-runtime.ts';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../../runtime/create-local-runtime.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { certsIdTokenVerifier, type PushAuthConfig } from '../../functions/engine/push-auth.ts';

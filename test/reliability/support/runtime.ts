@@ -16,7 +16,7 @@ import { FlowRegistry } from '../../../runtime/registry/registry.ts';
 import {
   createLocalRuntime,
   type LocalRuntimeOptions,
-} from '../../../runtime/local/create-local-runtime.ts';
+} from '../../../runtime/create-local-runtime.ts';
 import type { Runtime } from '../../../runtime/runtime.ts';
 import type { CallbackMessage } from '../../../engine/signals/wire/callback.ts';
 import { testFirestore } from '../../support/firestore.ts';

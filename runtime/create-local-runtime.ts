@@ -5,11 +5,11 @@
  * the same message path the API's `/v1/timers` uses.
  */
 import type { PubSub } from '@google-cloud/pubsub';
-import { FlowRegistry } from '../registry/registry.ts';
-import { ingest } from '../../engine/signals/ingest.ts';
-import type { RuntimeOptions } from '../assemble.ts';
+import { FlowRegistry } from './registry/registry.ts';
+import { ingest } from '../engine/signals/ingest.ts';
+import type { RuntimeOptions } from './assemble.ts';
 import { type LocalRuntimeInput, localRuntimeConfig } from './local-config.ts';
-import type { Runtime } from '../runtime.ts';
+import type { Runtime } from './runtime.ts';
 
 export interface LocalRuntimeOptions extends RuntimeOptions {
   /** Flows directory when no `registry` is given (default `flows/` in the working directory). */
@@ -45,13 +45,13 @@ export async function createLocalRuntime(
     dataflowJobs,
     { localHttpOptions },
   ] = await Promise.all([
-    import('../assemble.ts'),
+    import('./assemble.ts'),
     import('@google-cloud/firestore'),
-    import('../../adapters/factories.ts'),
-    import('../../adapters/dispatcher.ts'),
-    import('../../adapters/timers/local.ts'),
-    import('../../adapters/dataflow/jobs-client.ts'),
-    import('../../adapters/http/local.ts'),
+    import('../adapters/factories.ts'),
+    import('../adapters/dispatcher.ts'),
+    import('../adapters/timers/local.ts'),
+    import('../adapters/dataflow/jobs-client.ts'),
+    import('../adapters/http/local.ts'),
   ]);
   const db =
     options.db ?? new Firestore({ projectId: config.projectId, host: config.firestoreHost, ssl: false });

@@ -3,7 +3,7 @@
  * emulator and the protocol fakes' URLs instead of Google's endpoints. Nothing here can reach a
  * real project: without an emulator host the runtime refuses to start.
  */
-import { FirestepError } from '../../engine/errors.ts';
+import { FirestepError } from '../engine/errors.ts';
 
 export interface LocalRuntimeConfig {
   mode: 'local';
