@@ -7,10 +7,14 @@
 import { type CancelCommand, type Command, commandId, type LaunchCommand } from '../engine/core/commands.ts';
 import { isFirestepError } from '../engine/errors.ts';
 import type { TargetType } from '../engine/flow/model.ts';
-import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../engine/ports/index.ts';
-import type { Launcher } from '../engine/ports/index.ts';
+import type {
+  CommandDispatcher,
+  CorrelationKey,
+  DispatchOutcome,
+  Launcher,
+  TimerScheduler,
+} from '../engine/ports/index.ts';
 import { classifyLaunchError, configFailure } from './shared/launch-errors.ts';
-import type { TimerScheduler } from '../engine/ports/index.ts';
 
 export interface DispatcherOptions {
   /** One launcher per target type (later entries win). */

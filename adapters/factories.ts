@@ -6,13 +6,13 @@
 import { createRequire } from 'node:module';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { OAuth2Client } from 'google-auth-library';
+import type { Launcher } from '../engine/ports/index.ts';
 import type { CallbackMessage, FirestepContext } from '../engine/signals/wire/callback.ts';
 import { CloudFunctionLauncher } from './cloud-function/launcher.ts';
 import { DataflowLauncher } from './dataflow/launcher.ts';
 import { DataprocLauncher } from './dataproc/launcher.ts';
 import { withLocalCompletion } from './dataproc/local-completion.ts';
 import { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
-import type { Launcher } from '../engine/ports/index.ts';
 import { PubSubLauncher } from './pubsub/launcher.ts';
 import { lazyCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
 import { googleIdTokenProvider } from './shared/id-token.ts';

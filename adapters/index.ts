@@ -3,6 +3,10 @@
  * factories for local and cloud runtimes, each launcher, and the timer schedulers. The protocol fakes
  * have their own entry point, `adapters/fakes/index.ts`.
  */
+
+export type { Launcher, LaunchResult, ProbeResult, TimerScheduler } from '../engine/ports/index.ts';
+export { timerMessage } from '../engine/signals/wire/timer.ts';
+export { parseTraceHeaders, traceHeaders } from '../engine/signals/wire/trace-headers.ts';
 export { CloudFunctionLauncher, type CloudFunctionLauncherOptions } from './cloud-function/launcher.ts';
 export { ENVIRONMENT_KEYS, splitParameters } from './dataflow/environment.ts';
 export { DATAFLOW_JOB_NAME, dataflowJobName } from './dataflow/job-name.ts';
@@ -21,7 +25,6 @@ export {
   queuePath,
 } from './factories.ts';
 export { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
-export type { Launcher, LaunchResult, ProbeResult } from '../engine/ports/index.ts';
 export { PubSubLauncher, type PubSubLauncherOptions } from './pubsub/launcher.ts';
 export type { ContextOptions } from './shared/context.ts';
 export {
@@ -32,8 +35,5 @@ export {
 } from './shared/http-task.ts';
 export { googleIdTokenProvider, type IdTokenProvider, noIdToken } from './shared/id-token.ts';
 export { classifyLaunchError, isRetryable } from './shared/launch-errors.ts';
-export { parseTraceHeaders, traceHeaders } from '../engine/signals/wire/trace-headers.ts';
 export { CloudTasksTimerScheduler } from './timers/cloud-tasks.ts';
 export { LocalTimerScheduler } from './timers/local.ts';
-export type { TimerScheduler } from '../engine/ports/index.ts';
-export { timerMessage } from '../engine/signals/wire/timer.ts';

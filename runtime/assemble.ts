@@ -5,14 +5,14 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { AdapterDispatcher } from '../adapters/dispatcher.ts';
 import type { Signal } from '../engine/core/signals.ts';
-import type { FlowRegistry } from './registry/registry.ts';
-import { firestoreDeadLetters } from '../engine/store/dead-letters.ts';
-import type { IngestDeps } from '../engine/signals/ingest.ts';
 import type { DataflowJobs } from '../engine/ports/index.ts';
+import type { IngestDeps } from '../engine/signals/ingest.ts';
+import { firestoreDeadLetters } from '../engine/store/dead-letters.ts';
 import { ExecutionStore } from '../engine/store/execution-store.ts';
 import type { ExecutionStoreOptions } from '../engine/store/types.ts';
 import type { CloudRuntimeConfig } from './config.ts';
 import type { LocalRuntimeConfig } from './local-config.ts';
+import type { FlowRegistry } from './registry/registry.ts';
 import type { Runtime } from './runtime.ts';
 import { resolveTimeout } from './timeout-probe.ts';
 

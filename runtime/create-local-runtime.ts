@@ -5,10 +5,10 @@
  * the same message path the API's `/v1/timers` uses.
  */
 import type { PubSub } from '@google-cloud/pubsub';
-import { FlowRegistry } from './registry/registry.ts';
 import { ingest } from '../engine/signals/ingest.ts';
 import type { RuntimeOptions } from './assemble.ts';
 import { type LocalRuntimeInput, localRuntimeConfig } from './local-config.ts';
+import { FlowRegistry } from './registry/registry.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface LocalRuntimeOptions extends RuntimeOptions {

@@ -6,11 +6,12 @@
  * first message only for Firestore and the store (Cloud Tasks, Pub/Sub, Dataflow and Dataproc
  * clients load when a timer, a launch or a Dataflow confirmation first needs them).
  */
-import { FlowRegistry } from './registry/registry.ts';
+
 import type { DataflowJobs } from '../engine/ports/index.ts';
 import type { RuntimeOptions } from './assemble.ts';
 import type { CloudRuntimeConfig } from './config.ts';
 import { lazyPubSub } from './lazy-pubsub.ts';
+import { FlowRegistry } from './registry/registry.ts';
 import type { Runtime } from './runtime.ts';
 
 /**

@@ -9,8 +9,8 @@
  */
 
 import { log } from '../engine/log.ts';
-import type { Runtime } from './runtime.ts';
 import { type IngestOutcome, ingest } from '../engine/signals/ingest.ts';
+import type { Runtime } from './runtime.ts';
 import { isTransient } from './transient.ts';
 
 export type EngineOutcome = IngestOutcome;

@@ -4,14 +4,13 @@
  * `createRuntime` / `createLocalRuntime`.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import type { Launcher } from '../engine/ports/index.ts';
 import type { TargetType } from '../engine/flow/model.ts';
-import type { FlowRegistry } from './registry/registry.ts';
+import type { CommandDispatcher, Launcher } from '../engine/ports/index.ts';
 import type { IngestDeps } from '../engine/signals/ingest.ts';
 import type { ExecutionStore } from '../engine/store/index.ts';
-import type { CommandDispatcher } from '../engine/ports/index.ts';
 import type { CloudRuntimeConfig } from './config.ts';
 import type { LocalRuntimeConfig } from './local-config.ts';
+import type { FlowRegistry } from './registry/registry.ts';
 
 export interface Runtime {
   readonly config: CloudRuntimeConfig | LocalRuntimeConfig;

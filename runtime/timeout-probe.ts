@@ -5,7 +5,6 @@
  * a job that already finished is recorded with its real outcome; only one still running times out.
  */
 
-import type { Launcher, ProbeResult } from '../engine/ports/index.ts';
 import { isRetryable, messageOf } from '../adapters/shared/launch-errors.ts';
 import { commandId, type LaunchCommand } from '../engine/core/commands.ts';
 import type { Signal } from '../engine/core/signals.ts';
@@ -15,6 +14,7 @@ import { FirestepError, isFirestepError } from '../engine/errors.ts';
 import type { FlowDefinition, TargetType, TaskStep } from '../engine/flow/model.ts';
 import { stepAt } from '../engine/flow/paths.ts';
 import { log } from '../engine/log.ts';
+import type { Launcher, ProbeResult } from '../engine/ports/index.ts';
 
 type TimerSignal = Extract<Signal, { kind: 'timer' }>;
 

@@ -13,8 +13,8 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
 import type { CloudFunctionTarget } from '../../engine/flow/model.ts';
-import type { CorrelationKey } from '../../engine/ports/index.ts';
-import type { Launcher, LaunchResult } from '../../engine/ports/index.ts';
+import type { CorrelationKey, Launcher, LaunchResult } from '../../engine/ports/index.ts';
+import { traceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 import { publishStepInput, topicName } from '../pubsub/publish.ts';
 import {
   type ContextOptions,
@@ -27,7 +27,6 @@ import { createHttpTask, type TaskQueue, taskIdFor } from '../shared/http-task.t
 import { type IdTokenProvider, noIdToken } from '../shared/id-token.ts';
 import { classifyLaunchError, configFailure } from '../shared/launch-errors.ts';
 import { resolveLocation, type TargetDefaults } from '../shared/location.ts';
-import { traceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 import { invokeDirect } from './direct.ts';
 import { cloudFunctionsUrl, type FunctionUrlResolver } from './url.ts';
 

@@ -9,8 +9,7 @@ import type { dataflow_v1b3 } from 'googleapis/build/src/apis/dataflow/index.js'
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
 import type { DataflowTarget } from '../../engine/flow/model.ts';
-import type { CorrelationKey } from '../../engine/ports/index.ts';
-import type { Launcher, LaunchResult, ProbeResult } from '../../engine/ports/index.ts';
+import type { CorrelationKey, Launcher, LaunchResult, ProbeResult } from '../../engine/ports/index.ts';
 import { type ContextOptions, callbackKey } from '../shared/context.ts';
 import type { ApiAuth } from '../shared/id-token.ts';
 import { classifyLaunchError, configFailure, isAlreadyExists } from '../shared/launch-errors.ts';

@@ -5,8 +5,8 @@
  * wrapped function would send, carrying the attempt's callback token — into the engine's signal path.
  */
 import type { LaunchCommand } from '../../engine/core/commands.ts';
-import { type CallbackMessage, callbackToken } from '../../engine/signals/wire/callback.ts';
 import type { Launcher, LaunchResult } from '../../engine/ports/index.ts';
+import { type CallbackMessage, callbackToken } from '../../engine/signals/wire/callback.ts';
 import { DataprocPoller, type TerminalProbe } from './poller.ts';
 
 export interface LocalCompletionOptions {

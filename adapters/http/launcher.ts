@@ -9,13 +9,12 @@
 import type { LaunchCommand } from '../../engine/core/commands.ts';
 import type { Receipt } from '../../engine/core/events.ts';
 import type { HttpTarget, Json } from '../../engine/flow/model.ts';
-import type { CorrelationKey } from '../../engine/ports/index.ts';
-import type { Launcher, LaunchResult } from '../../engine/ports/index.ts';
+import type { CorrelationKey, Launcher, LaunchResult } from '../../engine/ports/index.ts';
+import { traceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 import { type ContextOptions, launchBody, traceAndCallbackKeys } from '../shared/context.ts';
 import { callHttp, HttpStatusError } from '../shared/http-call.ts';
 import { type IdTokenProvider, noIdToken } from '../shared/id-token.ts';
 import { classifyLaunchError, configFailure, isRetryable } from '../shared/launch-errors.ts';
-import { traceHeaders } from '../../engine/signals/wire/trace-headers.ts';
 
 export interface HttpLauncherOptions {
   context: ContextOptions;

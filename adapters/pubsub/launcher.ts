@@ -7,8 +7,7 @@
  */
 import type { PubSub } from '@google-cloud/pubsub';
 import type { LaunchCommand } from '../../engine/core/commands.ts';
-import type { CorrelationKey } from '../../engine/ports/index.ts';
-import type { Launcher, LaunchResult } from '../../engine/ports/index.ts';
+import type { CorrelationKey, Launcher, LaunchResult } from '../../engine/ports/index.ts';
 import { type ContextOptions, callbackKey } from '../shared/context.ts';
 import { classifyLaunchError, configFailure } from '../shared/launch-errors.ts';
 import { publishStepInput, topicName } from './publish.ts';

@@ -4,12 +4,12 @@
  * store registers before launch matches the token the function later sends back.
  */
 import type { LaunchCommand } from '../../engine/core/commands.ts';
+import type { CorrelationKey } from '../../engine/ports/index.ts';
 import {
   CONTEXT_ATTRIBUTES,
   callbackToken,
   type FirestepContext,
 } from '../../engine/signals/wire/callback.ts';
-import type { CorrelationKey } from '../../engine/ports/index.ts';
 
 export interface ContextOptions {
   /** `FIRESTEP_CALLBACK_SECRET`: the HMAC key of callback tokens. */

@@ -5,10 +5,10 @@
  */
 import type { TimerCommand } from '../../engine/core/commands.ts';
 import { FirestepError } from '../../engine/errors.ts';
-import { createHttpTask, type TaskQueue, taskIdFor } from '../shared/http-task.ts';
-import { isRetryable, messageOf } from '../shared/launch-errors.ts';
 import type { TimerScheduler } from '../../engine/ports/index.ts';
 import { timerMessage } from '../../engine/signals/wire/timer.ts';
+import { createHttpTask, type TaskQueue, taskIdFor } from '../shared/http-task.ts';
+import { isRetryable, messageOf } from '../shared/launch-errors.ts';
 
 const MAX_AHEAD_MS = 30 * 24 * 3600 * 1000;
 

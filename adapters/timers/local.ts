@@ -4,8 +4,8 @@
  * Cloud Tasks' named tasks; `clear()` cancels everything still pending.
  */
 import type { TimerCommand } from '../../engine/core/commands.ts';
-import type { TimerMessage } from '../../engine/signals/wire/timer.ts';
 import type { TimerScheduler } from '../../engine/ports/index.ts';
+import type { TimerMessage } from '../../engine/signals/wire/timer.ts';
 import { timerMessage } from '../../engine/signals/wire/timer.ts';
 
 export interface LocalTimerSchedulerOptions {

@@ -3,10 +3,10 @@
  * apply) until the next step's launch is dispatched (p50), against a bare transaction.
  */
 import { randomUUID } from 'node:crypto';
+import { ingest } from '../../engine/signals/ingest.ts';
 import { callbackToken } from '../../engine/signals/wire/callback.ts';
 import { firestoreCorrelationLookup } from '../../engine/store/correlations.ts';
 import { firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
-import { ingest } from '../../engine/signals/ingest.ts';
 import type { BenchContext } from '../main.ts';
 import { percentile, result } from '../report.ts';
 import { BENCH_SECRET, bareTransition, benchDb, chainExecution, ms } from '../support/store.ts';

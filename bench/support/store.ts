@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { FieldValue, Firestore } from '@google-cloud/firestore';
 import type { Command, LaunchCommand, Signal } from '../../engine/core/index.ts';
+import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/index.ts';
 import { callbackToken } from '../../engine/signals/wire/callback.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
-import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/index.ts';
 import { chainFlow } from './chain.ts';
 
 export const BENCH_SECRET = 'bench-callback-secret-0123456789';

@@ -6,8 +6,8 @@
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
-import type { HeadView } from '../render/step-table.ts';
 import type { ProjectFlags } from '../../runtime/local/project.ts';
+import type { HeadView } from '../render/step-table.ts';
 import {
   DEFAULT_RECORD_DIR,
   listRecordedHeads,

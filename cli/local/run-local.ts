@@ -10,14 +10,14 @@ import type { ExecutionEvent } from '../../engine/core/events.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import { namedExecutionId } from '../../engine/store/index.ts';
 import type { StoredHead } from '../../engine/store/types.ts';
-import type { Io } from '../render/colors.ts';
-import { toJsonLine } from '../render/event-line.ts';
-import { LiveView } from '../render/live-view.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '../../runtime/local/environment.ts';
 import { programFakes } from '../../runtime/local/fakes.ts';
 import { parseFaults } from '../../runtime/local/faults.ts';
-import { DEFAULT_RECORD_DIR, type RunRecordPaths, writeRunRecord } from './run-records.ts';
 import { followExecution, settleOutbox } from '../../runtime/local/watch.ts';
+import type { Io } from '../render/colors.ts';
+import { toJsonLine } from '../render/event-line.ts';
+import { LiveView } from '../render/live-view.ts';
+import { DEFAULT_RECORD_DIR, type RunRecordPaths, writeRunRecord } from './run-records.ts';
 
 export interface RunLocalOptions {
   definition: FlowDefinition;

@@ -24,9 +24,7 @@ export type DispatchOutcome =
   | { status: 'retry'; error: StepError; retryAfterSeconds?: number };
 
 /** A synchronous target (Http sync mode) finished inside the launch: its completion, applied at once. */
-export type SyncCompletion =
-  | { outcome: 'succeeded'; output: Json }
-  | { outcome: 'failed'; error: StepError };
+export type SyncCompletion = { outcome: 'succeeded'; output: Json } | { outcome: 'failed'; error: StepError };
 
 /** Carries out commands after commit. Implemented by adapters (or a test double in unit tests). */
 export interface CommandDispatcher {

@@ -8,9 +8,8 @@
  * saying the job failed, and an Eventarc statusChanged event carries the authoritative state.
  */
 import { FirestepError } from '../errors.ts';
-import type { CorrelationTarget } from '../ports/index.ts';
+import type { CorrelationTarget, DataflowJobs } from '../ports/index.ts';
 import type { Observation } from './observation.ts';
-import type { DataflowJobs } from '../ports/index.ts';
 import { jobStateOutcome } from './wire/dataflow.ts';
 
 type DataflowObservation = Extract<Observation, { kind: 'dataflow' }>;

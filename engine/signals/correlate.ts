@@ -16,9 +16,8 @@ import type { StepError } from '../core/events.ts';
 import type { Signal } from '../core/signals.ts';
 import { FirestepError } from '../errors.ts';
 import type { Json } from '../flow/model.ts';
-import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
+import type { CorrelationKey, CorrelationLookup, CorrelationTarget } from '../ports/index.ts';
 import type { Observation } from './observation.ts';
-import type { CorrelationLookup } from '../ports/index.ts';
 
 /** Observations that can concern a step attempt. */
 export type Correlatable = Extract<

@@ -11,13 +11,7 @@
  *   dataflow: googleDataflowJobs(), apply: (id, s) => store.apply(id, s) });
  */
 
-export type { CallbackMessage, FirestepContext } from './wire/callback.ts';
-export {
-  CallbackMessageSchema,
-  CONTEXT_ATTRIBUTES,
-  callbackToken,
-  FirestepContextSchema,
-} from './wire/callback.ts';
+export type { CorrelationLookup, DataflowJobs, DeadLetter, DeadLetterSink } from '../ports/index.ts';
 export { confirmDataflow } from './confirm-dataflow.ts';
 export { type Correlatable, type Correlation, correlate, signalsFor } from './correlate.ts';
 export {
@@ -43,7 +37,13 @@ export {
   type ParseOptions,
   parse,
 } from './parse.ts';
-export type { CorrelationLookup, DataflowJobs, DeadLetter, DeadLetterSink } from '../ports/index.ts';
+export type { CallbackMessage, FirestepContext } from './wire/callback.ts';
+export {
+  CallbackMessageSchema,
+  CONTEXT_ATTRIBUTES,
+  callbackToken,
+  FirestepContextSchema,
+} from './wire/callback.ts';
 export {
   DATAFLOW_STATUS_CHANGED,
   type DataflowJob,

@@ -16,11 +16,11 @@
 import type { Signal } from '../core/signals.ts';
 import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
+import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from '../ports/index.ts';
 import { confirmDataflow } from './confirm-dataflow.ts';
 import { type Correlatable, correlate, signalsFor } from './correlate.ts';
 import { type Observation, type ObservationKind, summarize } from './observation.ts';
 import { type ParseOptions, parse } from './parse.ts';
-import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from '../ports/index.ts';
 
 /** What the store answered for one signal (its `apply`). Unknown statuses count as `ignored`. */
 export interface ApplyResult {

@@ -25,7 +25,6 @@ export interface CorrelationFields {
   region?: string;
 }
 
-
 interface Base {
   fields: CorrelationFields;
   /** Audit source recorded on the resulting events (insertId, CloudEvent id, callback id…). */

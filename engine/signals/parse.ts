@@ -3,11 +3,12 @@
  * push bodies, the CloudEvents functions-framework and Eventarc deliver, bare LogEntries, firestep
  * callbacks and timer messages — as objects, JSON text or bytes. Pure: no I/O, no clock.
  */
-import { CallbackMessageSchema } from './wire/callback.ts';
+
 import type { Observation, Transport } from './observation.ts';
 import { ignored, rejected } from './observation.ts';
 import { issue, parseDataflowEvent, parseDataflowLog } from './parse-dataflow.ts';
 import { parseCloudRun, parseGen1 } from './parse-function-logs.ts';
+import { CallbackMessageSchema } from './wire/callback.ts';
 import { DATAFLOW_STATUS_CHANGED } from './wire/dataflow.ts';
 import { LogEntrySchema, looksLikeLogEntry } from './wire/log-entry.ts';
 import {

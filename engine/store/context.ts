@@ -7,10 +7,10 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { ExecutionEvent, ExecutionState, Signal } from '../core/index.ts';
 import { FirestepError } from '../errors.ts';
 import { log } from '../log.ts';
+import type { CommandDispatcher } from '../ports/index.ts';
 import { ChunkStore, DEFAULT_INLINE_LIMIT } from './chunks.ts';
 import { DefinitionStore } from './definitions.ts';
 import { DrainLeases } from './lease.ts';
-import type { CommandDispatcher } from '../ports/index.ts';
 import type { ApplyResult, ExecutionStoreOptions, StoreFaults, StoreStats } from './types.ts';
 
 export interface StoreContext {

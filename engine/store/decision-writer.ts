@@ -12,9 +12,9 @@ import {
   toHead,
 } from '../core/index.ts';
 import type { FlowDefinition } from '../flow/model.ts';
+import { type CorrelationTarget, correlationDocId } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
 import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
-import { type CorrelationTarget, correlationDocId } from '../ports/index.ts';
 import type { SnapshotDoc } from './state-loader.ts';
 import type { OutboxEntry, StoredHead } from './types.ts';
 

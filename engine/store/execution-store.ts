@@ -5,10 +5,10 @@
  */
 import type { ExecutionState, Signal } from '../core/index.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';
+import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
 import { createContext, type StoreContext } from './context.ts';
 import { drainInbox, submitGrouped } from './intake.ts';
 import { registerCorrelations } from './outbox.ts';
-import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
 import { pump, sweep } from './pump.ts';
 import * as read from './readers.ts';
 import { asStoreError } from './retry.ts';

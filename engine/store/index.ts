@@ -6,11 +6,6 @@
  * const store = new ExecutionStore({ db, dispatcher });
  */
 
-export { CHUNK_BYTES, type ChunkRef, DEFAULT_INLINE_LIMIT, isChunkRef } from './chunks.ts';
-export { firestoreCorrelationLookup, readCorrelation } from './correlations.ts';
-export { DEAD_LETTER_RAW_LIMIT, firestoreDeadLetters } from './dead-letters.ts';
-export { ExecutionStore } from './execution-store.ts';
-export { COLLECTIONS, namedExecutionId, safeDocId, seqDocId } from './paths.ts';
 export {
   type CommandDispatcher,
   type CorrelationKey,
@@ -20,6 +15,11 @@ export {
   type FlowResolver,
   type SyncCompletion,
 } from '../ports/index.ts';
+export { CHUNK_BYTES, type ChunkRef, DEFAULT_INLINE_LIMIT, isChunkRef } from './chunks.ts';
+export { firestoreCorrelationLookup, readCorrelation } from './correlations.ts';
+export { DEAD_LETTER_RAW_LIMIT, firestoreDeadLetters } from './dead-letters.ts';
+export { ExecutionStore } from './execution-store.ts';
+export { COLLECTIONS, namedExecutionId, safeDocId, seqDocId } from './paths.ts';
 export type {
   ApplyResult,
   ExecutionStoreOptions,

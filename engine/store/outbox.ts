@@ -13,16 +13,16 @@ import {
 } from '@google-cloud/firestore';
 import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
 import { log } from '../log.ts';
-import type { StoreContext } from './context.ts';
-import { correlationTarget } from './decision-writer.ts';
-import { toFirestore } from './firestore-json.ts';
-import { COLLECTIONS, ExecutionRefs } from './paths.ts';
 import {
   type CorrelationKey,
   type CorrelationTarget,
   correlationDocId,
   type DispatchOutcome,
 } from '../ports/index.ts';
+import type { StoreContext } from './context.ts';
+import { correlationTarget } from './decision-writer.ts';
+import { toFirestore } from './firestore-json.ts';
+import { COLLECTIONS, ExecutionRefs } from './paths.ts';
 import { GRPC, grpcCode, withStoreRetry } from './retry.ts';
 import type { OutboxEntry } from './types.ts';
 

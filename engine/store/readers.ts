@@ -4,11 +4,11 @@
 import { FieldPath, type Query } from '@google-cloud/firestore';
 import type { ExecutionEvent, ExecutionState } from '../core/index.ts';
 import type { FlowDefinition } from '../flow/model.ts';
+import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
+import { readCorrelation } from './correlations.ts';
 import { pendingCommands } from './outbox.ts';
 import { COLLECTIONS, ExecutionRefs, seqDocId } from './paths.ts';
-import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
-import { readCorrelation } from './correlations.ts';
 import { withStoreRetry } from './retry.ts';
 import { headPointers, loadStateAt, readEvent } from './state-loader.ts';
 import type { ListExecutionsOptions, OutboxEntry, StoredHead } from './types.ts';

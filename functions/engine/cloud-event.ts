@@ -5,9 +5,9 @@
  * redelivered (Eventarc's retry policy / Pub/Sub's backoff).
  */
 import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
+import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
 import { logTrace } from '../shared/trace.ts';
-import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
 
 /**
  * Build the CloudEvent handler.

@@ -9,10 +9,10 @@
 import type { HttpFunction, Request } from '@google-cloud/functions-framework';
 import { isFirestepError } from '../../engine/errors.ts';
 import { log } from '../../engine/log.ts';
+import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { isTransient, retryAfterSeconds } from '../../runtime/transient.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
 import { logTrace } from '../shared/trace.ts';
-import { isTransient, retryAfterSeconds } from '../../runtime/transient.ts';
-import { handleEngineMessage } from '../../runtime/handle-message.ts';
 import { type PushAuthConfig, verifyPushAuth } from './push-auth.ts';
 
 /**

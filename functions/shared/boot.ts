@@ -6,9 +6,9 @@
  */
 
 import { log } from '../../engine/log.ts';
-import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { type CloudRuntimeConfig, loadRuntimeConfig } from '../../runtime/config.ts';
 import { createRuntime } from '../../runtime/create-runtime.ts';
+import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { type PushAuthConfig, pushAuthConfigFromEnv } from '../engine/push-auth.ts';
 import { memoizeRuntime, type RuntimeProvider } from './runtime-provider.ts';
 

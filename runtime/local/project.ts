@@ -10,8 +10,8 @@
 import { Firestore } from '@google-cloud/firestore';
 import type { Command } from '../../engine/core/commands.ts';
 import { FirestepError } from '../../engine/errors.ts';
-import { ExecutionStore } from '../../engine/store/index.ts';
 import type { CommandDispatcher, DispatchOutcome } from '../../engine/ports/index.ts';
+import { ExecutionStore } from '../../engine/store/index.ts';
 
 export interface ProjectFlags {
   /** Project id; default GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */

@@ -15,12 +15,12 @@ import { decide } from '../../engine/core/decide.ts';
 import type { Signal } from '../../engine/core/signals.ts';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
-import { FlowRegistry } from '../registry/registry.ts';
+import type { CommandDispatcher } from '../../engine/ports/index.ts';
+import type { ExecutionStore } from '../../engine/store/index.ts';
+import type { ApplyResult, StoredHead } from '../../engine/store/types.ts';
 import { loadRuntimeConfig } from '../config.ts';
 import { LOCAL_CALLBACK_SECRET } from '../local-config.ts';
-import type { ExecutionStore } from '../../engine/store/index.ts';
-import type { CommandDispatcher } from '../../engine/ports/index.ts';
-import type { ApplyResult, StoredHead } from '../../engine/store/types.ts';
+import { FlowRegistry } from '../registry/registry.ts';
 import { deferredDispatcher } from './dispatch.ts';
 import { openProjectStore, type ProjectFlags, resolveProjectId } from './project.ts';
 

@@ -5,9 +5,9 @@ import { type FakeDataflow, startFakeDataflow } from '../../adapters/fakes/dataf
 import { type FakeDataproc, startFakeDataproc } from '../../adapters/fakes/dataproc.ts';
 import { type FakeFunctionHost, startFakeFunctionHost } from '../../adapters/fakes/function-host.ts';
 import type { LogEntry } from '../../adapters/fakes/log-entries.ts';
-import type { Launcher } from '../../engine/ports/index.ts';
 import { LocalTimerScheduler } from '../../adapters/timers/local.ts';
 import { commandId } from '../../engine/core/commands.ts';
+import type { Launcher } from '../../engine/ports/index.ts';
 import {
   type CallbackMessage,
   CallbackMessageSchema,

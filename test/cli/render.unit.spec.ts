@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadFlowFile } from '../../cli/flow-file.ts';
-import { parseFaults } from '../../runtime/local/faults.ts';
 import { colorsFor } from '../../cli/render/colors.ts';
 import { parseEventLines, toJsonLine } from '../../cli/render/event-line.ts';
 import { LiveView } from '../../cli/render/live-view.ts';
 import { formatElapsed, renderStepTable, renderSummary } from '../../cli/render/step-table.ts';
 import { formatTimeline } from '../../cli/render/timeline.ts';
 import { toHead } from '../../engine/core/head.ts';
+import { parseFaults } from '../../runtime/local/faults.ts';
 import { simulate } from './simulate.ts';
 
 const sample = await loadFlowFile('examples/sample-dag.json');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createDirectBus, createPubSubBus, type PubSubCloudEvent } from '../../runtime/local/signal-bus.ts';
 import { PUBSUB_MESSAGE_PUBLISHED } from '../../engine/signals/wire/pubsub.ts';
+import { createDirectBus, createPubSubBus, type PubSubCloudEvent } from '../../runtime/local/signal-bus.ts';
 
 function decode(event: PubSubCloudEvent): unknown {
   return JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8'));

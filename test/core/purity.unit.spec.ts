@@ -1,16 +1,19 @@
 /**
- * The pure boundary, enforced by a tool (STYLE.md §3): nothing under engine/core or engine/flow may
- * import cloud SDKs, adapters, the store or signal layers, or node I/O modules, nor read the clock
- * or randomness. Checked on the TypeScript AST, so comments and strings do not count.
+ * The pure boundary, enforced by a tool (STYLE.md §3): nothing in a `pure` part of architecture.json
+ * (engine/core, engine/flow) may import cloud SDKs or node I/O modules, import a part its arrows do
+ * not allow (adapters, the store, the signal layers…), nor read the clock or randomness. Checked on
+ * the TypeScript AST, so comments and strings do not count. Arrows between all parts:
+ * test/architecture.unit.spec.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { importTarget, loadArchitecture, partOf, ROOT, tsFiles } from '../support/architecture.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const PURE_DIRS = ['engine/core', 'engine/flow'];
+const ARCH = loadArchitecture();
+const PURE_DIRS = ARCH.pure;
 const FORBIDDEN_PACKAGES = [
   /^@google-cloud\//,
   /^googleapis(\/|$)/,
@@ -18,7 +21,14 @@ const FORBIDDEN_PACKAGES = [
   /^firebase/,
   /^@firebase\//,
 ];
-const FORBIDDEN_AREAS = ['adapters', 'engine/store', 'engine/signals', 'functions', 'cli'];
+/** Parts a pure file may import: its own, the other pure parts, and what architecture.json allows it. */
+function allowedParts(part: string): Set<string> {
+  return new Set([part, ...PURE_DIRS, ...(ARCH.allowed[part] ?? [])]);
+}
+/** Every other part (for package specifiers such as `firestep/adapters`). */
+const FORBIDDEN_AREAS = Object.keys(ARCH.parts).filter(
+  (p) => p !== '.' && !PURE_DIRS.some((pure) => allowedParts(pure).has(p)),
+);
 const ALLOWED_NODE = new Set(['node:crypto']);
 const CLOCK_AND_CHANCE = new Set([
   'Date.now',
@@ -77,27 +87,22 @@ function importProblem(file: string, specifier: string): string | undefined {
       ? undefined
       : `imports ${specifier}; only node:crypto is allowed in the pure core`;
   }
-  if (specifier.startsWith('.')) {
-    const target = relative(ROOT, join(ROOT, dirname(file), specifier));
-    const area = FORBIDDEN_AREAS.find((a) => target === a || target.startsWith(`${a}/`));
-    if (area !== undefined) return `imports ${specifier} (${area}/); the pure core must not depend on it`;
+  const target = importTarget(file, specifier);
+  if (specifier.startsWith('.') || target !== undefined) {
+    const from = partOf(ARCH, file) ?? file;
+    const area = target === undefined ? 'outside the repository' : (partOf(ARCH, target) ?? target);
+    if (!allowedParts(from).has(area))
+      return `imports ${specifier} (${area}/); the pure core must not depend on it`;
   } else if (FORBIDDEN_AREAS.some((a) => specifier.includes(`/${a}/`) || specifier.startsWith(`${a}/`))) {
     return `imports ${specifier}; the pure core must not depend on it`;
   }
   return undefined;
 }
 
-function tsFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
-}
-
 describe('pure boundary of engine/core and engine/flow', () => {
   it('no file imports I/O, cloud SDKs, adapters or the store, or reads the clock or randomness', () => {
-    const files = PURE_DIRS.flatMap(tsFiles);
+    expect(PURE_DIRS).toEqual(['engine/core', 'engine/flow']);
+    const files = PURE_DIRS.flatMap((dir) => tsFiles(dir));
     expect(files.length).toBeGreaterThan(10);
     expect(files).toContain('engine/core/decide.ts');
     const found = files.flatMap((file) => violations(file, readFileSync(join(ROOT, file), 'utf8')));
@@ -111,8 +116,10 @@ describe('pure boundary of engine/core and engine/flow', () => {
       ["import '@google-cloud/functions-framework';", 'functions-framework'],
       ["import { readFileSync } from 'node:fs';", 'node:fs'],
       ["import http from 'http';", 'http'],
-      ["import type { Launcher } from '../../engine/ports/index.ts';", 'adapters/'],
-      ["export { x } from '../store/ports.ts';", 'engine/store/'],
+      ["import type { Launcher } from '../../adapters/index.ts';", 'adapters/'],
+      ["import type { Launcher } from '../ports/index.ts';", 'engine/ports/'],
+      ["import { x } from 'firestep/adapters';", 'firestep/adapters'],
+      ["export { x } from '../store/index.ts';", 'engine/store/'],
       ["const m = await import('../signals/parse.ts');", 'engine/signals/'],
       ['const t = Date.now();', 'Date.now'],
       ['const d = new Date();', 'new Date'],

@@ -3,14 +3,14 @@ import { cancel } from '../../cli/commands/cancel.ts';
 import { redrive } from '../../cli/commands/redrive.ts';
 import { start } from '../../cli/commands/start.ts';
 import { loadFlowFile } from '../../cli/flow-file.ts';
-import { startLocalEnvironment } from '../../runtime/local/environment.ts';
-import { programFakes } from '../../runtime/local/fakes.ts';
-import { parseFaults } from '../../runtime/local/faults.ts';
 import { runLocal } from '../../cli/local/run-local.ts';
-import { followExecution } from '../../runtime/local/watch.ts';
 import { verifyLog } from '../../cli/replay/verify.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { namedExecutionId } from '../../engine/store/index.ts';
+import { startLocalEnvironment } from '../../runtime/local/environment.ts';
+import { programFakes } from '../../runtime/local/fakes.ts';
+import { parseFaults } from '../../runtime/local/faults.ts';
+import { followExecution } from '../../runtime/local/watch.ts';
 import { bufferedIo, e2eScope, eventsOf } from './support.ts';
 
 const scope = e2eScope('e2e-ctl');

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wipeFirestore } from '../../runtime/local/emulators.ts';
 import type { Io } from '../../cli/render/colors.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
+import { wipeFirestore } from '../../runtime/local/emulators.ts';
 
 // The engine's INFO lines ("signal ingested" …) would drown the test report.
 process.env.FIRESTEP_LOG ??= 'error';

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandId } from '../../engine/core/commands.ts';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, defineFlow, end, task, wait } from '../../engine/flow/index.ts';
-import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { createApiHandler } from '../../functions/api/handler.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import {
   completionEntry,
   eventually,

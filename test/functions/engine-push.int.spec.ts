@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATAFLOW_MESSAGES } from '../../adapters/fakes/index.ts';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, dataflowFlex, defineFlow, end, task } from '../../engine/flow/index.ts';
-import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { engineCloudEventHandler } from '../../functions/engine/cloud-event.ts';
 import { enginePushHandler } from '../../functions/engine/push.ts';
+import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import {
   completionEntry,
   eventually,

@@ -9,8 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wipeFirestore } from '../../runtime/local/emulators.ts';
 import { bootFromEnv } from '../../functions/shared/boot.ts';
+import { wipeFirestore } from '../../runtime/local/emulators.ts';
 import { pushBody, serve } from './support.ts';
 
 const projectId = `entry-${randomUUID().slice(0, 8)}`;

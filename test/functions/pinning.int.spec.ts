@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
-import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { createLocalRuntime } from '../../runtime/create-local-runtime.ts';
-import type { Runtime } from '../../runtime/runtime.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { FlowRegistry } from '../../runtime/registry/registry.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { completionEntry, eventually, type Harness, startHarness } from './support.ts';
 
 const at = { project_id: 'p', region: 'europe-west1' };

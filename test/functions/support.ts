@@ -14,11 +14,11 @@ import {
   startFakeDataflow,
   startFakeFunctionHost,
 } from '../../adapters/fakes/index.ts';
-import type { FlowRegistry } from '../../runtime/registry/registry.ts';
-import { createLocalRuntime, type LocalRuntimeOptions } from '../../runtime/create-local-runtime.ts';
-import type { Runtime } from '../../runtime/runtime.ts';
 import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { certsIdTokenVerifier, type PushAuthConfig } from '../../functions/engine/push-auth.ts';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../../runtime/create-local-runtime.ts';
+import type { FlowRegistry } from '../../runtime/registry/registry.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { testFirestore } from '../support/firestore.ts';
 
 // The functions log every rejection and dead letter; keep test output readable unless asked.

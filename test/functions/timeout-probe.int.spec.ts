@@ -7,8 +7,8 @@ import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandId } from '../../engine/core/commands.ts';
 import { dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
-import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { createApiHandler } from '../../functions/api/handler.ts';
+import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import { eventually, type Harness, serve, startHarness } from './support.ts';
 
 const job = (id: string, name: string) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Launcher, ProbeResult } from '../../engine/ports/index.ts';
 import type { Signal } from '../../engine/core/signals.ts';
 import type { ExecutionState, StepState } from '../../engine/core/state.ts';
 import { dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
+import type { Launcher, ProbeResult } from '../../engine/ports/index.ts';
 import { resolveTimeout } from '../../runtime/timeout-probe.ts';
 
 process.env.FIRESTEP_LOG ??= 'silent';

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRuntimeConfig, RUNTIME_ENV_VARIABLES } from '../../runtime/config.ts';
 import { pushAuthConfigFromEnv } from '../../functions/engine/push-auth.ts';
+import { loadRuntimeConfig, RUNTIME_ENV_VARIABLES } from '../../runtime/config.ts';
 import {
   checkDataflowEventTrigger,
   checkEnvironmentKnown,

@@ -6,9 +6,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { googleDataflowJobs } from '../../adapters/dataflow/jobs-client.ts';
 import { type FakeDataflow, type LogEntry, startFakeDataflow } from '../../adapters/fakes/index.ts';
 import { isFirestepError } from '../../engine/errors.ts';
-import { googleDataflowJobs } from '../../adapters/dataflow/jobs-client.ts';
 import { ingest } from '../../engine/signals/ingest.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { dataflowMessage, pushBody } from './fixtures.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signalKey } from '../../engine/core/signals.ts';
+import type { CorrelationTarget } from '../../engine/ports/index.ts';
 import { type Correlatable, signalsFor } from '../../engine/signals/correlate.ts';
 import { parse } from '../../engine/signals/parse.ts';
-import type { CorrelationTarget } from '../../engine/ports/index.ts';
 import { fixture, gen1End } from './fixtures.ts';
 
 const target: CorrelationTarget = {

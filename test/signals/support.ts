@@ -5,10 +5,10 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Signal } from '../../engine/core/signals.ts';
 import { FirestepError } from '../../engine/errors.ts';
+import { type CorrelationKey, type CorrelationTarget, correlationDocId } from '../../engine/ports/index.ts';
+import type { ApplyResult, IngestDeps } from '../../engine/signals/ingest.ts';
 import { firestoreCorrelationLookup } from '../../engine/store/correlations.ts';
 import { firestoreDeadLetters } from '../../engine/store/dead-letters.ts';
-import type { ApplyResult, IngestDeps } from '../../engine/signals/ingest.ts';
-import { type CorrelationKey, type CorrelationTarget, correlationDocId } from '../../engine/ports/index.ts';
 
 export async function register(db: Firestore, key: CorrelationKey, target: CorrelationTarget): Promise<void> {
   await db

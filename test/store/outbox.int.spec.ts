@@ -4,8 +4,8 @@
  * correlation keys) are recorded.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExecutionStore } from '../../engine/store/index.ts';
 import type { DispatchOutcome } from '../../engine/ports/index.ts';
+import { ExecutionStore } from '../../engine/store/index.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { fanOutFlow, manualClock, RecordingDispatcher, succeeded, twoStepFlow } from './support.ts';
 

@@ -6,8 +6,8 @@
 import { Timestamp } from '@google-cloud/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFirestepError } from '../../engine/errors.ts';
-import { loadRuntimeConfig } from '../../runtime/config.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
+import { loadRuntimeConfig } from '../../runtime/config.ts';
 import { testFirestore } from '../support/firestore.ts';
 import { failed, manualClock, RecordingDispatcher, succeeded, twoStepFlow } from './support.ts';
 

@@ -8,8 +8,8 @@ import { cloudFunction } from '../../engine/flow/builder-targets.ts';
 import { definitionHash } from '../../engine/flow/hash.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import { validateFlow } from '../../engine/flow/validate.ts';
-import type { ExecutionStore, StoredHead } from '../../engine/store/index.ts';
 import type { CommandDispatcher, CorrelationKey, DispatchOutcome } from '../../engine/ports/index.ts';
+import type { ExecutionStore, StoredHead } from '../../engine/store/index.ts';
 
 /** Decides the outcome of one dispatch; default: launched with a receipt. */
 export type Responder = (command: Command, call: number) => DispatchOutcome | Promise<DispatchOutcome>;

@@ -8,8 +8,8 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { expect } from 'vitest';
 import { type ExecutionEvent, replay, toHead } from '../../../engine/core/index.ts';
-import { ExecutionStore, type StoredHead } from '../../../engine/store/index.ts';
 import type { CommandDispatcher } from '../../../engine/ports/index.ts';
+import { ExecutionStore, type StoredHead } from '../../../engine/store/index.ts';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 const TERMINAL_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionCancelled']);

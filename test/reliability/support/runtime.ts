@@ -12,13 +12,10 @@ import {
   startFakeFunctionHost,
 } from '../../../adapters/fakes/index.ts';
 import type { FlowDefinition } from '../../../engine/flow/model.ts';
-import { FlowRegistry } from '../../../runtime/registry/registry.ts';
-import {
-  createLocalRuntime,
-  type LocalRuntimeOptions,
-} from '../../../runtime/create-local-runtime.ts';
-import type { Runtime } from '../../../runtime/runtime.ts';
 import type { CallbackMessage } from '../../../engine/signals/wire/callback.ts';
+import { createLocalRuntime, type LocalRuntimeOptions } from '../../../runtime/create-local-runtime.ts';
+import { FlowRegistry } from '../../../runtime/registry/registry.ts';
+import type { Runtime } from '../../../runtime/runtime.ts';
 import { testFirestore } from '../../support/firestore.ts';
 
 export interface RelRuntime {
