@@ -6,15 +6,21 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gen1FinishedText, gen1Line } from '../../adapters/fakes/log-entries.ts';
 import { pushBody } from './support.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const PROJECT = `coldstart-${randomUUID().slice(0, 8)}`;
+// A deployment's flows directory: the sample DAG alone (examples/ also holds its TypeScript twin).
+const FLOWS_DIR = await mkdtemp(join(tmpdir(), 'firestep-coldstart-flows-'));
+await copyFile(resolve(ROOT, 'examples/sample-dag.json'), join(FLOWS_DIR, 'sample-dag.json'));
+afterAll(() => rm(FLOWS_DIR, { recursive: true, force: true }));
 
 /** Client libraries a cold start must not load before it needs them. */
 const HEAVY = [
@@ -67,7 +73,7 @@ async function freshInstance(push?: unknown): Promise<ChildResult> {
     FIRESTEP_API_URL: 'https://api.example',
     FIRESTEP_SIGNAL_TOPIC: 'firestep-signals',
     FIRESTEP_TASKS_QUEUE: 'firestep',
-    FIRESTEP_FLOWS_DIR: resolve(ROOT, 'examples'),
+    FIRESTEP_FLOWS_DIR: FLOWS_DIR,
     FIRESTEP_AUTH: 'disabled-local-only',
     FUNCTION_TARGET: 'firestepEnginePush',
     ...(push === undefined ? {} : { PUSH: JSON.stringify(push) }),

@@ -26,8 +26,9 @@ afterAll(async () => {
 });
 
 describe('FlowRegistry.fromDirectory', () => {
-  it('given the examples/ directory, when loaded, then the sample DAG is registered under its file name with the JSON hash', async () => {
-    const registry = await FlowRegistry.fromDirectory(join(ROOT, 'examples'));
+  it('given a flows directory holding examples/sample-dag.json, when loaded, then the sample DAG is registered under its file name with the JSON hash', async () => {
+    const json = await readFile(join(ROOT, 'examples/sample-dag.json'), 'utf8');
+    const registry = await FlowRegistry.fromDirectory(await flowDir({ 'sample-dag.json': json }));
     const sample = registry.get('sample-dag');
     expect(sample?.flow.start).toBe('Init');
     expect(sample?.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -46,7 +47,8 @@ describe('FlowRegistry.fromDirectory', () => {
     const registry = await FlowRegistry.fromDirectory(dir);
     expect(registry.list().map((d) => d.id)).toEqual(['hello', 'nightly', 'pair-one', 'pair-two']);
     expect(registry.get('nightly')?.hash).toBe(
-      (await FlowRegistry.fromDirectory(join(ROOT, 'flows'))).get('sample-dag')?.hash,
+      (await FlowRegistry.fromDirectory(await flowDir({ 'sample-dag.json': sample }))).get('sample-dag')
+        ?.hash,
     );
     expect(registry.sourceOf('pair-two')).toMatch(/pair\.ts#second$/);
   });
