@@ -1,7 +1,7 @@
 /**
  * Evaluate a Condition's choice rules against the execution's data. Pure, no `eval`.
  *
- * Semantics (documented in docs/readme/core.md): a comparison whose variable is missing, or holds a
+ * Semantics (documented in docs/internals/semantics.md): a comparison whose variable is missing, or holds a
  * value of another type, is false (use `is_present` to test presence); `is_present` is true for a
  * present `null`; `and` of nothing is true, `or` of nothing is false.
  */

@@ -110,7 +110,7 @@ export async function applyBatch(
  * transiently (contention, timeout: the caller takes the lease path, whose transaction re-reads
  * everything and dedupes). Correctness does not rest on the lease (every transaction re-reads the
  * head and the dedupe documents), and a queued signal never depends on an unleased writer: only
- * lease holders promise to look at the inbox (docs/ARCHITECTURE-store.md).
+ * lease holders promise to look at the inbox (docs/internals/store.md).
  *
  * @example const result = await applyUnleased(ctx, 'e1', [{ signal }]); // BatchResult | LEASED | undefined
  */

@@ -1,7 +1,7 @@
 /**
  * The Firestore event store (DESIGN.md §6): start executions, apply signals in transactions, run the
- * outbox after commit, and read heads, logs and states back. See docs/ARCHITECTURE-store.md for
- * the fan-in design and docs/readme/data-model.md for what is stored where.
+ * outbox after commit, and read heads, logs and states back. See docs/internals/store.md for
+ * the fan-in design and docs/reference/firestore-schema.md for what is stored where.
  */
 import type { ExecutionState, Signal } from '../core/index.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';

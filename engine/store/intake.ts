@@ -1,5 +1,5 @@
 /**
- * How signals reach the log without a hot spot (docs/ARCHITECTURE-store.md): a worker that takes
+ * How signals reach the log without a hot spot (docs/internals/store.md): a worker that takes
  * the execution's drain lease applies its signals itself, in as few transactions as their size
  * allows; a worker that finds the lease held drops its signal into `executions/{id}/inbox/{key}`
  * (a `create` on a document of its own: no contention) and tries the lease once more. The holder

@@ -47,7 +47,7 @@ export interface ExecutionStoreOptions {
   /**
    * Days to keep a finished execution's head: when it reaches a terminal status the head gets
    * `expireAt` (a Firestore Timestamp: terminal time + this many days) for a Firestore TTL policy.
-   * Only the head is stamped; its subcollections are not (docs/readme/data-model.md). Default: none.
+   * Only the head is stamped; its subcollections are not (docs/reference/firestore-schema.md). Default: none.
    */
   retentionDays?: number;
   /** Called after every commit with the events it appended, in seq order. */

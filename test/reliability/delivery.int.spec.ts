@@ -207,7 +207,7 @@ describe('every signal of a flow delivered in a seeded random order, with duplic
         const shuffled = await runWorld(w.def, w.outcomeOf, seed);
 
         // then: identical, except receipts that arrived after their attempt was over (documented in
-        // docs/RELIABILITY.md: such a receipt is ignored, the attempt's outcome is already recorded)
+        // docs/internals/reliability.md: such a receipt is ignored, the attempt's outcome is already recorded)
         expect(inOrder.lateReceipts.size).toBe(0);
         const expectedEvents = inOrder.events.filter(
           (e) => !(e.type === 'StepLaunched' && shuffled.lateReceipts.has(`${e.path}#${e.attempt}`)),

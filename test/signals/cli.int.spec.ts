@@ -74,8 +74,8 @@ describe('firestep signals parse', () => {
     });
   });
 
-  it('the example in docs/readme/signals.md prints what the docs say', async () => {
-    const md = readFileSync(resolve(ROOT, 'docs/readme/signals.md'), 'utf8');
+  it('the example in docs/guides/signals.md prints what the docs say', async () => {
+    const md = readFileSync(resolve(ROOT, 'docs/guides/signals.md'), 'utf8');
     const input = /cat > entries\.jsonl <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(md)?.[1];
     const printed = /prints:\n\n```json\n([\s\S]*?)```/.exec(md)?.[1];
     expect(input).toBeDefined();

@@ -1,5 +1,5 @@
 /**
- * The invariants every reliability spec checks after it has done its damage (docs/RELIABILITY.md):
+ * The invariants every reliability spec checks after it has done its damage (docs/internals/reliability.md):
  * at most one launch per step attempt, exactly one join, `seq` contiguous 1..n, a terminal status
  * never changes, nothing accepted is lost — plus "the stored head is the replay of the stored log".
  * Reads go straight to Firestore through a fresh store (no cache), so what is checked is what is
