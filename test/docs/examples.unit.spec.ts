@@ -40,7 +40,10 @@ function steps(body: string): Step[] {
 function runConsole(block: Step[]): string[] {
   // `$?` survives the markers, so a documented `echo $?` sees the previous command's status.
   const script = block
-    .map((s, i) => `printf '@@@${i}\\n'\n(exit $__s)\n${s.command.replaceAll('npm run --silent firestep --', CLI)}\n__s=$?`)
+    .map(
+      (s, i) =>
+        `printf '@@@${i}\\n'\n(exit $__s)\n${s.command.replaceAll('npm run --silent firestep --', CLI)}\n__s=$?`,
+    )
     .join('\n');
   const r = spawnSync('bash', ['-c', `__s=0\n${script}\n`], {
     cwd: ROOT,

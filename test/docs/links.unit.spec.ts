@@ -23,7 +23,11 @@ describe('README.md as a front page', () => {
 describe('links in README.md, CONTRIBUTING.md and docs/**/*.md', () => {
   it('finds the docs tree', () => {
     expect(FILES).toEqual(
-      expect.arrayContaining(['docs/getting-started.md', 'docs/reference/cli.md', 'docs/internals/architecture.md']),
+      expect.arrayContaining([
+        'docs/getting-started.md',
+        'docs/reference/cli.md',
+        'docs/internals/architecture.md',
+      ]),
     );
   });
 
@@ -86,7 +90,8 @@ describe('what the docs name exists', () => {
   }
 
   it('every `npm run <script>` in the docs is a script of package.json', () => {
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: object }).scripts;
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: object })
+      .scripts;
     const unknown: string[] = [];
     for (const file of FILES) {
       readDoc(file)

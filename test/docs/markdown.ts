@@ -73,7 +73,8 @@ export function links(md: string): Link[] {
   const out: Link[] = [];
   prose(md).forEach((text, i) => {
     const bare = text.replace(/`[^`]*`/g, '``');
-    for (const m of bare.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) out.push({ target: m[1] ?? '', line: i + 1 });
+    for (const m of bare.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g))
+      out.push({ target: m[1] ?? '', line: i + 1 });
   });
   return out;
 }
