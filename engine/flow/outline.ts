@@ -28,11 +28,12 @@ export interface ScopeOutline {
   steps: StepOutline[];
 }
 
-/** A `$.steps.<Name>.output…` read in a condition (`error`) or in Task parameters (`warning`). */
+/** A `$.steps.<Name>.output…` read in a condition, Task parameters or a Pass value. */
 export interface OutputReference {
   step: string;
+  /** JSON path of the string that holds the reference (inside the reading step). */
   path: string;
-  severity: 'error' | 'warning';
+  severity: 'error';
 }
 
 export interface FlowOutline {

@@ -5,21 +5,20 @@
  *   referenced value, whatever its type (object, array, number…).
  * - A string containing `${…}` templates (`gs://bucket/${$.input.date}/part`) is interpolated: strings
  *   are inserted as they are, other values as JSON.
- * - A reference that cannot be read (step not completed, member missing) resolves to `null` (an
- *   empty string inside a template) and is listed in `missing`: a launch never throws on data.
+ * - A reference that cannot be read (step not completed, member missing) and has no `?? default`
+ *   is listed in `missing` (and resolves to `null`, or an empty string inside a template): the
+ *   core fails the step with `States.ReferenceNotFound` rather than launching it with a hole.
  * - A Task without `parameters` receives `{}`: data flows between steps only through explicit
  *   `$.steps.<Name>.output` references, so a step's input is always visible in the flow.
  */
 import type { Json, JsonObject } from './model.ts';
-import { isReference, lookup, type ReferenceContext } from './reference.ts';
+import { isReference, lookup, type ReferenceContext, templatesIn } from './reference.ts';
 
 export interface ResolvedParameters {
   value: Json;
   /** References that could not be read, in document order (duplicates kept once). */
   missing: string[];
 }
-
-const TEMPLATE = /\$\{(\$\.[^}]*)\}/g;
 
 /**
  * Resolve parameters, reporting unreadable references.
@@ -64,13 +63,20 @@ function resolveString(text: string, ctx: ReferenceContext, missing: Set<string>
     missing.add(text);
     return null;
   }
-  if (!text.includes('${')) return text;
-  return text.replace(TEMPLATE, (_match, ref: string) => {
-    const read = lookup(ctx, ref);
+  const parts = templatesIn(text);
+  if (parts.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (const part of parts) {
+    if (!('ref' in part)) break; // unterminated: validation rejects it; keep the rest as text
+    out += text.slice(from, part.start);
+    from = part.end;
+    const read = lookup(ctx, part.ref);
     if (!read.found) {
-      missing.add(ref);
-      return '';
+      missing.add(part.ref);
+      continue;
     }
-    return typeof read.value === 'string' ? read.value : JSON.stringify(read.value);
-  });
+    out += typeof read.value === 'string' ? read.value : JSON.stringify(read.value);
+  }
+  return out + text.slice(from);
 }

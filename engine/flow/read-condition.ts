@@ -3,9 +3,10 @@
  * A misspelt operator is an error, not a warning: ignoring it would silently change the routing.
  */
 import type { Choice, ChoiceRule } from './model.ts';
-import type { Edge, OutputReference } from './outline.ts';
-import { childPath, type ProblemList } from './problems.ts';
-import { describe, isObject, type RawObject } from './read-values.ts';
+import type { Edge } from './outline.ts';
+import { childPath } from './problems.ts';
+import { checkReferenceAt, type ReferenceSink } from './read-references.ts';
+import { describe, isFreeField, isObject, type RawObject } from './read-values.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Comparison operators and the JSON type of the value each compares with. */
@@ -24,13 +25,9 @@ export type ComparisonOperator = keyof typeof COMPARISON_OPERATORS;
 export const LOGICAL_OPERATORS = ['and', 'or', 'not'] as const;
 const OPERATORS: readonly string[] = [...Object.keys(COMPARISON_OPERATORS), ...LOGICAL_OPERATORS];
 
-const VARIABLE = /^\$\.(?:input|steps\.([^.[\]]+)\.output)(?:$|[.[])/;
-
 /** What a rule reader found besides the rule: outgoing edges and `$.steps.X` reads. */
-export interface ConditionSink {
-  problems: ProblemList;
+export interface ConditionSink extends ReferenceSink {
   edges: Edge[];
-  outputReferences: OutputReference[];
 }
 
 /**
@@ -87,7 +84,7 @@ function readRule(
   const allowed = [...OPERATORS, 'variable', ...(topLevel ? ['next'] : [])];
   let broken = false;
   for (const key of Object.keys(raw)) {
-    if (allowed.includes(key)) continue;
+    if (allowed.includes(key) || isFreeField(key)) continue;
     const hint = key === 'next' ? '; only top-level choices have "next"' : didYouMean(key, allowed);
     out.error(childPath(path, key), `unknown operator or field${hint}`);
     broken = true;
@@ -161,30 +158,12 @@ function readVariable(value: unknown, path: string, sink: ConditionSink): string
     sink.problems.error(path, `must be a string path, got ${describe(value)}`);
     return undefined;
   }
-  const match = VARIABLE.exec(value);
-  if (match === null) {
+  if (/\?\?/.test(value)) {
     sink.problems.error(
       path,
-      `${JSON.stringify(value)} must start with "$.input" or "$.steps.<Name>.output"`,
+      'a Condition variable takes no "??" default; test presence with "is_present" (combined with "and")',
     );
     return undefined;
   }
-  if (match[1] !== undefined) sink.outputReferences.push({ step: match[1], path, severity: 'error' });
-  return value;
-}
-
-/**
- * The `$.steps.<Name>.output…` strings anywhere inside a value (Task parameters), with their paths.
- *
- * @example stepOutputReads({ rows: '$.steps.Count.output.rows' }, 'p') // [{ step: 'Count', path: 'p.rows' }]
- */
-export function stepOutputReads(value: unknown, path: string): Array<{ step: string; path: string }> {
-  if (typeof value === 'string') {
-    const match = VARIABLE.exec(value);
-    return match?.[1] === undefined ? [] : [{ step: match[1], path }];
-  }
-  if (Array.isArray(value)) return value.flatMap((item, i) => stepOutputReads(item, childPath(path, i)));
-  if (isObject(value))
-    return Object.entries(value).flatMap(([k, item]) => stepOutputReads(item, childPath(path, k)));
-  return [];
+  return checkReferenceAt(value, path, sink) ? value : undefined;
 }

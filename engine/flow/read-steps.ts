@@ -6,8 +6,9 @@ import type { Branch, Flow, Step, StepType } from './model.ts';
 import { STEP_TYPES } from './model.ts';
 import type { FlowOutline, ScopeOutline, StepOutline } from './outline.ts';
 import { childPath, type ProblemList } from './problems.ts';
-import { readChoices, stepOutputReads } from './read-condition.ts';
-import { liftTarget, readCatch, readRetry, readTarget } from './read-task.ts';
+import { readChoices } from './read-condition.ts';
+import { readReferences } from './read-references.ts';
+import { hintFor, liftTarget, readCatch, readRetry, readTarget } from './read-task.ts';
 import {
   compact,
   describe,
@@ -16,13 +17,13 @@ import {
   readJsonObject,
   readNumber,
   readString,
-  warnUnknownFields,
+  rejectUnknownFields,
 } from './read-values.ts';
-import { didYouMean } from './suggest.ts';
+import type { ReferenceScope } from './reference.ts';
 
 const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
   Parallel: ['type', 'branches', 'next', 'end'],
-  Condition: ['type', 'choices', 'default'],
+  Condition: ['type', 'choices', 'default', 'next', 'end'], // next/end: reported by name below
   Wait: ['type', 'seconds', 'next', 'end'],
   Fail: ['type', 'error', 'cause'],
   End: ['type'],
@@ -31,9 +32,21 @@ const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
 /** Characters that would make a name ambiguous in step paths (`A/0/B`) and `$.steps.<Name>` reads. */
 const RESERVED_IN_NAMES = /[/.[\]]/;
 
-interface Reader {
+/**
+ * Fields of the flow document itself (the top level). Extension point: a flow-level feature
+ * (triggers, concurrency, timeout_seconds, notify…) adds its field here when its reader reads it;
+ * a field listed here but not read would be silently ignored, which is what strictness prevents.
+ */
+export const FLOW_FIELDS: string[] = ['start', 'steps'];
+
+/** Fields of a Parallel branch (a sub-flow). */
+export const BRANCH_FIELDS: readonly string[] = ['start', 'steps'];
+
+export interface Reader {
   out: ProblemList;
   outline: FlowOutline;
+  /** Which reference roots are valid in the scope being read (the Map roots inside an iterator). */
+  refs: ReferenceScope;
 }
 
 /** Reads a flow (or a branch) at `path`; returns the scope's model when its shape is whole. */
@@ -44,7 +57,7 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
     out.error(path, `${what} must be an object with "start" and "steps", got ${describe(raw)}`);
     return undefined;
   }
-  warnUnknownFields(raw, ['start', 'steps'], path, out, what);
+  rejectUnknownFields(raw, path === '' ? FLOW_FIELDS : BRANCH_FIELDS, path, out, what);
   const scope: ScopeOutline = { path, steps: [] };
   reader.outline.scopes.push(scope);
   const startAt = childPath(path, 'start');
@@ -96,7 +109,7 @@ function readStep(
   if (!(STEP_TYPES as readonly unknown[]).includes(raw.type)) {
     if (raw.type === undefined) out.error(typeAt, `missing; expected one of ${STEP_TYPES.join(', ')}`);
     else {
-      const hint = typeof raw.type === 'string' ? didYouMean(raw.type, STEP_TYPES) : '';
+      const hint = typeof raw.type === 'string' ? hintFor(raw.type, STEP_TYPES) : '';
       out.error(
         typeAt,
         `unknown step type ${JSON.stringify(raw.type)}${hint}; expected one of ${STEP_TYPES.join(', ')}`,
@@ -112,13 +125,13 @@ function readStep(
     case 'Task':
       return readTask(liftTarget(raw), name, path, reader, onEdge);
     case 'Parallel': {
-      warnUnknownFields(raw, FIELDS.Parallel, path, out, 'a Parallel step');
+      rejectUnknownFields(raw, FIELDS.Parallel, path, out, 'a Parallel step');
       const flow = readNextOrEnd(raw, path, out, onEdge);
       const branches = readBranches(raw.branches, childPath(path, 'branches'), reader);
       return flow && branches && ({ type, branches, ...flow } as Step);
     }
     case 'Condition': {
-      warnUnknownFields(raw, FIELDS.Condition, path, out, 'a Condition step');
+      rejectUnknownFields(raw, FIELDS.Condition, path, out, 'a Condition step');
       for (const key of ['next', 'end'] as const) {
         if (raw[key] !== undefined)
           out.error(
@@ -126,14 +139,19 @@ function readStep(
             'a Condition has no "next"/"end"; route with "choices" and "default"',
           );
       }
-      const sink = { problems: out, edges: outline.edges, outputReferences: reader.outline.outputReferences };
+      const sink = {
+        problems: out,
+        edges: outline.edges,
+        outputReferences: reader.outline.outputReferences,
+        scope: reader.refs,
+      };
       const choices = readChoices(raw.choices, childPath(path, 'choices'), sink);
       const fallback = readString(raw, 'default', path, out);
       if (fallback !== undefined) onEdge(fallback, childPath(path, 'default'));
       return choices && compact({ type, choices, default: fallback });
     }
     case 'Wait': {
-      warnUnknownFields(raw, FIELDS.Wait, path, out, 'a Wait step');
+      rejectUnknownFields(raw, FIELDS.Wait, path, out, 'a Wait step');
       if (raw.seconds === undefined)
         out.error(childPath(path, 'seconds'), 'missing; how long to wait, in seconds');
       const seconds = readNumber(raw, 'seconds', path, out, { min: 0, exclusive: true });
@@ -142,7 +160,7 @@ function readStep(
     }
     case 'Fail':
     case 'End': {
-      warnUnknownFields(raw, FIELDS[type], path, out, `a ${type} step`);
+      rejectUnknownFields(raw, FIELDS[type], path, out, `a ${type} step`);
       if (raw.next !== undefined)
         out.error(childPath(path, 'next'), `a ${type} step ends its flow; it has no "next"`);
       if (type === 'End') return raw.next === undefined ? { type } : undefined;
@@ -166,14 +184,13 @@ function readTask(
   const { out } = reader;
   const target = readTarget(raw, name, path, out);
   const parameters = readJsonObject(raw, 'parameters', path, out);
-  for (const read of stepOutputReads(parameters, childPath(path, 'parameters'))) {
-    reader.outline.outputReferences.push({ ...read, severity: 'warning' });
-  }
+  const sink = { problems: out, outputReferences: reader.outline.outputReferences, scope: reader.refs };
+  const referencesOk = readReferences(parameters, childPath(path, 'parameters'), sink);
   const retry = readRetry(raw, path, out);
   const rescue = readCatch(raw, path, out, onEdge);
   const timeout_seconds = readNumber(raw, 'timeout_seconds', path, out, { min: 0, exclusive: true });
   const flow = readNextOrEnd(raw, path, out, onEdge);
-  const broken = raw.parameters !== undefined && parameters === undefined;
+  const broken = (raw.parameters !== undefined && parameters === undefined) || !referencesOk;
   if (target === undefined || flow === undefined || broken) return undefined;
   return compact({
     type: 'Task',

@@ -25,10 +25,10 @@ import {
   readNumber,
   readString,
   readStringList,
+  rejectUnknownFields,
   requireString,
-  warnUnknownFields,
 } from './read-values.ts';
-import { didYouMean } from './suggest.ts';
+import { suggestField } from './suggest.ts';
 
 /** Fields every Task may have, whatever its target. */
 export const TASK_FIELDS = [
@@ -84,7 +84,7 @@ export function readTarget(
     return undefined;
   }
   if (!(TARGET_TYPES as readonly unknown[]).includes(raw.target_type)) {
-    const hint = typeof raw.target_type === 'string' ? didYouMean(raw.target_type, TARGET_TYPES) : '';
+    const hint = typeof raw.target_type === 'string' ? hintFor(raw.target_type, TARGET_TYPES) : '';
     out.error(
       typeAt,
       `unknown target type ${JSON.stringify(raw.target_type)}${hint}; expected one of ${TARGET_TYPES.join(', ')}`,
@@ -92,7 +92,7 @@ export function readTarget(
     return undefined;
   }
   const type = raw.target_type as TargetType;
-  warnUnknownFields(raw, [...TASK_FIELDS, ...TARGET_FIELDS[type]], path, out, `a ${type} Task`);
+  rejectUnknownFields(raw, [...TASK_FIELDS, ...TARGET_FIELDS[type]], path, out, `a ${type} Task`);
   const named = type === 'CloudFunction' || type === 'Dataflow';
   const name = named
     ? requireString(
@@ -238,7 +238,7 @@ export function readRetry(raw: RawObject, path: string, out: ProblemList): Retry
       out.error(p, `must be an object like {"max_attempts": 3}, got ${describe(item)}`);
       continue;
     }
-    warnUnknownFields(item, RETRY_FIELDS, p, out, 'a retry policy');
+    rejectUnknownFields(item, RETRY_FIELDS, p, out, 'a retry policy');
     policies.push(
       compact({
         errors: readStringList(item, 'errors', p, out),
@@ -274,7 +274,7 @@ export function readCatch(
       );
       continue;
     }
-    warnUnknownFields(item, ['errors', 'next'], p, out, 'a catch rule');
+    rejectUnknownFields(item, ['errors', 'next'], p, out, 'a catch rule');
     const errors = readStringList(item, 'errors', p, out) ?? [ERROR_NAMES.all];
     const next = requireString(item, 'next', p, out, 'name the step to continue at');
     if (next !== undefined) {
@@ -283,4 +283,10 @@ export function readCatch(
     }
   }
   return rules.length === 0 ? undefined : rules;
+}
+
+/** ` (did you mean "X"?)` for a misspelt type name, from spelling or a known synonym. */
+export function hintFor(word: string, allowed: readonly string[]): string {
+  const near = suggestField(word, allowed);
+  return near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`;
 }

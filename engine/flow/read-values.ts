@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from './model.ts';
 import { childPath, type ProblemList } from './problems.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, suggestField } from './suggest.ts';
 
 export type RawObject = Record<string, unknown>;
 
@@ -141,8 +141,21 @@ function firstNonJson(value: unknown, path: string): { path: string; what: strin
   return { path, what: describe(value) };
 }
 
-/** Warns about each field not in `allowed`, naming the closest allowed field. */
-export function warnUnknownFields(
+/** A field every object of a flow may carry: a note for people, ignored by the engine. */
+export const COMMENT_FIELD = 'comment';
+
+/** Whether `key` is free-form everywhere: the documented `comment` and `x-` prefixed extensions. */
+export function isFreeField(key: string): boolean {
+  return key === COMMENT_FIELD || key.startsWith('x-');
+}
+
+/**
+ * Reports each field not in `allowed` as an error, naming the closest allowed field (a misspelt
+ * field silently ignored would change what the flow does). `comment` and `x-…` are always allowed.
+ *
+ * @example rejectUnknownFields({ type: 'Task', retries: [] }, TASK_FIELDS, 'steps.A', out, 'a Task') // steps.A.retries: unknown field … (did you mean "retry"?)
+ */
+export function rejectUnknownFields(
   raw: RawObject,
   allowed: readonly string[],
   path: string,
@@ -150,10 +163,18 @@ export function warnUnknownFields(
   what: string,
 ): void {
   for (const key of Object.keys(raw)) {
-    if (allowed.includes(key) || raw[key] === undefined) continue;
-    out.warn(childPath(path, key), `unknown field for ${what}, ignored${didYouMean(key, allowed)}`);
+    if (allowed.includes(key) || isFreeField(key) || raw[key] === undefined) continue;
+    const hint = suggestField(key, allowed);
+    const fix =
+      hint === undefined
+        ? `; allowed: ${allowed.join(', ')}, "comment" or "x-…"`
+        : ` (did you mean ${JSON.stringify(hint)}?)`;
+    out.error(childPath(path, key), `unknown field for ${what}${fix}`);
   }
 }
+
+/** @deprecated Unknown fields are errors now; same as `rejectUnknownFields`. */
+export const warnUnknownFields = rejectUnknownFields;
 
 /** Drops `undefined` members so that both front doors build identical objects. */
 export function compact<T extends object>(value: T): T {

@@ -62,3 +62,45 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const suggestion = closest(word, candidates);
   return suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`;
 }
+
+/** Names people bring from Step Functions, Workflows or habit, and firestep's word for them. */
+const ALIASES: Record<string, string> = {
+  retries: 'retry',
+  retrier: 'retry',
+  timeout: 'timeout_seconds',
+  timeoutseconds: 'timeout_seconds',
+  params: 'parameters',
+  args: 'parameters',
+  arguments: 'parameters',
+  choice: 'Condition',
+  switch: 'Condition',
+  succeed: 'End',
+  success: 'End',
+  sleep: 'Wait',
+  assign: 'Pass',
+  fail: 'Fail',
+  iterator: 'Map',
+  foreach: 'Map',
+  startat: 'start',
+  states: 'steps',
+  resultpath: 'parameters',
+};
+
+/**
+ * The allowed name a person most likely meant by `word`: a close spelling (`paramters` →
+ * `parameters`), a known synonym (`retries` → `retry`, `timeout` → `timeout_seconds`, `Choice` →
+ * `Condition`), or a name that starts with it. Undefined when nothing is plausible.
+ *
+ * @example suggestField('timeout', ['type', 'timeout_seconds']) // 'timeout_seconds'
+ * @example suggestField('Choice', ['Task', 'Condition']) // 'Condition'
+ */
+export function suggestField(word: string, allowed: Iterable<string>): string | undefined {
+  const candidates = [...allowed];
+  const near = closest(word, candidates);
+  if (near !== undefined) return near;
+  const alias = ALIASES[word.toLowerCase().replace(/[_-]/g, '')];
+  if (alias !== undefined && candidates.includes(alias)) return alias;
+  if (word.length >= 4)
+    return candidates.find((c) => c.startsWith(word) || (c.length >= 4 && word.startsWith(c)));
+  return undefined;
+}

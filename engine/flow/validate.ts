@@ -8,6 +8,7 @@ import { findCycles, reachableFrom } from './cycles.ts';
 import type { Flow } from './model.ts';
 import type { Edge, FlowOutline, ScopeOutline } from './outline.ts';
 import { ProblemList, type Validation } from './problems.ts';
+import { RunOrder } from './read-order.ts';
 import { readScope } from './read-steps.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -27,7 +28,7 @@ export interface FlowCheck extends Validation {
 export function validateFlow(input: unknown): FlowCheck {
   const out = new ProblemList();
   const outline: FlowOutline = { scopes: [], outputReferences: [] };
-  const flow = readScope(input, '', { out, outline });
+  const flow = readScope(input, '', { out, outline, refs: { inMapIterator: false } });
   checkGraph(outline, out);
   return { flow: out.errors.length === 0 ? flow : undefined, errors: out.errors, warnings: out.warnings };
 }
@@ -47,11 +48,18 @@ function checkGraph(outline: FlowOutline, out: ProblemList): void {
     }
   }
   for (const scope of outline.scopes) checkScope(scope, firstUse, out);
+  const order = new RunOrder(outline);
   for (const ref of outline.outputReferences) {
-    if (firstUse.has(ref.step)) continue;
-    const message = `reads the output of unknown step ${JSON.stringify(ref.step)}${didYouMean(ref.step, firstUse.keys())}`;
-    if (ref.severity === 'error') out.error(ref.path, message);
-    else out.warn(ref.path, message);
+    if (!firstUse.has(ref.step)) {
+      out.error(
+        ref.path,
+        `reads the output of unknown step ${JSON.stringify(ref.step)}${didYouMean(ref.step, firstUse.keys())}`,
+      );
+      continue;
+    }
+    const reader = order.stepHolding(ref.path);
+    const why = reader === undefined ? undefined : order.whyNotBefore(ref.step, reader);
+    if (why !== undefined) out.error(ref.path, `reads "$.steps.${ref.step}…": ${why}`);
   }
 }
 

@@ -69,7 +69,7 @@ describe('references', () => {
       root: { kind: 'step', name: 'Count' },
       segments: ['rows', 0],
     });
-    expect(isReference('$.inputx')).toBe(false);
+    expect(isReference('$.inputx')).toBe(true); // meant as one: validation names the misspelt root
     expect(isReference('gs://b/$.input')).toBe(false);
   });
 });

@@ -186,22 +186,23 @@ describe('readFlowJson: the reference format', () => {
     expect(flow?.steps.Init).not.toHaveProperty('catch');
   });
 
-  test('given unknown fields, when read, then each is a warning naming the field (never silently dropped)', () => {
+  test('given unknown fields, when read, then each is an error naming the field (never silently dropped)', () => {
     const raw = sampleDag();
     raw.comment = 'nightly';
+    raw['x-owner'] = 'data-team';
+    raw.steps.Init.comment = 'first';
     raw.steps.Init.nxt = 'Step1';
     raw.steps.Init.retry = { max_attempt: 2 };
     raw.steps.Step2.branches[1].steps.Branch2.container_gcs_path = 'gs://x';
 
     const { flow, errors, warnings } = validateFlow(raw);
 
-    expect(errors).toEqual([]);
-    expect(flow).toBeDefined();
-    expect(lines(warnings)).toEqual([
-      'comment: unknown field for a flow, ignored',
-      'steps.Init.nxt: unknown field for a CloudFunction Task, ignored (did you mean "next"?)',
-      'steps.Init.retry.max_attempt: unknown field for a retry policy, ignored (did you mean "max_attempts"?)',
-      'steps.Step2.branches[1].steps.Branch2.container_gcs_path: unknown field for a CloudFunction Task, ignored',
+    expect(warnings).toEqual([]);
+    expect(flow).toBeUndefined();
+    expect(lines(errors)).toEqual([
+      'steps.Init.nxt: unknown field for a CloudFunction Task (did you mean "next"?)',
+      'steps.Init.retry.max_attempt: unknown field for a retry policy (did you mean "max_attempts"?)',
+      'steps.Step2.branches[1].steps.Branch2.container_gcs_path: unknown field for a CloudFunction Task; allowed: type, next, end, target_type, target_name, project_id, region, parameters, retry, catch, timeout_seconds, url, gen, trigger, topic, "comment" or "x-…"',
     ]);
   });
 

@@ -37,3 +37,34 @@ export async function thrownAsync(run: () => Promise<unknown>): Promise<unknown>
   }
   throw new Error('expected a rejection, but the promise resolved');
 }
+
+/** Extract (function) → Load (Dataflow flex, fed by Extract's output) → Route → Spark | Done. */
+export function nightlyEtl(): RawFlow {
+  return {
+    start: 'Extract',
+    steps: {
+      Extract: { type: 'Task', target_type: 'CloudFunction', target_name: 'extract', next: 'Load' },
+      Load: {
+        type: 'Task',
+        target_type: 'Dataflow',
+        target_name: 'load',
+        container_gcs_path: 'gs://acme-templates/load.json',
+        parameters: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: firestep's template syntax
+          input: 'gs://acme-landing/${$.steps.Extract.output.date}/*.csv',
+          date: '$.steps.Extract.output.date',
+          files: '$.steps.Extract.output.files',
+          temp_location: 'gs://acme-temp/tmp',
+        },
+        next: 'Route',
+      },
+      Route: {
+        type: 'Condition',
+        choices: [{ variable: '$.steps.Extract.output.files', numeric_greater_than: 0, next: 'Spark' }],
+        default: 'Done',
+      },
+      Spark: { type: 'Task', target_type: 'Dataproc', workflow: { jobs: [] }, end: true },
+      Done: { type: 'End' },
+    },
+  };
+}

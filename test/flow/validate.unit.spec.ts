@@ -131,7 +131,9 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
         default: 'Step2',
       };
     },
-    ['steps.Route.choices[0].variable: "input.mode" must start with "$.input" or "$.steps.<Name>.output"'],
+    [
+      'steps.Route.choices[0].variable: "input.mode" is not a reference; start with $.input, $.steps.<Step>.output, $.trigger',
+    ],
   ],
   [
     'a condition reading an unknown step',
@@ -264,11 +266,11 @@ describe('validateFlow: warnings', () => {
     expect(lines(warnings)).toEqual(['steps.Orphan: unreachable: nothing leads here from "Init"']);
   });
 
-  test('given parameters reading an unknown step output, when validated, then a warning (it may be a literal)', () => {
+  test('given parameters reading an unknown step output, when validated, then an error with a suggestion', () => {
     const raw = sampleDag();
     raw.steps.Step1.parameters = { rows: '$.steps.Int.output.rows' };
 
-    expect(lines(validateFlow(raw).warnings)).toEqual([
+    expect(lines(validateFlow(raw).errors)).toEqual([
       'steps.Step1.parameters.rows: reads the output of unknown step "Int" (did you mean "Init"?)',
     ]);
   });
