@@ -16,6 +16,7 @@ export function describeEvent(e: ExecutionEvent): string {
       if (r.jobName) parts.push(`job ${r.jobName}`);
       if (r.jobId) parts.push(`id ${r.jobId}`);
       if (r.traceId) parts.push(`trace ${r.traceId}`);
+      if (e.input !== undefined) parts.push(`input ${truncate(JSON.stringify(e.input) ?? 'null')}`);
       return parts.join(' ');
     }
     case 'StepSucceeded':
@@ -30,6 +31,8 @@ export function describeEvent(e: ExecutionEvent): string {
       return `${e.timer} timer`;
     case 'StepLogged':
       return truncate(e.lines.join(' | '));
+    case 'ChoiceTaken':
+      return `→ ${e.next} (${e.choice === null ? 'default' : `choice ${e.choice}`})`;
     case 'ExecutionSucceeded':
       return `output ${truncate(JSON.stringify(e.output) ?? 'null')}`;
     case 'ExecutionFailed':

@@ -17,6 +17,7 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
         kind: 'launched',
         commandId: event.commandId,
         receipt: event.receipt,
+        ...(event.input === undefined ? {} : { input: event.input }),
         path: event.path,
         attempt: event.attempt,
         source,
@@ -31,6 +32,8 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
         source,
       };
     case 'StepFailed':
+      // A missing reference fails the step inside the decision that tried to launch it.
+      if (event.error.kind === 'reference') return undefined;
       return event.error.kind === 'launch'
         ? {
             kind: 'launchFailed',
@@ -66,6 +69,7 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
     case 'ExecutionRedriven':
       return { kind: 'redrive', source };
     case 'ExecutionStarted':
+    case 'ChoiceTaken':
     case 'StepRetryScheduled':
     case 'ExecutionSucceeded':
     case 'ExecutionFailed':

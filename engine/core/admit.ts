@@ -119,7 +119,15 @@ function admitStepSignal(def: FlowDefinition, state: ExecutionState, signal: Ste
       if (row.receipt !== undefined)
         return terminal(`launch of step "${path}" attempt ${attempt} is already recorded`);
       return {
-        events: [{ type: 'StepLaunched', commandId: signal.commandId, receipt: signal.receipt, ...ref }],
+        events: [
+          {
+            type: 'StepLaunched',
+            commandId: signal.commandId,
+            receipt: signal.receipt,
+            ...(signal.input === undefined ? {} : { input: signal.input }),
+            ...ref,
+          },
+        ],
       };
     case 'timer':
       if (signal.timer === 'wait') {

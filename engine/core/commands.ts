@@ -33,8 +33,6 @@ export interface LaunchCommand extends CommandBase {
   input: Json;
   trace: TraceContext;
   timeoutSeconds?: number;
-  /** References in `parameters` that could not be read at launch (resolved to null); absent when none. */
-  missingReferences?: string[];
 }
 
 export interface TimerCommand extends CommandBase {

@@ -7,12 +7,12 @@
 import { FirestepError } from '../errors.ts';
 import type { MachineAction } from '../flow/machine-contract.ts';
 import { type WriteScope, withWriteScope } from '../flow/machine-logic.ts';
-import type { FlowDefinition, TaskStep } from '../flow/model.ts';
+import { ERROR_NAMES, type FlowDefinition, type TaskStep } from '../flow/model.ts';
 import { resolveParametersDetailed } from '../flow/parameters.ts';
 import { stepAt } from '../flow/paths.ts';
 import { admit, type Ignored } from './admit.ts';
 import { type Command, commandId, type LaunchCommand } from './commands.ts';
-import type { EventBody, ExecutionEvent, SignalSource } from './events.ts';
+import type { EventBody, ExecutionEvent, SignalSource, StepError } from './events.ts';
 import { evolveWithActions } from './evolve.ts';
 import { contextOf, stepMachine } from './machine.ts';
 import { replay } from './replay.ts';
@@ -183,6 +183,11 @@ export class Run {
         this.timer(state, 'wait', step, path, attempt, addSeconds(this.now, seconds));
         return;
       }
+      case 'choiceTaken': {
+        const { path, step, next, choice } = action.params;
+        this.emit({ type: 'ChoiceTaken', step, path, next, choice });
+        return;
+      }
       case 'failExecution':
         if (state.status === 'RUNNING') {
           const { error, step, path } = action.params;
@@ -193,8 +198,15 @@ export class Run {
   }
 
   private launch(state: ExecutionState, path: string, step: string, attempt: number): void {
+    // An earlier action of this decision (a sibling branch failing on data) may have ended the run.
+    if (this.state !== undefined && this.state.status !== 'RUNNING') return;
     const task = this.task(path);
     const { value, missing } = resolveParametersDetailed(task.parameters, contextOf(state.machine));
+    if (missing.length > 0) {
+      // Launching with a hole would run the target on wrong data: fail the step, launch nothing.
+      this.emit({ type: 'StepFailed', step, path, attempt, error: referenceNotFound(step, missing) });
+      return;
+    }
     const command: LaunchCommand = {
       id: commandId('launch', path, attempt),
       kind: 'launch',
@@ -207,7 +219,6 @@ export class Run {
       input: value,
       trace: traceFor(state.executionId, path, attempt),
       ...(task.timeout_seconds === undefined ? {} : { timeoutSeconds: task.timeout_seconds }),
-      ...(missing.length === 0 ? {} : { missingReferences: missing }),
     };
     this.commands.push(command);
     if (task.timeout_seconds !== undefined) {
@@ -251,4 +262,21 @@ export class Run {
       throw new FirestepError('INTERNAL', 'a decision needs a state: emit ExecutionStarted first');
     return this.state;
   }
+}
+
+/**
+ * The failure of a step whose input names data that does not exist (Step Functions fails such a
+ * state with a runtime error too). Catchable by name or `States.ALL`; never retried.
+ *
+ * @example referenceNotFound('Load', ['$.steps.Extract.output.date']).name === 'States.ReferenceNotFound'
+ */
+export function referenceNotFound(step: string, missing: readonly string[]): StepError {
+  const list = missing.map((m) => JSON.stringify(m)).join(', ');
+  const one = missing.length === 1;
+  return {
+    name: ERROR_NAMES.referenceNotFound,
+    kind: 'reference',
+    message: `step "${step}" was not launched: ${one ? 'reference' : 'references'} ${list} ${one ? 'has' : 'have'} no value (a step that did not run or did not return that member, or a missing input field); give a default with "?? <JSON>" if absence is expected`,
+    cause: { references: [...missing] },
+  };
 }

@@ -17,7 +17,17 @@ export interface StepError {
   /** e.g. `States.TaskFailed`, `States.Timeout`, `States.LaunchFailed`, or a user error name. */
   name: string;
   /** What kind of thing failed: the function, the job, the launch, a timeout, the engine. */
-  kind: 'function' | 'job' | 'http' | 'launch' | 'timeout' | 'condition' | 'fail' | 'branch' | 'cancelled';
+  kind:
+    | 'function'
+    | 'job'
+    | 'http'
+    | 'launch'
+    | 'timeout'
+    | 'condition'
+    | 'fail'
+    | 'branch'
+    | 'cancelled'
+    | 'reference';
   message: string;
   cause?: Json;
 }
@@ -55,13 +65,21 @@ export type EventBody =
       /** Caller-given idempotent name, if any. */
       name?: string;
     }
-  | ({ type: 'StepLaunched'; commandId: string; receipt: Receipt } & StepRef)
+  | ({
+      type: 'StepLaunched';
+      commandId: string;
+      receipt: Receipt;
+      /** The step's resolved input (its `parameters` with every reference read), as launched. */
+      input?: Json;
+    } & StepRef)
   | ({ type: 'StepSucceeded'; output: Json } & StepRef)
   | ({ type: 'StepFailed'; error: StepError } & StepRef)
   | ({ type: 'StepRetryScheduled'; nextAttempt: number; delaySeconds: number; dueAt: string } & StepRef)
   | ({ type: 'StepTimedOut' } & StepRef)
   | ({ type: 'TimerFired'; timer: 'retry' | 'wait' } & StepRef)
   | ({ type: 'StepLogged'; lines: string[]; metadata?: Json } & StepRef)
+  /** A Condition routed to `next` by choice `choice` (0-based), or by its default (`choice: null`). */
+  | { type: 'ChoiceTaken'; step: string; path: string; next: string; choice: number | null }
   | { type: 'ExecutionSucceeded'; output: Json }
   | { type: 'ExecutionFailed'; error: StepError; step?: string; path?: string }
   | { type: 'ExecutionCancelled'; reason: string }

@@ -95,6 +95,7 @@ export function evolveWithActions(
             attempt: event.attempt,
           });
     case 'StepLogged':
+    case 'ChoiceTaken':
       return same(s);
     case 'ExecutionSucceeded':
       return same({ ...s, status: 'SUCCEEDED', output: event.output });

@@ -25,7 +25,13 @@ interface Engine {
   collected: Executed[];
 }
 
-const CONTRACT_ACTIONS = new Set<string>(['launch', 'scheduleRetry', 'scheduleWait', 'failExecution']);
+const CONTRACT_ACTIONS = new Set<string>([
+  'launch',
+  'scheduleRetry',
+  'scheduleWait',
+  'failExecution',
+  'choiceTaken',
+]);
 const MAX_CACHED = 64;
 const engines = new Map<string, Engine>();
 /** Live snapshots of states this process produced, to skip `resolveState` on the next event. */

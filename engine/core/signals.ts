@@ -13,7 +13,14 @@ export interface StepAttemptRef {
 
 export type Signal =
   /** The adapter launched the attempt (dispatcher, after commit). */
-  | ({ kind: 'launched'; commandId: string; receipt: Receipt; source: SignalSource } & StepAttemptRef)
+  | ({
+      kind: 'launched';
+      commandId: string;
+      receipt: Receipt;
+      /** The resolved input the attempt was launched with (the launch command's `input`). */
+      input?: Json;
+      source: SignalSource;
+    } & StepAttemptRef)
   /** The launch failed terminally (after the dispatcher's own retries). */
   | ({ kind: 'launchFailed'; commandId: string; error: StepError; source: SignalSource } & StepAttemptRef)
   /** The step attempt finished (log entry, Eventarc, callback, sync HTTP response, probe). */

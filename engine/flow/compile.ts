@@ -59,7 +59,7 @@ export interface CompiledFlow {
  * is only valid for the version that produced it: when this changes, discard snapshots and replay
  * the log (events never change meaning).
  */
-export const MACHINE_VERSION = 1;
+export const MACHINE_VERSION = 2;
 
 /** Id of the root state node. Step names may not start with `$`, so it cannot collide. */
 export const ROOT_ID = '$flow';
@@ -212,13 +212,23 @@ function compileTask(name: string, task: TaskStep, scope: string): StateConfig {
 
 function compileCondition(name: string, step: ConditionStep, scope: string): StateConfig {
   const path = pathIn(scope, name);
-  const always: TransitionConfig[] = step.choices.map((choice) => ({
-    guard: { type: 'choiceHolds', params: { rule: ruleOf(choice) } },
-    target: `#${pathIn(scope, choice.next)}`,
-  }));
-  const states: Record<string, StateConfig> = { evaluating: { always } };
+  const took = (next: string, choice: number | null): NamedRef[] => [
+    { type: 'choiceTaken', params: { path, step: name, next, choice } },
+  ];
+  const always: TransitionConfig[] = [
+    { guard: { type: 'choiceUnreadable', params: { choices: step.choices } }, target: 'unreadable' },
+    ...step.choices.map((choice, i) => ({
+      guard: { type: 'choiceHolds', params: { rule: ruleOf(choice) } },
+      target: `#${pathIn(scope, choice.next)}`,
+      actions: took(choice.next, i),
+    })),
+  ];
+  const states: Record<string, StateConfig> = {
+    evaluating: { always },
+    unreadable: { entry: [{ type: 'emitUnreadable', params: { path, step: name, choices: step.choices } }] },
+  };
   if (step.default !== undefined) {
-    always.push({ target: `#${pathIn(scope, step.default)}` });
+    always.push({ target: `#${pathIn(scope, step.default)}`, actions: took(step.default, null) });
   } else {
     always.push({ target: 'noMatch' });
     states.noMatch = { entry: [{ type: 'emitNoChoice', params: { path, step: name } }] };

@@ -1,8 +1,9 @@
 /**
  * Evaluate a Condition's choice rules against the execution's data. Pure, no `eval`.
  *
- * Semantics (documented in docs/internals/semantics.md): a comparison whose variable is missing, or holds a
- * value of another type, is false (use `is_present` to test presence); `is_present` is true for a
+ * Semantics (documented in docs/internals/semantics.md): a comparison whose variable holds a value of
+ * another type is false; one whose variable is missing is false here, but the compiled Condition
+ * fails with `States.ReferenceNotFound` first (see `unreadableReference`; guard with `is_present`); `is_present` is true for a
  * present `null`; `and` of nothing is true, `or` of nothing is false.
  */
 import type { Choice, ChoiceRule } from './model.ts';
@@ -38,6 +39,38 @@ export function evaluateRule(rule: ChoiceRule, ctx: ReferenceContext): boolean {
  */
 export function firstMatch(choices: readonly Choice[], ctx: ReferenceContext): Choice | undefined {
   return choices.find((choice) => evaluateRule(choice, ctx));
+}
+
+/**
+ * The first reference that evaluating `choices` in order (stopping at the first match, and
+ * short-circuiting `and`/`or` as `evaluateRule` does) would compare although it has no value, or
+ * undefined. `is_present` reads never count. The compiled Condition fails with
+ * `States.ReferenceNotFound` on it rather than treating the comparison as false.
+ *
+ * @example unreadableReference([{variable: '$.steps.A.output.n', numeric_greater_than: 0, next: 'B'}], {input: {}, outputs: {A: {}}}) === '$.steps.A.output.n'
+ */
+export function unreadableReference(choices: readonly Choice[], ctx: ReferenceContext): string | undefined {
+  for (const choice of choices) {
+    const missing = missingIn(ruleOf(choice), ctx);
+    if (missing !== undefined) return missing;
+    if (evaluateRule(choice, ctx)) return undefined;
+  }
+  return undefined;
+}
+
+function missingIn(rule: ChoiceRule, ctx: ReferenceContext): string | undefined {
+  if ('and' in rule || 'or' in rule) {
+    const rules = 'and' in rule ? rule.and : rule.or;
+    for (const r of rules) {
+      const missing = missingIn(r, ctx);
+      if (missing !== undefined) return missing;
+      if ('and' in rule ? !evaluateRule(r, ctx) : evaluateRule(r, ctx)) return undefined;
+    }
+    return undefined;
+  }
+  if ('not' in rule) return missingIn(rule.not, ctx);
+  if ('is_present' in rule) return undefined;
+  return lookup(ctx, rule.variable).found ? undefined : rule.variable;
 }
 
 /** The rule part of a choice (without `next`), as the compiled machine's guard params carry it. */

@@ -31,6 +31,8 @@ export type MachineAction =
     }
   /** Entering a Wait step. */
   | { type: 'scheduleWait'; params: { path: string; step: string; seconds: number; attempt: number } }
+  /** A Condition routed to `next`: choice index, or null for its default. Recorded as `ChoiceTaken`. */
+  | { type: 'choiceTaken'; params: { path: string; step: string; next: string; choice: number | null } }
   /**
    * The execution cannot go on: an unhandled Task failure, a Fail step, a Condition with no match.
    * The machine stays in a non-final dead-end state (so that REDRIVE can revive failed Tasks).

@@ -9,9 +9,9 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { StepError } from '../core/events.ts';
-import { evaluateRule } from './conditions.ts';
+import { evaluateRule, unreadableReference } from './conditions.ts';
 import type { MachineAction, MachineContext, MachineEvent } from './machine-contract.ts';
-import { type ChoiceRule, ERROR_NAMES, type Json, type RetryPolicy } from './model.ts';
+import { type Choice, type ChoiceRule, ERROR_NAMES, type Json, type RetryPolicy } from './model.ts';
 import { branchScope, scopeOf } from './paths.ts';
 import { errorMatches, policyFor, retryCounterKey, retryDelaySeconds } from './retry.ts';
 
@@ -183,6 +183,8 @@ export const flowSetup = setup({
       event.path === p.path &&
       (event.attempt === undefined || event.attempt === attemptOf(context, p.path)),
     choiceHolds: ({ context }, p: { rule: ChoiceRule }) => evaluateRule(p.rule, context),
+    choiceUnreadable: ({ context }, p: { choices: Choice[] }) =>
+      unreadableReference(p.choices, context) !== undefined,
   },
   actions: {
     launch: (_, _p: { path: string; step: string; attempt: number }) => {},
@@ -192,6 +194,7 @@ export const flowSetup = setup({
     ) => {},
     scheduleWait: (_, _p: { path: string; step: string; seconds: number; attempt: number }) => {},
     failExecution: (_, _p: { path: string; step: string; error: StepError }) => {},
+    choiceTaken: (_, _p: { path: string; step: string; next: string; choice: number | null }) => {},
     acceptInput: assign(({ event }) => {
       const input = ((event as { input?: Json }).input ?? null) as Json;
       return { input, lastOutput: input };
@@ -258,6 +261,16 @@ export const flowSetup = setup({
         name: p.error ?? 'States.Fail',
         kind: 'fail',
         message: p.cause ?? `the flow reached Fail step "${p.step}"`,
+      };
+      push(enqueue, { type: 'failExecution', params: { path: p.path, step: p.step, error } });
+    }),
+    emitUnreadable: enqueueActions(({ enqueue, context }, p: StepParams & { choices: Choice[] }) => {
+      const reference = unreadableReference(p.choices, context) ?? '';
+      const error: StepError = {
+        name: ERROR_NAMES.referenceNotFound,
+        kind: 'reference',
+        message: `Condition "${p.step}" compares ${JSON.stringify(reference)}, which has no value; test it with "is_present" first (inside an "and")`,
+        cause: { references: [reference] },
       };
       push(enqueue, { type: 'failExecution', params: { path: p.path, step: p.step, error } });
     }),

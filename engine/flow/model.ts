@@ -179,4 +179,6 @@ export const ERROR_NAMES = {
   launchFailed: 'States.LaunchFailed',
   noChoice: 'States.NoChoiceMatched',
   branchFailed: 'States.BranchFailed',
+  /** A reference in a step's input has no value; the step is not launched (never retried). */
+  referenceNotFound: 'States.ReferenceNotFound',
 } as const;

@@ -7,7 +7,8 @@
  * - `max_attempts` counts retries after the first attempt; each policy counts its own retries.
  * - The n-th retry under a policy waits `interval_seconds × backoff_rate^(n−1)`, capped by
  *   `max_delay_seconds`.
- * - `States.TaskFailed` matches every error except `States.Timeout`, as in Step Functions.
+ * - `States.TaskFailed` matches every error except `States.Timeout`, as in Step Functions (and
+ *   `States.ReferenceNotFound`: the task never ran). `States.ReferenceNotFound` is never retried.
  */
 import { ERROR_NAMES, type RetryPolicy } from './model.ts';
 
@@ -21,7 +22,11 @@ export function errorMatches(errors: readonly string[] | undefined, name: string
   if (errors === undefined) return true;
   return errors.some(
     (e) =>
-      e === name || e === ERROR_NAMES.all || (e === ERROR_NAMES.taskFailed && name !== ERROR_NAMES.timeout),
+      e === name ||
+      e === ERROR_NAMES.all ||
+      (e === ERROR_NAMES.taskFailed &&
+        name !== ERROR_NAMES.timeout &&
+        name !== ERROR_NAMES.referenceNotFound),
   );
 }
 
@@ -31,6 +36,8 @@ export function errorMatches(errors: readonly string[] | undefined, name: string
  * @example policyFor([{errors: ['A'], …}, {max_attempts: 2, …}], 'B') === 1
  */
 export function policyFor(policies: readonly RetryPolicy[] | undefined, name: string): number | undefined {
+  // The same data would fail the same way: a missing reference is caught, never retried.
+  if (name === ERROR_NAMES.referenceNotFound) return undefined;
   const index = (policies ?? []).findIndex((p) => errorMatches(p.errors, name));
   return index < 0 ? undefined : index;
 }

@@ -121,7 +121,9 @@ export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] 
   const source: SignalSource = { kind: 'dispatcher', id: command.id };
   if (outcome.status === 'failed') return [{ kind: 'launchFailed', error: outcome.error, source, ...ref }];
   if (outcome.status !== 'launched') return [];
-  const signals: Signal[] = [{ kind: 'launched', receipt: outcome.receipt, source, ...ref }];
+  const signals: Signal[] = [
+    { kind: 'launched', receipt: outcome.receipt, input: command.input, source, ...ref },
+  ];
   const done = outcome.completion;
   const step = { path: command.path, attempt: command.attempt, source };
   if (done?.outcome === 'succeeded')

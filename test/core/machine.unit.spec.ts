@@ -6,7 +6,7 @@ import type { MachineAction, MachineEvent } from '../../engine/flow/machine-cont
 import { def } from './fixtures.ts';
 import { arbitraryFlow } from './random-flows.ts';
 
-const CONTRACT = new Set(['launch', 'scheduleRetry', 'scheduleWait', 'failExecution']);
+const CONTRACT = new Set(['launch', 'scheduleRetry', 'scheduleWait', 'failExecution', 'choiceTaken']);
 
 function contract(actions: ReadonlyArray<{ type: string; params?: unknown }>): MachineAction[] {
   return actions
@@ -31,6 +31,8 @@ function answer(action: MachineAction, i: number): MachineEvent | undefined {
       return { type: 'WAIT_ELAPSED', path: action.params.path, attempt: action.params.attempt };
     case 'failExecution':
       return { type: 'REDRIVE' };
+    case 'choiceTaken':
+      return undefined;
   }
 }
 
