@@ -8,7 +8,7 @@ import { FirestepError } from '../errors.ts';
 import type { MachineAction } from '../flow/machine-contract.ts';
 import { type WriteScope, withWriteScope } from '../flow/machine-logic.ts';
 import { ERROR_NAMES, type FlowDefinition, type TaskStep } from '../flow/model.ts';
-import { resolveParametersDetailed } from '../flow/parameters.ts';
+import { resolveParametersDetailed, resolveValueDetailed } from '../flow/parameters.ts';
 import { stepAt } from '../flow/paths.ts';
 import { admit, type Ignored } from './admit.ts';
 import { type Command, commandId, type LaunchCommand } from './commands.ts';
@@ -185,7 +185,8 @@ export class Run {
       }
       case 'choiceTaken': {
         const { path, step, next, choice } = action.params;
-        this.emit({ type: 'ChoiceTaken', step, path, next, choice });
+        // A sibling branch may have failed the execution earlier in this transition.
+        if (state.status === 'RUNNING') this.emit({ type: 'ChoiceTaken', step, path, next, choice });
         return;
       }
       case 'failExecution':
@@ -200,6 +201,14 @@ export class Run {
   private launch(state: ExecutionState, path: string, step: string, attempt: number): void {
     // An earlier action of this decision (a sibling branch failing on data) may have ended the run.
     if (this.state !== undefined && this.state.status !== 'RUNNING') return;
+    const pass = stepAt(this.def.flow, path);
+    if (pass?.type === 'Pass') {
+      const { value, missing } = resolveValueDetailed(pass.value, contextOf(state.machine));
+      if (missing.length > 0)
+        this.emit({ type: 'StepFailed', step, path, attempt, error: referenceNotFound(step, missing) });
+      else this.emit({ type: 'StepSucceeded', step, path, attempt, output: value });
+      return;
+    }
     const task = this.task(path);
     const { value, missing } = resolveParametersDetailed(task.parameters, contextOf(state.machine));
     if (missing.length > 0) {

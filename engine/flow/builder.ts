@@ -18,7 +18,7 @@ import type { ChoiceInput } from './builder-choices.ts';
 import type { TargetInput } from './builder-targets.ts';
 import { definitionHash } from './hash.ts';
 import { invalidFlowError } from './json-reader.ts';
-import type { EndStep, FailStep, FlowDefinition, JsonObject, RetryPolicy } from './model.ts';
+import type { EndStep, FailStep, FlowDefinition, Json, JsonObject, RetryPolicy } from './model.ts';
 import { validateFlow } from './validate.ts';
 
 /** `next: N` or `end: true`, never both. */
@@ -62,6 +62,7 @@ export interface ConditionInput<N extends string> {
   default?: N;
 }
 export type WaitInput<N extends string> = { type: 'Wait'; seconds: number } & NextOrEndInput<N>;
+export type PassInput<N extends string> = { type: 'Pass'; value: Json } & NextOrEndInput<N>;
 
 /** A step whose references may only name `N`. */
 export type StepInput<N extends string> =
@@ -69,6 +70,7 @@ export type StepInput<N extends string> =
   | ParallelInput<N>
   | ConditionInput<N>
   | WaitInput<N>
+  | PassInput<N>
   | FailStep
   | EndStep;
 
@@ -153,6 +155,19 @@ export function wait<const N extends string = never>(
   options: NextOrEndInput<N>,
 ): WaitInput<NoInfer<N>> {
   return { type: 'Wait', seconds, ...options } as WaitInput<N>;
+}
+
+/**
+ * Builds `value` (references and templates resolved as in Task parameters) as the step's output;
+ * launches nothing. Later steps read it as `$.steps.<Name>.output`.
+ *
+ * @example pass({ day: '$.steps.Extract.output.date', path: 'gs://b/${$.input.day}/' }, { next: 'Load' })
+ */
+export function pass<const N extends string = never>(
+  value: Json,
+  options: NextOrEndInput<N>,
+): PassInput<NoInfer<N>> {
+  return { type: 'Pass', value, ...options } as PassInput<N>;
 }
 
 /**

@@ -132,6 +132,10 @@ function compileStep(name: string, step: Step, scope: string): StateConfig {
       return compileCondition(name, step, scope);
     case 'Wait':
       return compileWait(name, step, scope);
+    case 'Pass':
+      // Run like a Task without retry/catch/timeout: the core resolves `value` in the decision
+      // that enters it and records StepSucceeded (or StepFailed), so the output is in the log.
+      return compileTask(name, { type: 'Task', target: PASS_TARGET, ...nextOf(step) }, scope);
     case 'Fail':
       return {
         id: path,
@@ -289,6 +293,13 @@ function checkReferences(flow: Flow | Branch, scope: string): void {
       }
     }
   }
+}
+
+/** Placeholder target of a compiled Pass; never launched (decide resolves a Pass in place). */
+const PASS_TARGET = { type: 'Http', name: 'Pass', url: 'pass:' } as const;
+
+function nextOf(step: { next?: string; end?: true }): { next: string } | { end: true } {
+  return step.end === true ? { end: true } : { next: step.next as string };
 }
 
 function nextTarget(step: { next?: string; end?: true }, scope: string): string {

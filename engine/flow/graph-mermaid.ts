@@ -140,6 +140,9 @@ export function toMermaid(flow: Flow): string {
       case 'Wait':
         nodes.push(`${indent}${id}[/"${label}<br/>wait ${step.seconds} s"/]`);
         return;
+      case 'Pass':
+        nodes.push(`${indent}${id}[["${label}<br/>pass"]]`);
+        return;
       case 'Fail':
         nodes.push(`${indent}${id}{{"${label}<br/>fail${step.error ? ` ${escapeLabel(step.error)}` : ''}"}}`);
         failed.push(id);

@@ -25,6 +25,8 @@ export {
   type TaskInput,
   type TaskOptions,
   task,
+  type PassInput,
+  pass,
   type WaitInput,
   wait,
 } from './builder.ts';

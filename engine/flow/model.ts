@@ -13,7 +13,7 @@ export type JsonObject = { [key: string]: Json };
 export const TARGET_TYPES = ['CloudFunction', 'Dataflow', 'Dataproc', 'Http', 'PubSub'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
 
-export const STEP_TYPES = ['Task', 'Parallel', 'Condition', 'Wait', 'Fail', 'End'] as const;
+export const STEP_TYPES = ['Task', 'Parallel', 'Condition', 'Wait', 'Pass', 'Fail', 'End'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** A step continues to `next`, or ends its (sub-)flow. Exactly one, by construction. */
@@ -138,6 +138,14 @@ export interface ConditionStep {
 
 export type WaitStep = { type: 'Wait'; seconds: number } & NextOrEnd;
 
+/**
+ * Builds a JSON value from references and templates (resolved like Task parameters) and makes it the
+ * step's output, readable as `$.steps.<Name>.output`; launches nothing (Step Functions' Pass,
+ * Workflows' assign). An unreadable reference without `?? default` fails it with
+ * `States.ReferenceNotFound`.
+ */
+export type PassStep = { type: 'Pass'; value: Json } & NextOrEnd;
+
 export interface FailStep {
   type: 'Fail';
   error?: string;
@@ -148,7 +156,7 @@ export interface EndStep {
   type: 'End';
 }
 
-export type Step = TaskStep | ParallelStep | ConditionStep | WaitStep | FailStep | EndStep;
+export type Step = TaskStep | ParallelStep | ConditionStep | WaitStep | PassStep | FailStep | EndStep;
 
 /** A normalized flow. The definition hash covers exactly this object (canonical JSON). */
 export interface Flow {

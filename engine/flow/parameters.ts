@@ -37,6 +37,17 @@ export function resolveParametersDetailed(
 }
 
 /**
+ * Resolve any JSON value (a Pass step's `value`), reporting unreadable references.
+ *
+ * @example resolveValueDetailed(['$.input.a', 'x'], {input: {a: 1}, outputs: {}}) // {value: [1, 'x'], missing: []}
+ */
+export function resolveValueDetailed(value: Json, ctx: ReferenceContext): ResolvedParameters {
+  const missing = new Set<string>();
+  const resolved = resolveValue(value, ctx, missing);
+  return { value: resolved, missing: [...missing] };
+}
+
+/**
  * Resolve parameters into a Task's input (unreadable references become null).
  *
  * @example resolveParameters({path: 'gs://b/${$.input.date}/x'}, {input: {date: '2024-01-01'}, outputs: {}}) // {path: 'gs://b/2024-01-01/x'}

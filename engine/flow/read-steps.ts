@@ -25,6 +25,7 @@ const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
   Parallel: ['type', 'branches', 'next', 'end'],
   Condition: ['type', 'choices', 'default', 'next', 'end'], // next/end: reported by name below
   Wait: ['type', 'seconds', 'next', 'end'],
+  Pass: ['type', 'value', 'next', 'end'],
   Fail: ['type', 'error', 'cause'],
   End: ['type'],
 };
@@ -157,6 +158,17 @@ function readStep(
       const seconds = readNumber(raw, 'seconds', path, out, { min: 0, exclusive: true });
       const flow = readNextOrEnd(raw, path, out, onEdge);
       return flow && seconds !== undefined ? ({ type, seconds, ...flow } as Step) : undefined;
+    }
+    case 'Pass': {
+      rejectUnknownFields(raw, FIELDS.Pass, path, out, 'a Pass step');
+      const valueAt = childPath(path, 'value');
+      if (raw.value === undefined) out.error(valueAt, 'missing; the JSON value this step outputs');
+      const sink = { problems: out, outputReferences: reader.outline.outputReferences, scope: reader.refs };
+      const holder = readJsonObject({ value: { value: raw.value } }, 'value', path, out);
+      const referencesOk = readReferences(raw.value, valueAt, sink);
+      const flow = readNextOrEnd(raw, path, out, onEdge);
+      if (raw.value === undefined || holder === undefined || !referencesOk || flow === undefined) return undefined;
+      return { type, value: raw.value, ...flow } as Step;
     }
     case 'Fail':
     case 'End': {

@@ -111,7 +111,7 @@ describe('failures', () => {
 
   it('given a catch rule, when the task fails, then the catch target runs with {error, cause} as the step output', () => {
     const flow = chain({ catch: [{ errors: ['States.ALL'], next: 'Recover' }] });
-    flow.steps.Recover = task('Recover', null, { parameters: { why: '$.steps.Work.output' } });
+    flow.steps.Recover = task('Recover', null, { parameters: { why: '$.steps.Work.output ?? null' } });
     const x = new Execution(def(flow));
 
     const failure = x.send(failed('Work', 1, 'Boom'));

@@ -34,7 +34,7 @@ export const sampleFlow: Flow = {
   start: 'Init',
   steps: {
     Init: task('Init', 'Step1'),
-    Step1: task('Step1', 'Step2', { parameters: { from: '$.steps.Init.output.id' } }),
+    Step1: task('Step1', 'Step2', { parameters: { from: '$.steps.Init.output.id ?? null' } }),
     Step2: {
       type: 'Parallel',
       branches: [

@@ -61,7 +61,7 @@ function toScope(scope: Item[], prefix: string): Flow {
           type: 'Task',
           target: cf(name),
           next,
-          parameters: { previous: i === 0 ? '$.input' : `$.steps.${at(i - 1)}.output` },
+          parameters: { previous: i === 0 ? '$.input' : `$.steps.${at(i - 1)}.output ?? null` },
           ...(item.retries > 0
             ? { retry: [{ max_attempts: item.retries, interval_seconds: 1, backoff_rate: 2 }] }
             : {}),

@@ -40,7 +40,8 @@ describe('Condition', () => {
   it('given no choice matches, when Count succeeds, then the default End finishes the execution', () => {
     const x = new Execution(def(routed), { mode: 'delta' });
     const out = x.send(succeeded('Count', 1, { rows: 0 }));
-    expect(types(out)).toEqual(['StepSucceeded', 'ExecutionSucceeded']);
+    expect(types(out)).toEqual(['StepSucceeded', 'ChoiceTaken', 'ExecutionSucceeded']);
+    expect(out.events[1]).toMatchObject({ step: 'Route', next: 'Skip', choice: null });
     expect(x.state.output).toEqual({ rows: 0 });
   });
 
@@ -186,5 +187,92 @@ describe('degenerate flows', () => {
     const x = new Execution(def({ start: 'Done', steps: { Done: { type: 'End' } } }), { a: 1 });
     expect(types(x.started)).toEqual(['ExecutionStarted', 'ExecutionSucceeded']);
     expect(x.state.output).toEqual({ a: 1 });
+  });
+});
+
+describe('data between steps (issue 14)', () => {
+  const etl: Flow = {
+    start: 'Extract',
+    steps: {
+      Extract: task('Extract', 'Shape'),
+      Shape: {
+        type: 'Pass',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: firestep's own template syntax
+        value: { day: '$.steps.Extract.output.date', glob: 'gs://acme/${$.steps.Extract.output.date}/*.csv' },
+        next: 'Load',
+      },
+      Load: task('Load', 'Route', {
+        parameters: { input: '$.steps.Shape.output.glob', files: '$.steps.Extract.output.files ?? 0' },
+        catch: [{ errors: ['States.ReferenceNotFound'], next: 'Cleanup' }],
+        retry: [{ max_attempts: 3, interval_seconds: 1, backoff_rate: 2 }],
+      }),
+      Route: {
+        type: 'Condition',
+        choices: [{ variable: '$.steps.Load.output.rows', numeric_greater_than: 0, next: 'Done' }],
+        default: 'Done',
+      },
+      Cleanup: task('Cleanup', null),
+      Done: { type: 'End' },
+    },
+  };
+
+  it('given a Pass, when its references resolve, then its output is recorded and read by the next Task', () => {
+    const x = new Execution(def(etl), {});
+    const out = x.send(succeeded('Extract', 1, { date: '2024-01-01' }));
+    expect(types(out)).toEqual(['StepSucceeded', 'StepSucceeded']);
+    expect(out.events[1]).toMatchObject({
+      step: 'Shape',
+      output: { day: '2024-01-01', glob: 'gs://acme/2024-01-01/*.csv' },
+    });
+    expect(out.commands.map((c) => c.kind === 'launch' && c.input)).toEqual([
+      { input: 'gs://acme/2024-01-01/*.csv', files: 0 },
+    ]);
+  });
+
+  it('given a missing reference, when the step would launch, then States.ReferenceNotFound, no retry, caught, nothing launched', () => {
+    const x = new Execution(def(etl), {});
+    const out = x.send(succeeded('Extract', 1, { nope: true }));
+    expect(types(out)).toEqual(['StepSucceeded', 'StepFailed', 'ExecutionFailed']);
+    expect(out.events[1]).toMatchObject({
+      step: 'Shape',
+      error: {
+        name: 'States.ReferenceNotFound',
+        kind: 'reference',
+        message: expect.stringContaining('"$.steps.Extract.output.date"'),
+      },
+    });
+    expect(out.commands).toEqual([]);
+  });
+
+  it('given a Task whose reference is missing, then it is caught by name and the Task is never launched nor retried', () => {
+    const flow = structuredClone(etl);
+    flow.steps.Shape = { type: 'Pass', value: { glob: '$.input.glob ?? "none"' }, next: 'Load' };
+    (flow.steps.Load as { parameters: object }).parameters = { day: '$.steps.Extract.output.date' };
+    const x = new Execution(def(flow), {});
+    const out = x.send(succeeded('Extract', 1, {}));
+    expect(types(out)).toEqual(['StepSucceeded', 'StepSucceeded', 'StepFailed']);
+    expect(out.events[2]).toMatchObject({ step: 'Load', error: { name: 'States.ReferenceNotFound' } });
+    expect(out.commands.map((c) => c.kind === 'launch' && c.step)).toEqual(['Cleanup']);
+  });
+
+  it('given a Condition comparing a missing value, then it fails with States.ReferenceNotFound instead of routing', () => {
+    const x = new Execution(def(etl), {});
+    x.send(succeeded('Extract', 1, { date: 'd' }));
+    const out = x.send(succeeded('Load', 1, { jobId: 'j' }));
+    expect(types(out)).toEqual(['StepSucceeded', 'ExecutionFailed']);
+    expect(out.events[1]).toMatchObject({
+      error: {
+        name: 'States.ReferenceNotFound',
+        message: expect.stringContaining('$.steps.Load.output.rows'),
+      },
+    });
+  });
+
+  it('given a Condition that routes, then ChoiceTaken names the choice', () => {
+    const x = new Execution(def(etl), {});
+    x.send(succeeded('Extract', 1, { date: 'd' }));
+    const out = x.send(succeeded('Load', 1, { rows: 5 }));
+    expect(types(out)).toEqual(['StepSucceeded', 'ChoiceTaken', 'ExecutionSucceeded']);
+    expect(out.events[1]).toMatchObject({ type: 'ChoiceTaken', step: 'Route', next: 'Done', choice: 0 });
   });
 });

@@ -67,7 +67,7 @@ describe('compileFlow: the config', () => {
       .update(JSON.stringify(compileFlow(sampleFlow).config))
       .digest('hex');
     expect({ version: MACHINE_VERSION, shape }).toEqual({
-      version: 1,
+      version: 2,
       shape: '992f4178d15c791cbc2d1d37a7f403e03413ead78a440ee6eaf2fad7ce49bacb',
     });
   });
