@@ -13,6 +13,7 @@ export interface RunFlags {
   input?: string;
   fail?: string[];
   hang?: string[];
+  output?: string[];
   json?: boolean;
   speed?: string;
   name?: string;
@@ -82,6 +83,7 @@ export async function run(flowFile: string, flags: RunFlags, io: Io, abort?: Abo
     input,
     fail: flags.fail ?? [],
     hang: flags.hang ?? [],
+    output: flags.output ?? [],
     json: flags.json === true,
     speed,
     ...(flags.name === undefined ? {} : { name: flags.name }),
@@ -106,6 +108,11 @@ export function command(): Command {
     .option(
       '--hang <step[:n]>',
       "make the step's target never finish (first n attempts; repeatable)",
+      collect,
+    )
+    .option(
+      '--output <step=json>',
+      "make the step's target return this JSON (CloudFunction, Http; repeatable)",
       collect,
     )
     .option('--json', 'print each event as one JSON line as it is appended, nothing else')

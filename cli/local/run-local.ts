@@ -26,6 +26,8 @@ export interface RunLocalOptions {
   fail?: readonly string[];
   /** `--hang STEP[:N]` flags. */
   hang?: readonly string[];
+  /** `--output STEP=JSON` stubs (CloudFunction, Http steps). */
+  output?: readonly string[];
   /** One JSON line per event on stdout, nothing else. */
   json?: boolean;
   /** Timer speedup (default 1). */
@@ -87,7 +89,11 @@ function attemptBound(def: FlowDefinition): number {
  */
 export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
   const def = opts.definition;
-  const plan = parseFaults(def.flow, { fail: opts.fail ?? [], hang: opts.hang ?? [] });
+  const plan = parseFaults(def.flow, {
+    fail: opts.fail ?? [],
+    hang: opts.hang ?? [],
+    output: opts.output ?? [],
+  });
   const name = opts.name ?? defaultName();
   const executionId = namedExecutionId(def.id, name);
   const env = await startLocalEnvironment({

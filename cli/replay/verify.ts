@@ -131,7 +131,10 @@ export function verifyLog(
   });
   let state: ExecutionState | undefined;
   let index = 0;
-  let decision: Decision = started.decision;
+  // A log recorded before Conditions recorded their route has no ChoiceTaken: verify it without them.
+  const legacy = !log.some((e) => e.type === 'ChoiceTaken');
+  const recordable = (d: Decision): Decision => (legacy ? withoutChoices(d) : d);
+  let decision: Decision = recordable(started.decision);
   const lastChange: ChangeIndex = new Map();
   while (true) {
     const mismatch = compareDecision(decision, log, index, def.hash);
@@ -163,7 +166,7 @@ export function verifyLog(
       };
     }
     try {
-      decision = decide(def, state, signal, next.at);
+      decision = recordable(decide(def, state, signal, next.at));
     } catch (e) {
       return {
         ...fail('UNREPLAYABLE', next.seq, (e as Error).message),
@@ -189,6 +192,15 @@ export function verifyLog(
     if (headDivergence) return { ...done, divergence: headDivergence };
   }
   return done;
+}
+
+/** A decision without its ChoiceTaken events, the others renumbered consecutively. */
+function withoutChoices(decision: Decision): Decision {
+  const first = decision.events[0]?.seq ?? 0;
+  const events = decision.events
+    .filter((e) => e.type !== 'ChoiceTaken')
+    .map((e, i) => ({ ...e, seq: first + i }));
+  return events.length === decision.events.length ? decision : { ...decision, events };
 }
 
 function describe(e: ExecutionEvent): string {

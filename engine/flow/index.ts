@@ -17,7 +17,9 @@ export {
   fail,
   type NextOrEndInput,
   type ParallelInput,
+  type PassInput,
   parallel,
+  pass,
   type RetryInput,
   type StepInput,
   type StepName,
@@ -25,8 +27,6 @@ export {
   type TaskInput,
   type TaskOptions,
   task,
-  type PassInput,
-  pass,
   type WaitInput,
   wait,
 } from './builder.ts';

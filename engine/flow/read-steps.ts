@@ -167,7 +167,8 @@ function readStep(
       const holder = readJsonObject({ value: { value: raw.value } }, 'value', path, out);
       const referencesOk = readReferences(raw.value, valueAt, sink);
       const flow = readNextOrEnd(raw, path, out, onEdge);
-      if (raw.value === undefined || holder === undefined || !referencesOk || flow === undefined) return undefined;
+      if (raw.value === undefined || holder === undefined || !referencesOk || flow === undefined)
+        return undefined;
       return { type, value: raw.value, ...flow } as Step;
     }
     case 'Fail':

@@ -113,6 +113,8 @@ export function programFakes(
         const fault = context ? plan.faultFor(context.path, context.attempt) : undefined;
         if (fault === 'fail') throw new Error(`${name} failed (--fail ${context?.step})`);
         if (fault === 'hang') return never;
+        const stub = context ? plan.outputFor(context.path) : undefined;
+        if (stub !== undefined) return stub.output;
         return { function: name, step: context?.step ?? null, attempt: context?.attempt ?? null, input };
       },
     });
@@ -170,6 +172,8 @@ function programEndpoints(
         if (fault === 'fail')
           throw new EndpointError(422, `(fake) ${name} failed as asked by --fail ${ctx?.step ?? name}`);
         if (fault === 'hang') return never;
+        const stub = ctx ? plan.outputFor(ctx.path) : undefined;
+        if (stub !== undefined) return stub.output;
         return {
           target: name,
           step: ctx?.step ?? null,

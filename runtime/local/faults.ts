@@ -6,7 +6,7 @@
  * `Step2/0/Branch1` when the same name appears in several branches.
  */
 import { FirestepError } from '../../engine/errors.ts';
-import type { Flow, TaskStep } from '../../engine/flow/model.ts';
+import type { Flow, Json, TaskStep } from '../../engine/flow/model.ts';
 import { walkSteps } from '../../engine/flow/paths.ts';
 
 export type FaultMode = 'fail' | 'hang';
@@ -23,7 +23,16 @@ export interface FaultRule {
 
 /** The faults of one local run. */
 export class FaultPlan {
-  constructor(readonly rules: readonly FaultRule[]) {}
+  constructor(
+    readonly rules: readonly FaultRule[],
+    /** `--output STEP=JSON`: what the target of a step path returns instead of its echo. */
+    readonly outputs: ReadonlyMap<string, Json> = new Map(),
+  ) {}
+
+  /** The stubbed output of the step at `path`, if `--output` gave one. */
+  outputFor(path: string): { output: Json } | undefined {
+    return this.outputs.has(path) ? { output: this.outputs.get(path) as Json } : undefined;
+  }
 
   /** What the target of `path`, attempt `attempt`, must do (undefined = behave normally). */
   faultFor(path: string, attempt: number): FaultMode | undefined {
@@ -76,11 +85,63 @@ function parseRule(mode: FaultMode, spec: string, tasks: ReturnType<typeof taskS
  */
 export function parseFaults(
   flow: Flow,
-  flags: { fail?: readonly string[]; hang?: readonly string[] },
+  flags: { fail?: readonly string[]; hang?: readonly string[]; output?: readonly string[] },
 ): FaultPlan {
   const tasks = taskSteps(flow);
-  return new FaultPlan([
-    ...(flags.fail ?? []).map((s) => parseRule('fail', s, tasks)),
-    ...(flags.hang ?? []).map((s) => parseRule('hang', s, tasks)),
-  ]);
+  const outputs = new Map<string, Json>();
+  for (const spec of flags.output ?? []) {
+    for (const [path, value] of parseOutput(spec, tasks)) outputs.set(path, value);
+  }
+  return new FaultPlan(
+    [
+      ...(flags.fail ?? []).map((s) => parseRule('fail', s, tasks)),
+      ...(flags.hang ?? []).map((s) => parseRule('hang', s, tasks)),
+    ],
+    outputs,
+  );
+}
+
+/** Targets whose local fake returns a step's output directly, so `--output` can stub it. */
+const STUBBABLE = new Set(['CloudFunction', 'Http']);
+
+/**
+ * `--output STEP=JSON`: the step's target returns JSON (a CloudFunction's callback output, an Http
+ * response body) instead of echoing its input.
+ *
+ * @example parseOutput('Extract={"date":"2024-01-01"}', tasks) // [['Extract', {date: '2024-01-01'}]]
+ */
+export function parseOutput(spec: string, tasks: ReturnType<typeof taskSteps>): Array<[string, Json]> {
+  const cut = spec.indexOf('=');
+  const step = cut < 0 ? '' : spec.slice(0, cut).trim();
+  if (step === '') {
+    throw new FirestepError(
+      'CONFIG',
+      `--output ${spec}: write STEP=JSON, e.g. --output 'Extract={"files":3}'`,
+    );
+  }
+  let value: Json;
+  try {
+    value = JSON.parse(spec.slice(cut + 1)) as Json;
+  } catch (e) {
+    throw new FirestepError(
+      'CONFIG',
+      `--output ${spec}: the value after "=" is not JSON (${(e as Error).message}); quote it for the shell`,
+    );
+  }
+  const matched = tasks.filter((t) => t.path === step || t.name === step);
+  if (matched.length === 0) {
+    const names = [...new Set(tasks.map((t) => t.name))].join(', ');
+    throw new FirestepError(
+      'CONFIG',
+      `--output ${spec}: the flow has no Task step named "${step}" (Task steps: ${names || 'none'})`,
+    );
+  }
+  const other = matched.find((t) => !STUBBABLE.has(t.step.target.type));
+  if (other !== undefined) {
+    throw new FirestepError(
+      'CONFIG',
+      `--output ${step}: a ${other.step.target.type} step's output comes from its job (see the output table in docs/guides/targets.md); --output stubs CloudFunction and Http steps`,
+    );
+  }
+  return matched.map((t) => [t.path, value]);
 }
