@@ -9,6 +9,10 @@ import { isFirestepError } from '../../engine/errors.ts';
 import type { Flow } from '../../engine/flow/model.ts';
 import { formatProblem } from '../../engine/flow/problems.ts';
 import { checkFlowFile } from '../flow-file.ts';
+import { typeCheckFlow } from '../typecheck.ts';
+
+/** Flow modules that `validate` type-checks. */
+const MODULE_SOURCES = /\.m?ts$/i;
 
 /** All steps of a flow, branches included. */
 export function countSteps(flow: Flow): number {
@@ -28,6 +32,14 @@ export async function validateReport(file: string): Promise<{ lines: string[]; e
   } catch (e) {
     if (!isFirestepError(e, 'FLOW_PARSE')) throw e;
     return { lines: [e.message, `${pc.red('✗')} ${file}: cannot be read as a flow`], exitCode: 1 };
+  }
+  const typeErrors = MODULE_SOURCES.test(file) ? await typeCheckFlow(file) : [];
+  if (typeErrors.length > 0) {
+    // The flow may still load (types are erased at run time), but it is not what its author meant.
+    const lines = typeErrors.map((p) => `${p.path}: ${p.message}`);
+    const n = typeErrors.length + check.errors.length;
+    const summary = `${pc.red('✗')} ${file}: ${n === 1 ? '1 problem' : `${n} problems`}`;
+    return { lines: [...lines, ...check.errors.map(formatProblem), summary], exitCode: 1 };
   }
   const warnings = check.warnings.map((p) => `${pc.yellow('warning:')} ${formatProblem(p)}`);
   if (check.definition === undefined) {
