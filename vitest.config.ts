@@ -1,14 +1,54 @@
+/**
+ * Test tiers (CONTRIBUTING.md "Test tiers"), one vitest project each:
+ * - `unit`: `*.unit.spec.ts` — no Java, no emulator, no globalSetup (`npm run test:unit`).
+ * - `emulator`: `*.int.spec.ts` and `*.e2e.spec.ts` (and any spec without a tier, to be safe) — one
+ *   Firestore and one Pub/Sub emulator for the whole run, started by globalSetup.
+ * - `types`: the `*.test-d.ts` type tests.
+ * `npm test` runs all three. Property tests share one seed: FIRESTEP_TEST_SEED (test/support/seed.ts).
+ */
 import { defineConfig } from 'vitest/config';
+
+const UNIT = '**/*.unit.spec.ts';
+const EXCLUDE = ['node_modules/**'];
+
+/** The emulator tiers' setup, shared with test/reliability/vitest.config.ts. */
+export const emulatorTier = {
+  include: ['test/**/*.spec.ts', '**/*.spec.ts'],
+  exclude: [...EXCLUDE, UNIT],
+  globalSetup: ['test/support/seed-banner.ts', 'test/support/global-setup.ts'],
+  setupFiles: ['test/support/env-setup.ts', 'test/support/seed.ts'],
+};
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.spec.ts', '**/*.spec.ts'],
-    exclude: ['node_modules/**'],
-    globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/env-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [UNIT],
+          exclude: EXCLUDE,
+          globalSetup: ['test/support/seed-banner.ts'],
+          setupFiles: ['test/support/unit-setup.ts', 'test/support/seed.ts'],
+        },
+      },
+      { extends: true, test: { name: 'emulator', ...emulatorTier } },
+      {
+        extends: true,
+        test: {
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/**/*.test-d.ts'],
+            tsconfig: './tsconfig.json',
+          },
+        },
+      },
+    ],
   },
 });

@@ -1,32 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PUBSUB_MESSAGE_PUBLISHED } from '../../engine/signals/wire/pubsub.ts';
-import { createDirectBus, createPubSubBus, type PubSubCloudEvent } from '../../runtime/local/signal-bus.ts';
+import { createPubSubBus, type PubSubCloudEvent } from '../../runtime/local/signal-bus.ts';
+import { decode, flakyHandler } from './bus-support.ts';
 
-function decode(event: PubSubCloudEvent): unknown {
-  return JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8'));
-}
-
-/** A handler that fails the first delivery of every message, and records what it saw. */
-function flakyHandler() {
-  const seen: PubSubCloudEvent[] = [];
-  const failed = new Set<string>();
-  let resolveTwo: () => void = () => {};
-  const two = new Promise<void>((r) => {
-    resolveTwo = r;
-  });
-  const handler = async (event: PubSubCloudEvent) => {
-    seen.push(event);
-    if (seen.length >= 2) resolveTwo();
-    if (!failed.has(event.id)) {
-      failed.add(event.id);
-      throw new Error('transient: try again');
-    }
-    return 'ok';
-  };
-  return { seen, handler, two };
-}
-
+/** The local signal bus over the Pub/Sub emulator (the direct bus: signal-bus.unit.spec.ts). */
 describe('local signal bus', () => {
   it('given the Pub/Sub emulator, when a log entry is published and the handler throws once, then it is redelivered as the same CloudEvent', async () => {
     const { seen, handler, two } = flakyHandler();
@@ -54,26 +32,5 @@ describe('local signal bus', () => {
       textPayload: expect.stringContaining('status code: 200'),
     });
     expect(seen[1]?.id).toBe(seen[0]?.id);
-  });
-
-  it('given no Pub/Sub, when a message is published and the handler throws once, then the direct bus retries it', async () => {
-    const { seen, handler, two } = flakyHandler();
-    const bus = createDirectBus({ projectId: 'p', handler });
-    bus.publish({ kind: 'firestep.callback', id: 'cb-1' }, { origin: 'sdk' });
-    await two;
-    await bus.close();
-    expect(bus.kind).toBe('direct');
-    expect(seen.map((e) => e.id)).toEqual(['local-1', 'local-1']);
-    expect(seen[0]?.data.message.attributes).toEqual({ origin: 'sdk' });
-    expect(decode(seen[1] as PubSubCloudEvent)).toEqual({ kind: 'firestep.callback', id: 'cb-1' });
-  });
-
-  it('given a closed bus, when something is published, then nothing is delivered', async () => {
-    const seen: unknown[] = [];
-    const bus = createDirectBus({ projectId: 'p', handler: async (e) => seen.push(e) });
-    await bus.close();
-    bus.publish({ late: true });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toEqual([]);
   });
 });
