@@ -29,6 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          pool: 'threads',
           include: [UNIT],
           exclude: EXCLUDE,
           globalSetup: ['test/support/seed-banner.ts'],
