@@ -26,6 +26,7 @@ import { type ReplyOptions, sendCallback } from './reply.ts';
 
 export type { FirestepContext } from '../engine/signals/wire/callback.ts';
 export { readAttributeContext, readHttpContext } from './context.ts';
+export { audienceOf, type CallbackIdToken, isLocalUrl, metadataIdToken } from './id-token.ts';
 export { type ReplyOptions, sendCallback } from './reply.ts';
 
 /** What the handler gets. `context` is undefined when the function was called without firestep. */

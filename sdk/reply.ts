@@ -6,6 +6,7 @@
 
 import { FirestepError } from '../engine/errors.ts';
 import type { CallbackMessage, FirestepContext } from '../engine/signals/wire/callback.ts';
+import { type CallbackIdToken, metadataIdToken } from './id-token.ts';
 
 export interface ReplyOptions {
   /** HTTP client (default global `fetch`). */
@@ -19,6 +20,11 @@ export interface ReplyOptions {
    * `headers: async () => (await new GoogleAuth().getIdTokenClient(url)).getRequestHeaders()`.
    */
   headers?: () => Promise<HeadersInit>;
+  /**
+   * The `Authorization` value for the callback URL when `headers` gives none (default: an ID token
+   * from the metadata server, none for a local URL — see `id-token.ts`); `null` for never.
+   */
+  idToken?: CallbackIdToken | null;
   /** Publish to a topic (default: @google-cloud/pubsub `publishMessage({ json })`). */
   publish?: (topic: string, message: CallbackMessage) => Promise<void>;
   /** Per-request timeout in ms (default 10 000). */
@@ -69,6 +75,10 @@ async function post(url: string, message: CallbackMessage, opts: ReplyOptions): 
     try {
       const headers = new Headers(await opts.headers?.());
       headers.set('content-type', 'application/json');
+      if (!headers.has('authorization') && opts.idToken !== null) {
+        const authorization = await (opts.idToken ?? metadataIdToken)(url);
+        if (authorization) headers.set('authorization', authorization);
+      }
       const res = await doFetch(url, {
         method: 'POST',
         headers,
