@@ -58,7 +58,8 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
     out.error(path, `${what} must be an object with "start" and "steps", got ${describe(raw)}`);
     return undefined;
   }
-  rejectUnknownFields(raw, path === '' ? FLOW_FIELDS : BRANCH_FIELDS, path, out, what);
+  // A flow file may name its JSON Schema (`"$schema"`, schema/flow.schema.json) for editors.
+  rejectUnknownFields(raw, path === '' ? [...FLOW_FIELDS, '$schema'] : BRANCH_FIELDS, path, out, what);
   const scope: ScopeOutline = { path, steps: [] };
   reader.outline.scopes.push(scope);
   const startAt = childPath(path, 'start');
