@@ -4,7 +4,7 @@
  * with `z.toJSONSchema`, so they cannot drift from what firestep parses.
  */
 import { z } from 'zod';
-import { CallbackMessageSchema, FirestepContextSchema } from '../engine/signals/callback-wire.ts';
+import { CallbackMessageSchema, FirestepContextSchema } from '../engine/signals/wire/callback.ts';
 import { flowJsonSchema } from './flow-format.ts';
 
 const BASE = 'https://firestep.dev/schema';

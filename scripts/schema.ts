@@ -1,6 +1,6 @@
 /**
  * Writes the JSON Schemas in schema/ from their zod sources (`npm run schema`): the flow file format
- * (schema/flow-format.ts) and the callback wire formats (engine/signals/callback-wire.ts). A test
+ * (schema/flow-format.ts) and the callback wire formats (engine/signals/wire/callback.ts). A test
  * fails when a committed file differs from what this writes.
  */
 import { writeFileSync } from 'node:fs';

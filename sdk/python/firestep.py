@@ -49,7 +49,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-#: Pub/Sub attribute names carrying the context (engine/signals/callback-wire.ts CONTEXT_ATTRIBUTES).
+#: Pub/Sub attribute names carrying the context (engine/signals/wire/callback.ts CONTEXT_ATTRIBUTES).
 CONTEXT_ATTRIBUTES = {
     "executionId": "firestep_execution",
     "step": "firestep_step",

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallbackMessageSchema, type FirestepContext } from '../../engine/signals/callback-wire.ts';
+import { CallbackMessageSchema, type FirestepContext } from '../../engine/signals/wire/callback.ts';
 import { type FirestepRun, withFirestep, withFirestepEvent } from '../../sdk/index.ts';
 
 process.env.FIRESTEP_LOG = 'silent';
