@@ -13,10 +13,10 @@ import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { loadFlowFromJson } from '../../engine/flow/json-reader.ts';
-import { FlowRegistry } from '../../runtime/registry/registry.ts';
-import { createLocalRuntime } from '../../runtime/create-local-runtime.ts';
-import type { Runtime } from '../../runtime/runtime.ts';
 import { createApiHandler } from '../../functions/api/handler.ts';
+import { createLocalRuntime } from '../../runtime/create-local-runtime.ts';
+import { FlowRegistry } from '../../runtime/registry/registry.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { eventually, serve, testPushAuth } from '../functions/support.ts';
 import { testFirestore } from '../support/firestore.ts';
 
