@@ -156,6 +156,14 @@ const STEP_SCHEMAS: Record<(typeof STEP_TYPES)[number], z.ZodType> = {
     default: stepRef.optional().describe('taken when no choice matches'),
   }),
   Wait: z.union(nextOrEnd({ type: z.literal('Wait'), seconds: positive })),
+  Pass: z.union(
+    nextOrEnd({
+      type: z.literal('Pass'),
+      value: z
+        .unknown()
+        .describe('the JSON value this step outputs ($.input… / $.steps… references are read)'),
+    }),
+  ),
   Fail: z.strictObject({
     type: z.literal('Fail'),
     error: z.string().optional(),

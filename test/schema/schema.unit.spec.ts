@@ -70,6 +70,7 @@ describe('schema/', () => {
       { type: 'Task', target_type: 'Dataflow', target_name: 'j', end: true },
     ],
     ['a Wait with next and end', { type: 'Wait', seconds: 1, next: 'B', end: true }],
+    ['a Pass without a value', { type: 'Pass', next: 'B' }],
     ['a choice without an operator', { type: 'Condition', choices: [{ variable: '$.input.x', next: 'B' }] }],
   ])('rejects %s', (_what, step) => {
     expect(validate('flow.schema.json')({ start: 'A', steps: { A: step, B: { type: 'End' } } })).toBe(false);
