@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'RETRY_LATER' // a fact is not settled yet (e.g. Dataflow API lags the job's logs): redeliver later; always retryable
   | 'CONFIG'
   | 'UNAUTHENTICATED'
+  | 'STORE_CORRUPT_DOCUMENT' // a stored document does not match its schema (hand-edited, foreign, truncated)
   | 'LOG_INVALID' // an event log (export file / stored log) that cannot be read or does not replay
   | 'INTERNAL';
 

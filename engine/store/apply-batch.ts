@@ -21,6 +21,7 @@ import { FirestepError, isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
 import { committed, type StoreContext } from './context.ts';
 import { writeDecisions } from './decision-writer.ts';
+import type { SignalRecord } from './documents.ts';
 import { ExecutionRefs } from './paths.ts';
 import { GRPC, grpcCode, isTransient, withStoreRetry } from './retry.ts';
 import { headPointers, loadStateAt } from './state-loader.ts';
@@ -56,15 +57,6 @@ export interface BatchResult {
   state: ExecutionState;
 }
 
-/** Accepted-signal record at `signals/{key}`. */
-interface SignalRecord {
-  key: string;
-  kind: Signal['kind'];
-  acceptedAt: string;
-  /** Seqs of the events it produced (empty for a cancel of nothing). */
-  seqs: number[];
-  source: Signal['source'];
-}
 
 /** Options of one batch transaction. */
 export interface BatchOptions {

@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
-import { FirestepError } from '../errors.ts';
+import { FirestepError, isFirestepError } from '../errors.ts';
+import { ChunkDocSchema, ChunkRefSchema, corruptDocument, parseDocument } from './documents.ts';
 import { CHUNKS_MARKER, fromFirestore, toFirestore } from './firestore-json.ts';
 import { COLLECTIONS } from './paths.ts';
 
@@ -65,12 +66,23 @@ export class ChunkStore {
     return out;
   }
 
-  /** Decode a stored document: resolve `$chunks` references and `$json` encodings. */
-  async unpack<T = Record<string, unknown>>(data: Record<string, unknown>): Promise<T> {
+  /**
+   * Decode a stored document: resolve `$chunks` references and `$json` encodings. With `where`
+   * (the document's kind and path), an encoding that does not decode is STORE_CORRUPT_DOCUMENT.
+   */
+  async unpack<T = Record<string, unknown>>(
+    data: Record<string, unknown>,
+    where?: { kind: string; path: string },
+  ): Promise<T> {
     const out: Record<string, unknown> = {};
     await Promise.all(
       Object.entries(data).map(async ([key, value]) => {
-        out[key] = isChunkRef(value) ? JSON.parse(await this.load(value)) : fromFirestore(value);
+        try {
+          out[key] = isChunkRef(value) ? JSON.parse(await this.load(value, where)) : fromFirestore(value);
+        } catch (e) {
+          if (where === undefined || isFirestepError(e)) throw e;
+          throw corruptDocument(where.kind, where.path, `${key}: ${(e as Error).message}`);
+        }
       }),
     );
     return out as T;
@@ -97,19 +109,23 @@ export class ChunkStore {
   }
 
   /** Read the JSON text a reference points at, checking its hash. */
-  async load(ref: ChunkRef): Promise<string> {
-    const { sha256, parts, bytes } = ref[CHUNKS_MARKER];
+  async load(ref: ChunkRef, where?: { kind: string; path: string }): Promise<string> {
+    const { sha256, parts, bytes } = parseDocument(
+      ChunkRefSchema,
+      where?.kind ?? 'chunk reference',
+      `${where?.path ?? '(a document)'} field ${CHUNKS_MARKER}`,
+      ref[CHUNKS_MARKER],
+    );
     const refs = Array.from({ length: parts }, (_, i) => this.chunkDoc(sha256, i));
     const snaps = await this.db.getAll(...refs);
     const buffers = snaps.map((snap, i) => {
-      const data = snap.get('data') as Buffer | undefined;
-      if (!snap.exists || data === undefined) {
+      if (!snap.exists) {
         throw new FirestepError(
           'INTERNAL',
           `chunk ${COLLECTIONS.chunks}/${sha256}-${i} is missing; the payload it held is lost`,
         );
       }
-      return data;
+      return parseDocument(ChunkDocSchema, 'chunk', snap.ref.path, snap.data()).data;
     });
     const all = Buffer.concat(buffers);
     const actual = createHash('sha256').update(all).digest('hex');

@@ -1,29 +1,19 @@
 /**
  * The one reader of `correlations/{kind}:{value}` (written by the store in the launch transaction):
- * read by id, parsed, so a hand-edited or foreign document is a coded error, not a cast.
+ * read by id, parsed with `CorrelationDocSchema` (documents.ts), so a hand-edited or foreign document
+ * is STORE_CORRUPT_DOCUMENT, not a cast.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import { z } from 'zod';
-import { FirestepError } from '../errors.ts';
 import {
   type CorrelationKey,
   type CorrelationLookup,
   type CorrelationTarget,
   correlationDocId,
 } from '../ports/index.ts';
+import { CorrelationDocSchema, parseDocument } from './documents.ts';
 import { COLLECTIONS } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
 
-const CorrelationTargetSchema = z.object({
-  executionId: z.string().min(1),
-  step: z.string(),
-  path: z.string().min(1),
-  attempt: z.number().int().positive(),
-  commandId: z.string(),
-  targetType: z.string(),
-  projectId: z.string().optional(),
-  region: z.string().optional(),
-});
 
 /**
  * @example const lookup = firestoreCorrelationLookup(db); await lookup.lookup({ kind: 'trace', value: traceId });
@@ -50,14 +40,8 @@ export async function readCorrelation(
     db.collection(COLLECTIONS.correlations).doc(correlationDocId(key)).get(),
   );
   if (!snap.exists) return undefined;
-  const parsed = CorrelationTargetSchema.safeParse(snap.data());
-  if (!parsed.success) {
-    throw new FirestepError(
-      'INTERNAL',
-      `correlations/${snap.id} is not a correlation target: ${parsed.error.message}`,
-    );
-  }
-  const t: CorrelationTarget = { ...parsed.data };
+  const parsed = parseDocument(CorrelationDocSchema, 'correlation', snap.ref.path, snap.data());
+  const t: CorrelationTarget = { ...parsed };
   if (t.projectId === undefined) delete t.projectId;
   if (t.region === undefined) delete t.region;
   return t;

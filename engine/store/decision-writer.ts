@@ -15,7 +15,7 @@ import type { FlowDefinition } from '../flow/model.ts';
 import { type CorrelationTarget, correlationDocId } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
 import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
-import type { SnapshotDoc } from './state-loader.ts';
+import type { SnapshotDoc } from './documents.ts';
 import type { OutboxEntry, StoredHead } from './types.ts';
 
 export interface DecisionBatch {

@@ -5,16 +5,11 @@
  */
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import { FirestepError } from '../errors.ts';
+import { definitionHash } from '../flow/hash.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import type { ChunkStore } from './chunks.ts';
+import { corruptDocument, type DefinitionDoc, DefinitionDocSchema, readDocument } from './documents.ts';
 import { definitionRef } from './paths.ts';
-
-interface StoredDefinition {
-  id: string;
-  hash: string;
-  flow: FlowDefinition['flow'];
-  storedAt: string;
-}
 
 /**
  * @example const def = await definitions.get(head.definitionHash);
@@ -44,7 +39,11 @@ export class DefinitionStore {
     if (cached !== undefined) return cached;
     const snap = await definitionRef(this.db, hash).get();
     if (!snap.exists) return undefined;
-    const stored = await this.chunks.unpack<StoredDefinition>(snap.data() ?? {});
+    const stored = await readDocument(this.chunks, DefinitionDocSchema, 'definition', snap);
+    // Content-addressed: any edit of the flow (or a document under the wrong id) shows as a mismatch.
+    // Read once per hash per process (cached below), so the hash costs nothing on the hot path.
+    if (stored.hash !== hash || definitionHash(stored.flow) !== hash)
+      throw corruptDocument('definition', snap.ref.path, 'flow: does not hash to the document id');
     const def: FlowDefinition = { id: stored.id, hash: stored.hash, flow: stored.flow };
     this.remember(def);
     return def;
@@ -60,7 +59,7 @@ export class DefinitionStore {
     const snap = await tx.get(ref);
     return async () => {
       if (!snap.exists) {
-        const doc: StoredDefinition = { id: def.id, hash: def.hash, flow: def.flow, storedAt: now };
+        const doc: DefinitionDoc = { id: def.id, hash: def.hash, flow: def.flow, storedAt: now };
         tx.create(ref, await this.chunks.pack({ ...doc }));
       }
     };

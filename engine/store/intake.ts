@@ -8,7 +8,7 @@
  */
 import type { QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { type Signal, signalKey } from '../core/index.ts';
-import { isFirestepError } from '../errors.ts';
+import { FirestepError, isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
 import {
   applyBatch,
@@ -20,6 +20,7 @@ import {
 } from './apply-batch.ts';
 import { jsonBytes } from './chunks.ts';
 import type { GateWaiter, StoreContext } from './context.ts';
+import { InboxDocSchema, type InboxDoc, readDocument } from './documents.ts';
 import type { HeldLease } from './lease.ts';
 import { pool } from './outbox.ts';
 import { ExecutionRefs, safeDocId } from './paths.ts';
@@ -29,12 +30,6 @@ import type { ApplyResult } from './types.ts';
 /** Bytes of signals decided in one transaction, so a commit stays well under the RPC size limit. */
 const BATCH_BYTES = 2 * 1024 * 1024;
 
-interface InboxDoc {
-  signal: Signal;
-  /** Queue order: ISO time, then a per-process counter. */
-  sortKey: string;
-  queuedAt: string;
-}
 
 export interface SubmitReport {
   /** One per submitted signal, in order. */
@@ -260,7 +255,9 @@ async function drainHolding(
       refs.inboxes.orderBy('sortKey').limit(ctx.drainBatchSize).get(),
     );
     if (page.empty) return applied;
-    const items = await Promise.all(page.docs.map((doc) => inboxItem(ctx, doc)));
+    const read = await Promise.all(page.docs.map((doc) => inboxItem(ctx, doc)));
+    const items = read.filter((item): item is BatchItem => !(item instanceof FirestepError));
+    if (items.length < read.length) await setAsideCorrupt(ctx, refs, page.docs, read, byInbox);
     for (const batch of splitBatches(items, ctx.drainBatchSize, BATCH_BYTES)) {
       if (!(await ctx.leases.renew(lease))) return applied;
       try {
@@ -282,9 +279,53 @@ async function drainHolding(
   }
 }
 
-async function inboxItem(ctx: StoreContext, doc: QueryDocumentSnapshot): Promise<BatchItem> {
-  const data = await ctx.chunks.unpack<InboxDoc>(doc.data());
-  return { signal: data.signal, inboxId: doc.id };
+/** A queued signal, or the STORE_CORRUPT_DOCUMENT error of an entry that does not parse. */
+async function inboxItem(ctx: StoreContext, doc: QueryDocumentSnapshot): Promise<BatchItem | FirestepError> {
+  try {
+    const data = await readDocument(ctx.chunks, InboxDocSchema, 'inbox', doc);
+    return { signal: data.signal, inboxId: doc.id };
+  } catch (e) {
+    if (isFirestepError(e, 'STORE_CORRUPT_DOCUMENT')) return e;
+    throw e;
+  }
+}
+
+/**
+ * Corrupt inbox entries must not jam the queue behind them: each is moved, exactly as stored, to
+ * `rejected/{inboxId}` with its error (as undecidable signals are), unless it changed since read.
+ */
+async function setAsideCorrupt(
+  ctx: StoreContext,
+  refs: ExecutionRefs,
+  docs: QueryDocumentSnapshot[],
+  read: (BatchItem | FirestepError)[],
+  byInbox: Map<string, ItemOutcome>,
+): Promise<void> {
+  const rejectedAt = ctx.clock().toISOString();
+  await Promise.all(
+    docs.map(async (doc, i) => {
+      const error = read[i];
+      if (!(error instanceof FirestepError)) return;
+      log.error('store: a corrupt inbox entry was set aside in rejected/', {
+        document: doc.ref.path,
+        code: error.code,
+        error: error.message,
+      });
+      const batch = ctx.db.batch();
+      batch.set(refs.rejected(doc.id), {
+        document: doc.data(),
+        rejectedAt,
+        error: { code: error.code, message: error.message },
+      });
+      batch.delete(doc.ref, { lastUpdateTime: doc.updateTime });
+      try {
+        await withStoreRetry('setting aside a corrupt inbox entry', () => batch.commit());
+      } catch (e) {
+        if (grpcCode(e) !== GRPC.FAILED_PRECONDITION && grpcCode(e) !== GRPC.NOT_FOUND) throw e;
+      }
+      byInbox.set(doc.id, { status: 'rejected', events: [], error });
+    }),
+  );
 }
 
 async function applyOwn(ctx: StoreContext, executionId: string, signals: Signal[], lease: HeldLease) {

@@ -7,6 +7,7 @@
  */
 import type { DocumentReference, Firestore, Timestamp } from '@google-cloud/firestore';
 import { log } from '../log.ts';
+import { LeaseDocSchema } from './documents.ts';
 import { ExecutionRefs } from './paths.ts';
 import { GRPC, grpcCode } from './retry.ts';
 
@@ -43,7 +44,10 @@ export class DrainLeases {
       const now = this.opts.clock();
       const current = await ref.get();
       if (current.exists) {
-        const expiresAt = current.get('expiresAt') as string | undefined;
+        // A lease document that does not parse is treated as expired: correctness never rests on
+        // the lease, and taking it over is how it gets repaired.
+        const parsed = LeaseDocSchema.safeParse(current.data());
+        const expiresAt = parsed.success ? parsed.data.expiresAt : undefined;
         if (expiresAt !== undefined && expiresAt > now.toISOString()) return undefined;
         if (await this.deleteIfUnchanged(ref, current.updateTime)) {
           log.warn('store: took over an expired drain lease', { executionId, expiredAt: expiresAt });

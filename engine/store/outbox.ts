@@ -6,13 +6,16 @@
  * adapters' idempotency key, so a dispatch repeated after a crash does not launch twice.
  */
 import {
+  type DocumentData,
   type DocumentReference,
   type DocumentSnapshot,
   FieldValue,
   type Transaction,
 } from '@google-cloud/firestore';
 import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
+import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
+import { corruptDocument, OutboxDocSchema, OutboxDueSchema, readDocument } from './documents.ts';
 import {
   type CorrelationKey,
   type CorrelationTarget,
@@ -48,11 +51,15 @@ export async function pendingCommands(ctx: StoreContext, executionId: string): P
 }
 
 /**
- * Whether a stored command may be dispatched now: PENDING and past its backoff, or DISPATCHING
- * with an expired claim (the claim moves `nextAttemptAt` to its end, so one field says both).
+ * Whether a stored command (the raw document) may be dispatched now: PENDING and past its backoff,
+ * or DISPATCHING with an expired claim (the claim moves `nextAttemptAt` to its end, so one field
+ * says both). A document whose status or time is not what the store writes is never due.
  */
-export function isDue(data: Partial<OutboxEntry>, now: string): boolean {
-  return (data.status === 'PENDING' || data.status === 'DISPATCHING') && (data.nextAttemptAt ?? '') <= now;
+export function isDue(data: DocumentData | undefined, now: string): boolean {
+  const due = OutboxDueSchema.safeParse(data);
+  if (!due.success) return false;
+  const { status, nextAttemptAt } = due.data;
+  return (status === 'PENDING' || status === 'DISPATCHING') && nextAttemptAt <= now;
 }
 
 /**
@@ -62,15 +69,14 @@ export function isDue(data: Partial<OutboxEntry>, now: string): boolean {
  */
 export async function dispatchDue(ctx: StoreContext, executionId: string): Promise<Dispatched[]> {
   const now = ctx.clock().toISOString();
-  const due = (await pendingCommands(ctx, executionId)).filter((snap) =>
-    isDue(snap.data() as Partial<OutboxEntry>, now),
-  );
+  const due = (await pendingCommands(ctx, executionId)).filter((snap) => isDue(snap.data(), now));
   const results = await pool(due, ctx.dispatchConcurrency, (snap) => dispatchOne(ctx, snap));
   return results.filter((r): r is Dispatched => r !== undefined);
 }
 
 async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<Dispatched | undefined> {
-  const entry = await ctx.chunks.unpack<OutboxEntry>(snap.data() ?? {});
+  const entry = await readCommand(ctx, snap);
+  if (entry === undefined) return undefined;
   await ctx.faults.beforeDispatch?.(entry.command);
   if (!(await claim(ctx, snap))) return undefined;
   ctx.stats.commandsDispatched++;
@@ -97,6 +103,28 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
     await registerCorrelations(ctx, correlationTarget(entry.command), outcome.extraCorrelationKeys);
   }
   return { entry, ref: snap.ref, outcome, signals: signalsOf(entry.command, outcome) };
+}
+
+/**
+ * The outbox entry of a due command, or undefined (logged, left as it is) when the document is
+ * corrupt: one hand-edited command must not stop the other commands of its execution. The sweep
+ * finds it again and logs again until someone repairs or deletes it.
+ */
+async function readCommand(ctx: StoreContext, snap: DocumentSnapshot): Promise<OutboxEntry | undefined> {
+  try {
+    const entry = await readDocument(ctx.chunks, OutboxDocSchema, 'outbox command', snap);
+    if (entry.commandId !== snap.id || entry.command.id !== snap.id)
+      throw corruptDocument('outbox command', snap.ref.path, 'commandId: does not match the document id');
+    return entry;
+  } catch (e) {
+    if (!isFirestepError(e, 'STORE_CORRUPT_DOCUMENT')) throw e;
+    log.error('store: a corrupt outbox command is not dispatched; repair or delete it', {
+      document: snap.ref.path,
+      code: e.code,
+      error: e.message,
+    });
+    return undefined;
+  }
 }
 
 /** PENDING/expired DISPATCHING → DISPATCHING, only if nobody touched the command since we read it. */

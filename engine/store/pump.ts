@@ -14,7 +14,7 @@ import { drainInbox, type SubmitOptions, type SubmitReport, submit, submitGroupe
 import { type Dispatched, dispatchDue, isDue, recordOutcomes, settlesDone, stageDone } from './outbox.ts';
 import { COLLECTIONS, executionIdOf } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
-import type { OutboxEntry, SweepOptions, SweepReport } from './types.ts';
+import type { SweepOptions, SweepReport } from './types.ts';
 
 /** A flow of synchronous steps advances one step per round; this bounds a runaway loop. */
 const MAX_ROUNDS = 10_000;
@@ -98,7 +98,7 @@ export async function sweep(ctx: StoreContext, opts: SweepOptions = {}): Promise
       ctx.db.collectionGroup(COLLECTIONS.inbox).orderBy('sortKey').limit(limit).get(),
     ),
   ]);
-  const withCommands = owners(commands.docs.filter((doc) => isDue(doc.data() as Partial<OutboxEntry>, now)));
+  const withCommands = owners(commands.docs.filter((doc) => isDue(doc.data(), now)));
   const withInbox = owners(inboxes.docs);
   const report: SweepReport = { dispatched: 0, drained: 0, failed: 0 };
   for (const executionId of new Set([...withInbox, ...withCommands])) {

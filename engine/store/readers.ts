@@ -7,6 +7,7 @@ import type { FlowDefinition } from '../flow/model.ts';
 import type { CorrelationKey, CorrelationTarget } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
 import { readCorrelation } from './correlations.ts';
+import { HeadDocSchema, OutboxDocSchema, readDocument } from './documents.ts';
 import { pendingCommands } from './outbox.ts';
 import { COLLECTIONS, ExecutionRefs, seqDocId } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
@@ -18,7 +19,7 @@ export async function getHead(ctx: StoreContext, executionId: string): Promise<S
   const snap = await withStoreRetry('reading a head', () =>
     new ExecutionRefs(ctx.db, executionId).head.get(),
   );
-  return snap.exists ? ctx.chunks.unpack<StoredHead>(snap.data() ?? {}) : undefined;
+  return snap.exists ? readDocument(ctx.chunks, HeadDocSchema, 'head', snap) : undefined;
 }
 
 /** Events in seq order, after `afterSeq` (default 0), at most `limit` (default 1000). */
@@ -66,7 +67,7 @@ export async function listExecutions(
       .limit(opts.limit ?? 50)
       .get(),
   );
-  return Promise.all(page.docs.map((doc) => ctx.chunks.unpack<StoredHead>(doc.data())));
+  return Promise.all(page.docs.map((doc) => readDocument(ctx.chunks, HeadDocSchema, 'head', doc)));
 }
 
 /** What a correlation key points at, if registered. */
@@ -80,5 +81,5 @@ export async function lookupCorrelation(
 /** Commands of an execution still PENDING or DISPATCHING. */
 export async function listPendingCommands(ctx: StoreContext, executionId: string): Promise<OutboxEntry[]> {
   const docs = await pendingCommands(ctx, executionId);
-  return Promise.all(docs.map((doc) => ctx.chunks.unpack<OutboxEntry>(doc.data() ?? {})));
+  return Promise.all(docs.map((doc) => readDocument(ctx.chunks, OutboxDocSchema, 'outbox command', doc)));
 }

@@ -17,6 +17,7 @@ import { canonicalJson } from '../flow/hash.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';
 import { committed, type StoreContext } from './context.ts';
 import { writeDecisions } from './decision-writer.ts';
+import { HeadDocSchema, readDocument } from './documents.ts';
 import { ExecutionRefs, namedExecutionId } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
 import type { StartOptions, StoredHead } from './types.ts';
@@ -52,7 +53,7 @@ export async function startInStore(
       ctx.stats.transactionAttempts++;
       const existing = await tx.get(refs.head);
       if (existing.exists) {
-        const head = await ctx.chunks.unpack<StoredHead>(existing.data() ?? {});
+        const head = await readDocument(ctx.chunks, HeadDocSchema, 'head', existing);
         if (canonicalJson(head.input) !== canonicalJson(normalized))
           throw conflict(executionId, head.input, normalized);
         return { executionId, created: false, head, events: [], commands: [] };

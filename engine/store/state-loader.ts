@@ -9,22 +9,19 @@ import { type ExecutionEvent, type ExecutionState, replay } from '../core/index.
 import { FirestepError } from '../errors.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import type { StoreContext } from './context.ts';
+import {
+  corruptDocument,
+  EventDocSchema,
+  type HeadPointers,
+  HeadPointersSchema,
+  parseDocument,
+  readDocument,
+  SnapshotDocSchema,
+  SnapshotStateSchema,
+} from './documents.ts';
 import { ExecutionRefs } from './paths.ts';
-import type { StoredHead } from './types.ts';
 
-/** The head fields the store itself relies on. */
-export interface HeadPointers {
-  lastSeq: number;
-  snapshotSeq: number;
-  definitionHash: string;
-}
-
-/** Stored snapshot document: the whole state as JSON text (not for people; chunked when large). */
-export interface SnapshotDoc {
-  seq: number;
-  at: string;
-  state: string;
-}
+export type { HeadPointers, SnapshotDoc } from './documents.ts';
 
 /** Read the pointers out of a head snapshot, or fail with EXECUTION_NOT_FOUND. */
 export function headPointers(snap: DocumentSnapshot, executionId: string): HeadPointers {
@@ -35,16 +32,9 @@ export function headPointers(snap: DocumentSnapshot, executionId: string): HeadP
       { details: { executionId } },
     );
   }
-  const data = snap.data() as Partial<StoredHead>;
-  if (
-    typeof data.lastSeq !== 'number' ||
-    typeof data.snapshotSeq !== 'number' ||
-    typeof data.definitionHash !== 'string'
-  ) {
-    throw new FirestepError(
-      'INTERNAL',
-      `executions/${executionId} is not a firestep head (lastSeq/snapshotSeq/definitionHash missing)`,
-    );
+  const data = parseDocument(HeadPointersSchema, 'head', snap.ref.path, snap.data());
+  if (data.snapshotSeq > data.lastSeq) {
+    throw corruptDocument('head', snap.ref.path, `snapshotSeq: ${data.snapshotSeq} is after lastSeq ${data.lastSeq}`);
   }
   return { lastSeq: data.lastSeq, snapshotSeq: data.snapshotSeq, definitionHash: data.definitionHash };
 }
@@ -74,8 +64,7 @@ export async function loadStateAt(
       `execution "${executionId}": snapshot ${head.snapshotSeq} named by the head is missing`,
     );
   }
-  const snapshot = await ctx.chunks.unpack<SnapshotDoc>(snapshotSnap.data() ?? {});
-  const from = JSON.parse(snapshot.state) as ExecutionState;
+  const from = await readSnapshot(ctx, snapshotSnap, head.snapshotSeq);
   const tail = await Promise.all(eventSnaps.map((snap) => readEvent(ctx, snap, executionId)));
   const state = replay(def, tail, from);
   ctx.states.set(state);
@@ -94,5 +83,27 @@ export async function readEvent(
       `execution "${executionId}": event ${snap.id} is missing; the log has a gap`,
     );
   }
-  return ctx.chunks.unpack<ExecutionEvent>(snap.data() ?? {});
+  const event = await readDocument(ctx.chunks, EventDocSchema, 'event', snap);
+  if (event.seq !== Number(snap.id))
+    throw corruptDocument('event', snap.ref.path, `seq: ${event.seq} does not match the document id`);
+  return event;
+}
+
+/** Decode a snapshot document and its state text. */
+async function readSnapshot(
+  ctx: StoreContext,
+  snap: DocumentSnapshot,
+  expectedSeq: number,
+): Promise<ExecutionState> {
+  const path = snap.ref.path;
+  const doc = await readDocument(ctx.chunks, SnapshotDocSchema, 'snapshot', snap);
+  if (doc.seq !== expectedSeq)
+    throw corruptDocument('snapshot', path, `seq: ${doc.seq} does not match the document id`);
+  let state: unknown;
+  try {
+    state = JSON.parse(doc.state);
+  } catch (e) {
+    throw corruptDocument('snapshot', path, `state: not JSON (${(e as Error).message})`);
+  }
+  return parseDocument(SnapshotStateSchema, 'snapshot', path, { state }).state;
 }

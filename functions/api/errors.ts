@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   STALE_ATTEMPT: 409,
   SIGNAL_MALFORMED: 400,
   SIGNAL_UNCORRELATED: 404,
+  // A stored document an operator must repair: the request itself may be fine, retrying will not help.
+  STORE_CORRUPT_DOCUMENT: 409,
   UNAUTHENTICATED: 401,
 };
 
