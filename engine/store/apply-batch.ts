@@ -57,7 +57,6 @@ export interface BatchResult {
   state: ExecutionState;
 }
 
-
 /** Options of one batch transaction. */
 export interface BatchOptions {
   /**

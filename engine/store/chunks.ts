@@ -81,7 +81,7 @@ export class ChunkStore {
           out[key] = isChunkRef(value) ? JSON.parse(await this.load(value, where)) : fromFirestore(value);
         } catch (e) {
           if (where === undefined || isFirestepError(e)) throw e;
-          throw corruptDocument(where.kind, where.path, `${key}: ${(e as Error).message}`);
+          throw corruptDocument(where.kind, where.path, { field: key, message: (e as Error).message });
         }
       }),
     );

@@ -14,7 +14,6 @@ import { CorrelationDocSchema, parseDocument } from './documents.ts';
 import { COLLECTIONS } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
 
-
 /**
  * @example const lookup = firestoreCorrelationLookup(db); await lookup.lookup({ kind: 'trace', value: traceId });
  */

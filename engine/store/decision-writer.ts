@@ -14,8 +14,8 @@ import {
 import type { FlowDefinition } from '../flow/model.ts';
 import { type CorrelationTarget, correlationDocId } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
-import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
 import type { SnapshotDoc } from './documents.ts';
+import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
 import type { OutboxEntry, StoredHead } from './types.ts';
 
 export interface DecisionBatch {

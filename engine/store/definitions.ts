@@ -43,7 +43,10 @@ export class DefinitionStore {
     // Content-addressed: any edit of the flow (or a document under the wrong id) shows as a mismatch.
     // Read once per hash per process (cached below), so the hash costs nothing on the hot path.
     if (stored.hash !== hash || definitionHash(stored.flow) !== hash)
-      throw corruptDocument('definition', snap.ref.path, 'flow: does not hash to the document id');
+      throw corruptDocument('definition', snap.ref.path, {
+        field: 'flow',
+        message: 'does not hash to the document id',
+      });
     const def: FlowDefinition = { id: stored.id, hash: stored.hash, flow: stored.flow };
     this.remember(def);
     return def;

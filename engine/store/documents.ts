@@ -27,8 +27,8 @@ import type {
 } from '../core/index.ts';
 import { FirestepError } from '../errors.ts';
 import { type Flow, type Json, TARGET_TYPES, type Target } from '../flow/model.ts';
-import type { ChunkStore } from './chunks.ts';
 import type { CorrelationTarget } from '../ports/index.ts';
+import type { ChunkStore } from './chunks.ts';
 import type { OutboxEntry, StoredHead } from './types.ts';
 
 // ── building blocks ─────────────────────────────────────────────────────────────────────────────
@@ -152,7 +152,13 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     input: json,
     name: z.string().optional(),
   }),
-  z.object({ ...eventBase, ...stepRef, type: z.literal('StepLaunched'), commandId: z.string(), receipt: ReceiptSchema }),
+  z.object({
+    ...eventBase,
+    ...stepRef,
+    type: z.literal('StepLaunched'),
+    commandId: z.string(),
+    receipt: ReceiptSchema,
+  }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepSucceeded'), output: json }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepFailed'), error: StepErrorSchema }),
   z.object({
@@ -192,7 +198,11 @@ export const EventDocSchema = z.discriminatedUnion('type', [
 // ── executions/{id}/snapshots/{seq} ─────────────────────────────────────────────────────────────
 
 /** `executions/{executionId}/snapshots/{seq}`: the whole state as JSON text (chunked when large). */
-export const SnapshotDocSchema = z.object({ seq: z.number().int().nonnegative(), at: iso, state: z.string() });
+export const SnapshotDocSchema = z.object({
+  seq: z.number().int().nonnegative(),
+  at: iso,
+  state: z.string(),
+});
 export type SnapshotDoc = z.infer<typeof SnapshotDocSchema>;
 
 /** The `state` text of a snapshot, once JSON-parsed: the head fields plus the machine. */
@@ -257,8 +267,18 @@ export const SignalSchema = z.union([
   z.object({ ...stepSignal, kind: z.literal('launched'), commandId: z.string(), receipt: ReceiptSchema }),
   z.object({ ...stepSignal, kind: z.literal('launchFailed'), commandId: z.string(), error: StepErrorSchema }),
   z.object({ ...stepSignal, kind: z.literal('completed'), outcome: z.literal('succeeded'), output: json }),
-  z.object({ ...stepSignal, kind: z.literal('completed'), outcome: z.literal('failed'), error: StepErrorSchema }),
-  z.object({ ...stepSignal, kind: z.literal('logged'), lines: z.array(z.string()), metadata: json.optional() }),
+  z.object({
+    ...stepSignal,
+    kind: z.literal('completed'),
+    outcome: z.literal('failed'),
+    error: StepErrorSchema,
+  }),
+  z.object({
+    ...stepSignal,
+    kind: z.literal('logged'),
+    lines: z.array(z.string()),
+    metadata: json.optional(),
+  }),
   z.object({ ...stepSignal, kind: z.literal('timer'), timer: z.enum(['retry', 'wait', 'timeout']) }),
   z.object({ kind: z.literal('cancel'), reason: z.string(), source: SignalSourceSchema }),
   z.object({ kind: z.literal('redrive'), source: SignalSourceSchema }),
@@ -331,12 +351,12 @@ export const ChunkRefSchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 
-/** `leases/{executionId}`: the drain lease. */
+/** `leases/{executionId}`: the drain lease. Only `expiresAt` is read; the rest is for people. */
 export const LeaseDocSchema = z.object({
-  executionId: z.string(),
-  holder: z.string(),
-  acquiredAt: iso,
   expiresAt: iso,
+  executionId: z.string().optional(),
+  holder: z.string().optional(),
+  acquiredAt: iso.optional(),
 });
 
 // ── parsing ─────────────────────────────────────────────────────────────────────────────────────
@@ -374,15 +394,28 @@ export async function readDocument<S extends z.ZodType>(
   return parseDocument(schema, kind, path, await chunks.unpack(snap.data() ?? {}, { kind, path }));
 }
 
-/** The coded error for a document that does not match its schema (or a check of its own). */
-export function corruptDocument(kind: string, path: string, problem: z.ZodError | string): FirestepError {
-  const issue = typeof problem === 'string' ? undefined : firstIssue(problem.issues);
-  const field = issue === undefined ? undefined : issue.path.map(String).join('.') || '(document)';
-  const what = typeof problem === 'string' ? problem : `${field}: ${oneLine(issue?.message ?? 'invalid')}`;
+/**
+ * The coded error for a document that does not match its schema, or fails a check of its own
+ * (`{ field, message }`: a seq that is not the document id, a flow that does not hash to its id).
+ */
+export function corruptDocument(
+  kind: string,
+  path: string,
+  problem: z.ZodError | { field: string; message: string },
+): FirestepError {
+  let field: string;
+  let message: string;
+  if (problem instanceof z.ZodError) {
+    const issue = firstIssue(problem.issues);
+    field = issue === undefined || issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.');
+    message = oneLine(issue?.message ?? 'invalid');
+  } else {
+    ({ field, message } = problem);
+  }
   return new FirestepError(
     'STORE_CORRUPT_DOCUMENT',
-    `corrupt ${kind} document ${path}: ${what}; it was not written by this version of firestep (hand-edited or foreign) — restore or delete it`,
-    { details: { document: path, kind, ...(field === undefined ? {} : { field }) } },
+    `corrupt ${kind} document ${path}: ${field}: ${message}; it was not written by this version of firestep (hand-edited or foreign) — restore or delete it`,
+    { details: { document: path, kind, field } },
   );
 }
 
@@ -393,7 +426,9 @@ function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | und
   // The member that got furthest (longest path of its first issue) says best what is wrong.
   const candidates = first.errors
     .map((member) => firstIssue(member))
-    .filter((i): i is z.core.$ZodIssue => i !== undefined && !(i.code === 'invalid_value' && i.path.length <= 1));
+    .filter(
+      (i): i is z.core.$ZodIssue => i !== undefined && !(i.code === 'invalid_value' && i.path.length <= 1),
+    );
   const best = candidates.sort((a, b) => b.path.length - a.path.length)[0];
   return best === undefined ? first : { ...best, path: [...first.path, ...best.path] };
 }

@@ -20,7 +20,7 @@ import {
 } from './apply-batch.ts';
 import { jsonBytes } from './chunks.ts';
 import type { GateWaiter, StoreContext } from './context.ts';
-import { InboxDocSchema, type InboxDoc, readDocument } from './documents.ts';
+import { type InboxDoc, InboxDocSchema, readDocument } from './documents.ts';
 import type { HeldLease } from './lease.ts';
 import { pool } from './outbox.ts';
 import { ExecutionRefs, safeDocId } from './paths.ts';
@@ -29,7 +29,6 @@ import type { ApplyResult } from './types.ts';
 
 /** Bytes of signals decided in one transaction, so a commit stays well under the RPC size limit. */
 const BATCH_BYTES = 2 * 1024 * 1024;
-
 
 export interface SubmitReport {
   /** One per submitted signal, in order. */
@@ -292,7 +291,7 @@ async function inboxItem(ctx: StoreContext, doc: QueryDocumentSnapshot): Promise
 
 /**
  * Corrupt inbox entries must not jam the queue behind them: each is moved, exactly as stored, to
- * `rejected/{inboxId}` with its error (as undecidable signals are), unless it changed since read.
+ * `rejected/{inboxId}` with its error and `rejectedAt` (as undecidable signals are), unless it changed since read.
  */
 async function setAsideCorrupt(
   ctx: StoreContext,
@@ -313,7 +312,7 @@ async function setAsideCorrupt(
       });
       const batch = ctx.db.batch();
       batch.set(refs.rejected(doc.id), {
-        document: doc.data(),
+        ...doc.data(),
         rejectedAt,
         error: { code: error.code, message: error.message },
       });

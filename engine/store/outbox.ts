@@ -15,7 +15,6 @@ import {
 import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
 import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
-import { corruptDocument, OutboxDocSchema, OutboxDueSchema, readDocument } from './documents.ts';
 import {
   type CorrelationKey,
   type CorrelationTarget,
@@ -24,6 +23,7 @@ import {
 } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
 import { correlationTarget } from './decision-writer.ts';
+import { corruptDocument, OutboxDocSchema, OutboxDueSchema, readDocument } from './documents.ts';
 import { toFirestore } from './firestore-json.ts';
 import { COLLECTIONS, ExecutionRefs } from './paths.ts';
 import { GRPC, grpcCode, withStoreRetry } from './retry.ts';
@@ -114,7 +114,10 @@ async function readCommand(ctx: StoreContext, snap: DocumentSnapshot): Promise<O
   try {
     const entry = await readDocument(ctx.chunks, OutboxDocSchema, 'outbox command', snap);
     if (entry.commandId !== snap.id || entry.command.id !== snap.id)
-      throw corruptDocument('outbox command', snap.ref.path, 'commandId: does not match the document id');
+      throw corruptDocument('outbox command', snap.ref.path, {
+        field: 'commandId',
+        message: 'does not match the document id',
+      });
     return entry;
   } catch (e) {
     if (!isFirestepError(e, 'STORE_CORRUPT_DOCUMENT')) throw e;

@@ -34,7 +34,10 @@ export function headPointers(snap: DocumentSnapshot, executionId: string): HeadP
   }
   const data = parseDocument(HeadPointersSchema, 'head', snap.ref.path, snap.data());
   if (data.snapshotSeq > data.lastSeq) {
-    throw corruptDocument('head', snap.ref.path, `snapshotSeq: ${data.snapshotSeq} is after lastSeq ${data.lastSeq}`);
+    throw corruptDocument('head', snap.ref.path, {
+      field: 'snapshotSeq',
+      message: `${data.snapshotSeq} is after lastSeq ${data.lastSeq}`,
+    });
   }
   return { lastSeq: data.lastSeq, snapshotSeq: data.snapshotSeq, definitionHash: data.definitionHash };
 }
@@ -85,7 +88,10 @@ export async function readEvent(
   }
   const event = await readDocument(ctx.chunks, EventDocSchema, 'event', snap);
   if (event.seq !== Number(snap.id))
-    throw corruptDocument('event', snap.ref.path, `seq: ${event.seq} does not match the document id`);
+    throw corruptDocument('event', snap.ref.path, {
+      field: 'seq',
+      message: `${event.seq} does not match the document id`,
+    });
   return event;
 }
 
@@ -98,12 +104,18 @@ async function readSnapshot(
   const path = snap.ref.path;
   const doc = await readDocument(ctx.chunks, SnapshotDocSchema, 'snapshot', snap);
   if (doc.seq !== expectedSeq)
-    throw corruptDocument('snapshot', path, `seq: ${doc.seq} does not match the document id`);
+    throw corruptDocument('snapshot', path, {
+      field: 'seq',
+      message: `${doc.seq} does not match the document id`,
+    });
   let state: unknown;
   try {
     state = JSON.parse(doc.state);
   } catch (e) {
-    throw corruptDocument('snapshot', path, `state: not JSON (${(e as Error).message})`);
+    throw corruptDocument('snapshot', path, {
+      field: 'state',
+      message: `not JSON (${(e as Error).message})`,
+    });
   }
   return parseDocument(SnapshotStateSchema, 'snapshot', path, { state }).state;
 }

@@ -188,7 +188,9 @@ describe('ingest: faults on the way', () => {
     const out = await ingest(gen1End('dddddddddddddddd0000000000000001'), deps(db, rec));
     expect(out).toMatchObject({
       status: 'deadLettered',
-      reason: expect.stringMatching(/^INTERNAL: correlations\/trace:d+0+1 is not a correlation target/),
+      reason: expect.stringMatching(
+        /^STORE_CORRUPT_DOCUMENT: corrupt correlation document correlations\/trace:d+0+1: step: /,
+      ),
     });
     expect(rec.applied).toEqual([]);
   });
