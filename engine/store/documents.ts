@@ -46,7 +46,18 @@ export const SignalSourceSchema = z.object({
 
 export const StepErrorSchema = z.object({
   name: z.string(),
-  kind: z.enum(['function', 'job', 'http', 'launch', 'timeout', 'condition', 'fail', 'branch', 'cancelled']),
+  kind: z.enum([
+    'function',
+    'job',
+    'http',
+    'launch',
+    'timeout',
+    'condition',
+    'fail',
+    'branch',
+    'cancelled',
+    'reference',
+  ]),
   message: z.string(),
   cause: json.optional(),
 });
@@ -158,6 +169,15 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     type: z.literal('StepLaunched'),
     commandId: z.string(),
     receipt: ReceiptSchema,
+    input: json.optional(),
+  }),
+  z.object({
+    ...eventBase,
+    type: z.literal('ChoiceTaken'),
+    step: z.string(),
+    path: z.string().min(1),
+    next: z.string().min(1),
+    choice: z.number().int().nonnegative().nullable(),
   }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepSucceeded'), output: json }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepFailed'), error: StepErrorSchema }),
@@ -226,7 +246,6 @@ export const CommandSchema = z.discriminatedUnion('kind', [
     input: json,
     trace: z.object({ traceId: z.string(), spanId: z.string() }),
     timeoutSeconds: z.number().positive().optional(),
-    missingReferences: z.array(z.string()).optional(),
   }),
   z.object({
     ...commandBase,
@@ -264,7 +283,13 @@ export const OutboxDueSchema = OutboxDocSchema.pick({ status: true, nextAttemptA
 const stepSignal = { path: z.string().min(1), attempt, source: SignalSourceSchema };
 
 export const SignalSchema = z.union([
-  z.object({ ...stepSignal, kind: z.literal('launched'), commandId: z.string(), receipt: ReceiptSchema }),
+  z.object({
+    ...stepSignal,
+    kind: z.literal('launched'),
+    commandId: z.string(),
+    receipt: ReceiptSchema,
+    input: json.optional(),
+  }),
   z.object({ ...stepSignal, kind: z.literal('launchFailed'), commandId: z.string(), error: StepErrorSchema }),
   z.object({ ...stepSignal, kind: z.literal('completed'), outcome: z.literal('succeeded'), output: json }),
   z.object({
