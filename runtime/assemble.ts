@@ -48,6 +48,7 @@ export function assembleRuntime(parts: RuntimeParts): Runtime {
   const store = new ExecutionStore({
     db,
     dispatcher,
+    traceKey: config.callbackSecret,
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
     ...('retentionDays' in config && config.retentionDays !== undefined
       ? { retentionDays: config.retentionDays }
@@ -62,7 +63,11 @@ export function assembleRuntime(parts: RuntimeParts): Runtime {
     // A due timeout first asks the platform whether the work already finished (see timeout-probe.ts).
     const resolved =
       signal.kind === 'timer' && signal.timer === 'timeout'
-        ? await resolveTimeout(executionId, signal, { loadState: (id) => store.loadState(id), launcherFor })
+        ? await resolveTimeout(executionId, signal, {
+            loadState: (id) => store.loadState(id),
+            launcherFor,
+            traceKey: config.callbackSecret,
+          })
         : signal;
     const result = await store.apply(executionId, resolved);
     return result.ignored

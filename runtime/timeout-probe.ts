@@ -23,6 +23,8 @@ export interface TimeoutProbeDeps {
   loadState(executionId: string): Promise<{ def: FlowDefinition; state: ExecutionState }>;
   /** The launcher of a target type, if this runtime has one. */
   launcherFor(targetType: TargetType): Launcher | undefined;
+  /** The deployment's trace key, for executions whose traces are keyed. */
+  traceKey?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ function launchCommandFor(
   def: FlowDefinition,
   task: TaskStep,
   row: { step: string; path: string; attempt: number },
+  traceKey: string | undefined,
 ): LaunchCommand {
   return {
     kind: 'launch',
@@ -45,7 +48,7 @@ function launchCommandFor(
     attempt: row.attempt,
     target: task.target,
     input: null,
-    trace: traceFor(executionId, row.path, row.attempt),
+    trace: traceFor(executionId, row.path, row.attempt, traceKey),
     ...(task.timeout_seconds === undefined ? {} : { timeoutSeconds: task.timeout_seconds }),
   };
 }
@@ -91,7 +94,7 @@ export async function resolveTimeout(
   if (!launcher?.probe) return timer;
   let result: ProbeResult;
   try {
-    result = await launcher.probe(launchCommandFor(executionId, def, task, row), row.receipt);
+    result = await launcher.probe(launchCommandFor(executionId, def, task, row, state.traceKeyVersion === undefined ? undefined : deps.traceKey), row.receipt);
   } catch (e) {
     if (isFirestepError(e) && e.retryable) throw e;
     if (!isFirestepError(e) && isRetryable(e)) {

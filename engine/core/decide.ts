@@ -42,6 +42,11 @@ export interface DecideOptions {
    * pass it when the state decided on is still used afterwards (a cache, a retried decision).
    */
   inPlace?: WriteScope;
+  /**
+   * The deployment's trace key (the callback secret). Required to launch steps of an execution
+   * whose traces are keyed (`traceKeyVersion` 1); ignored for executions started before.
+   */
+  traceKey?: string;
 }
 
 /**
@@ -62,7 +67,7 @@ export function decide(
 ): Decision {
   const admission = admit(def, state, signal);
   if ('ignored' in admission) return { events: [], commands: [], ignored: admission.ignored };
-  const run = new Run(def, state, now, signal.source, options.inPlace);
+  const run = new Run(def, state, now, signal.source, options.inPlace, options.traceKey);
   if (signal.kind === 'cancel') run.cancel(signal.reason);
   else if (signal.kind === 'redrive') run.redrive();
   else for (const body of admission.events) run.emit(body);
@@ -101,6 +106,7 @@ export class Run {
      * decision rather than once per update (or never, with a caller's `inPlace` scope).
      */
     private readonly scope: WriteScope = new WeakSet(),
+    private readonly traceKey: string | undefined = undefined,
   ) {
     this.from = state;
   }
@@ -226,13 +232,24 @@ export class Run {
       attempt,
       target: task.target,
       input: value,
-      trace: traceFor(state.executionId, path, attempt),
+      trace: this.trace(state, path, attempt),
       ...(task.timeout_seconds === undefined ? {} : { timeoutSeconds: task.timeout_seconds }),
     };
     this.commands.push(command);
     if (task.timeout_seconds !== undefined) {
       this.timer(state, 'timeout', step, path, attempt, addSeconds(this.now, task.timeout_seconds));
     }
+  }
+
+  private trace(state: ExecutionState, path: string, attempt: number) {
+    if (state.traceKeyVersion === undefined) return traceFor(state.executionId, path, attempt);
+    if (this.traceKey === undefined) {
+      throw new FirestepError(
+        'CONFIG',
+        `execution "${state.executionId}" uses keyed trace ids (traceKeyVersion ${state.traceKeyVersion}) and launching its step "${path}" needs the trace key; set FIRESTEP_CALLBACK_SECRET`,
+      );
+    }
+    return traceFor(state.executionId, path, attempt, this.traceKey);
   }
 
   private timer(

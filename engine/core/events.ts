@@ -64,6 +64,8 @@ export type EventBody =
       input: Json;
       /** Caller-given idempotent name, if any. */
       name?: string;
+      /** 1: step trace ids are keyed with the deployment secret; absent: legacy unkeyed traces. */
+      traceKeyVersion?: number;
     }
   | ({
       type: 'StepLaunched';

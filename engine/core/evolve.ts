@@ -136,6 +136,7 @@ function started(
     flowId: event.flowId,
     definitionHash: event.definitionHash,
     ...(event.name === undefined ? {} : { name: event.name }),
+    ...(event.traceKeyVersion === undefined ? {} : { traceKeyVersion: event.traceKeyVersion }),
     status: 'RUNNING',
     input: event.input,
     startedAt: event.at,

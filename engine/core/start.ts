@@ -8,6 +8,7 @@ import type { FlowDefinition, Json } from '../flow/model.ts';
 import { type Decision, Run } from './decide.ts';
 import type { SignalSource } from './events.ts';
 import type { ExecutionState } from './state.ts';
+import { TRACE_KEY_VERSION } from './trace.ts';
 
 export interface StartOptions {
   executionId: string;
@@ -17,6 +18,8 @@ export interface StartOptions {
   now: string;
   /** Who asked (API request id, CLI…), recorded on the events. */
   source?: SignalSource;
+  /** The deployment's trace key: when given, the execution's traces are keyed (version 1). */
+  traceKey?: string;
 }
 
 /**
@@ -31,7 +34,7 @@ export function start(
   input: Json,
   opts: StartOptions,
 ): { state: ExecutionState; decision: Decision } {
-  const run = new Run(def, undefined, opts.now, opts.source);
+  const run = new Run(def, undefined, opts.now, opts.source, undefined, opts.traceKey);
   run.emit({
     type: 'ExecutionStarted',
     executionId: opts.executionId,
@@ -39,6 +42,7 @@ export function start(
     definitionHash: def.hash,
     input,
     ...(opts.name === undefined ? {} : { name: opts.name }),
+    ...(opts.traceKey === undefined ? {} : { traceKeyVersion: TRACE_KEY_VERSION }),
   });
   const state = run.current;
   if (state === undefined) throw new FirestepError('INTERNAL', 'ExecutionStarted produced no state');

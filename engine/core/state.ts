@@ -48,6 +48,8 @@ export interface ExecutionState {
   flowId: string;
   definitionHash: string;
   name?: string;
+  /** Trace form of the execution's launches (1 = keyed); absent for executions started before. */
+  traceKeyVersion?: number;
   status: ExecutionStatus;
   input: Json;
   output?: Json;

@@ -23,6 +23,8 @@ export interface StoreContext {
   clock: () => Date;
   newId: () => string;
   snapshotEvery: number;
+  /** See ExecutionStoreOptions.traceKey. */
+  traceKey: string | undefined;
   /** `retentionDays` in ms: how long after finishing a head is kept (undefined: forever). */
   retentionMs: number | undefined;
   dispatchClaimMs: number;
@@ -58,6 +60,7 @@ export function createContext(opts: ExecutionStoreOptions): StoreContext {
     clock,
     newId,
     snapshotEvery: positive('snapshotEvery', opts.snapshotEvery ?? 25),
+    traceKey: opts.traceKey,
     retentionMs: opts.retentionDays === undefined ? undefined : retentionMs(opts.retentionDays),
     dispatchClaimMs: opts.dispatchClaimMs ?? 5 * 60_000,
     maxDispatchAttempts: positive('maxDispatchAttempts', opts.maxDispatchAttempts ?? 10),

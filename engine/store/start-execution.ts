@@ -65,6 +65,7 @@ export async function startInStore(
         now,
         source,
         ...(opts.name === undefined ? {} : { name: opts.name }),
+        ...(ctx.traceKey === undefined ? {} : { traceKey: ctx.traceKey }),
       });
       await createDefinition();
       const head = await writeDecisions(

@@ -28,6 +28,12 @@ export interface StoreFaults {
 export interface ExecutionStoreOptions {
   db: Firestore;
   dispatcher: CommandDispatcher;
+  /**
+   * The deployment's trace key (the callback secret, `FIRESTEP_CALLBACK_SECRET`). With it, new
+   * executions get keyed trace ids (HMAC) that cannot be computed from an execution id; without it
+   * new executions use the legacy unkeyed form, and a keyed execution cannot launch steps.
+   */
+  traceKey?: string;
   /** Write a snapshot when this many events have been appended since the last one (default 25). */
   snapshotEvery?: number;
   /** Documents larger than this keep their largest fields out of line (default 256 KiB). */

@@ -63,13 +63,14 @@ export const readOnlyDispatcher: CommandDispatcher = {
 export async function openProjectStore(
   flags: ProjectFlags,
   dispatcher: CommandDispatcher = readOnlyDispatcher,
+  traceKey?: string,
 ): Promise<ProjectStore> {
   const projectId = resolveProjectId(flags);
   const emulator = process.env.FIRESTORE_EMULATOR_HOST || undefined;
   // On the emulator there is no metadata server to ask for credentials; don't wait for one.
   if (emulator) process.env.METADATA_SERVER_DETECTION ??= 'none';
   const db = new Firestore({ projectId, ...(emulator ? { host: emulator, ssl: false } : {}) });
-  const store = new ExecutionStore({ db, dispatcher });
+  const store = new ExecutionStore({ db, dispatcher, ...(traceKey === undefined ? {} : { traceKey }) });
   return {
     projectId,
     emulator,

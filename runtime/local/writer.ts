@@ -78,7 +78,11 @@ export async function openWriterStore(
         'or use the API function, or FIRESTORE_EMULATOR_HOST for a local project',
     );
   }
-  const project = await openProjectStore({ project: projectId }, localKeysDispatcher(env));
+  const project = await openProjectStore(
+    { project: projectId },
+    localKeysDispatcher(env),
+    env.FIRESTEP_CALLBACK_SECRET ?? LOCAL_CALLBACK_SECRET,
+  );
   return { store: project.store, projectId, mode: 'deferred', close: () => project.close() };
 }
 
@@ -99,7 +103,8 @@ export async function applyAndSettle(
   // Ask the engine's own decide first: a signal it would ignore is refused here with its reason,
   // instead of being queued for a drainer that would drop it silently.
   const { def, state } = await store.loadState(executionId);
-  const preview = decide(def, state, signal, new Date().toISOString());
+  // The preview's commands are discarded, so any trace key will do for a keyed execution.
+  const preview = decide(def, state, signal, new Date().toISOString(), { traceKey: 'preview-only' });
   if (preview.ignored) {
     throw new FirestepError('EXECUTION_FINISHED', `${preview.ignored.message} (${preview.ignored.code})`);
   }

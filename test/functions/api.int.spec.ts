@@ -6,6 +6,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandId } from '../../engine/core/commands.ts';
 import { traceFor } from '../../engine/core/trace.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, defineFlow, end, task, wait } from '../../engine/flow/index.ts';
 import { createApiHandler } from '../../functions/api/handler.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
@@ -86,7 +87,7 @@ async function start(flowId: string, input: unknown = {}): Promise<string> {
 /** Deliver the fake host's completion line of (execution, path) through the engine's message path. */
 async function complete(executionId: string, path: string, attempt = 1): Promise<void> {
   const entry = await eventually(() =>
-    completionEntry(h.entries, traceFor(executionId, path, attempt).traceId),
+    completionEntry(h.entries, traceFor(executionId, path, attempt, LOCAL_CALLBACK_SECRET).traceId),
   );
   await handleEngineMessage(entry, h.runtime, { via: 'test' });
 }

@@ -7,6 +7,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATAFLOW_MESSAGES } from '../../adapters/fakes/index.ts';
 import { traceFor } from '../../engine/core/trace.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, dataflowFlex, defineFlow, end, task } from '../../engine/flow/index.ts';
 import { engineCloudEventHandler } from '../../functions/engine/cloud-event.ts';
 import { enginePushHandler } from '../../functions/engine/push.ts';
@@ -105,7 +106,7 @@ async function startChain(): Promise<{
   entryA: NonNullable<ReturnType<typeof completionEntry>>;
 }> {
   const { executionId } = await h.runtime.store.startExecution(chain, { n: 1 });
-  const trace = traceFor(executionId, 'A', 1).traceId;
+  const trace = traceFor(executionId, 'A', 1, LOCAL_CALLBACK_SECRET).traceId;
   const entryA = await eventually(() => completionEntry(h.entries, trace));
   // The launch receipt is recorded after the call was accepted; wait so that later counts are stable.
   await eventually(async () => (await h.runtime.store.getHead(executionId))?.steps.A?.receipt);
@@ -122,7 +123,7 @@ describe('firestepEnginePush', () => {
     expect(await res.json()).toMatchObject({ status: 'applied', kind: 'cloudFunction', executionId });
     const head = await h.runtime.store.getHead(executionId);
     expect(head?.steps.A?.status).toBe('SUCCEEDED');
-    const traceB = traceFor(executionId, 'B', 1).traceId;
+    const traceB = traceFor(executionId, 'B', 1, LOCAL_CALLBACK_SECRET).traceId;
     await eventually(() => h.host.invocations.find((i) => i.name === 'fn-b' && i.trace?.traceId === traceB));
   });
 

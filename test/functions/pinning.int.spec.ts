@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceFor } from '../../engine/core/trace.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
 import { createLocalRuntime } from '../../runtime/create-local-runtime.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
@@ -50,7 +51,7 @@ afterAll(async () => {
 
 /** Deliver the completion line of (execution, path) to `runtime`, as its engine function would get it. */
 async function complete(runtime: Runtime, executionId: string, path: string): Promise<void> {
-  const entry = await eventually(() => completionEntry(h.entries, traceFor(executionId, path, 1).traceId));
+  const entry = await eventually(() => completionEntry(h.entries, traceFor(executionId, path, 1, LOCAL_CALLBACK_SECRET).traceId));
   const outcome = await handleEngineMessage(entry, runtime, { via: 'test' });
   expect(outcome.status).toBe('applied');
 }

@@ -10,6 +10,7 @@ import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
 import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 
@@ -49,6 +50,12 @@ let callbackOfA: CallbackMessage;
 let finishedCallback: CallbackMessage;
 let finishedEndLine: LogEntry;
 
+/** The keyed trace id of a step attempt, as the engine computes it with the deployment secret. */
+const traceOf = (executionId: string, path: string, attempt: number) =>
+  traceFor(executionId, path, attempt, LOCAL_CALLBACK_SECRET);
+/** The trace id anyone can compute from public data (the unkeyed form of executions started before keyed traces). */
+const publicTraceOf = (executionId: string, path: string, attempt: number) => traceFor(executionId, path, attempt);
+
 const handle = (raw: unknown) => handleEngineMessage(raw, r.runtime, { via: 'push' });
 
 async function snapshot(executionId: string): Promise<string> {
@@ -81,11 +88,11 @@ beforeAll(async () => {
     expect((await handle(cb)).status).toBe('applied');
     if (path === 'A') finishedCallback = cb;
   }
-  finishedEndLine = await eventually(() => endLine(r.entries, traceFor(finished, 'B', 1).traceId));
+  finishedEndLine = await eventually(() => endLine(r.entries, traceOf(finished, 'B', 1).traceId));
   expect((await store.getHead(finished))?.status).toBe('SUCCEEDED');
 
   running = (await store.startExecution(chain, { case: 'running' })).executionId;
-  endOfA = await eventually(() => endLine(r.entries, traceFor(running, 'A', 1).traceId));
+  endOfA = await eventually(() => endLine(r.entries, traceOf(running, 'A', 1).traceId));
   callbackOfA = await eventually(() => r.callbacks.find((c) => c.executionId === running && c.path === 'A'));
 }, 60_000);
 afterAll(() => r.close());
@@ -273,12 +280,29 @@ const HOSTILE: Hostile[] = [
   },
   {
     name: 'end line with the trace of an attempt never launched',
-    raw: () => withTrace(endOfA, traceFor(running, 'A', 2).traceId),
+    raw: () => withTrace(endOfA, traceOf(running, 'A', 2).traceId),
     expect: 'notOurs',
   },
   {
     name: 'end line with the trace of a step not started',
-    raw: () => withTrace(endOfA, traceFor(running, 'B', 1).traceId),
+    raw: () => withTrace(endOfA, traceOf(running, 'B', 1).traceId),
+    expect: 'notOurs',
+  },
+  {
+    name: 'A’s success line forged with the trace id computed from public data (sha256 of execution, path, attempt)',
+    raw: () => withTrace(endOfA, publicTraceOf(running, 'A', 1).traceId),
+    expect: 'notOurs',
+  },
+  {
+    name: 'a status-500 line for A forged with the trace id computed from public data, in a push body',
+    raw: () =>
+      pushBody(
+        withText(
+          withTrace(endOfA, publicTraceOf(running, 'A', 1).traceId),
+          'Function execution took 5 ms, finished with status code: 500',
+        ),
+        'forged-500',
+      ),
     expect: 'notOurs',
   },
   {

@@ -1,0 +1,64 @@
+/**
+ * An execution's life under an unlucky production: executions in flight across an engine upgrade,
+ * cancels racing launches, late callbacks, timers that cannot be scheduled, names reused after
+ * retention. Each case goes through the real engine path (`handleEngineMessage` / the store /
+ * the dispatcher) on the Firestore emulator and the protocol fakes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceFor } from '../../engine/core/trace.ts';
+import { cloudFunction, defineFlow, task } from '../../engine/flow/index.ts';
+import { ExecutionStore } from '../../engine/store/index.ts';
+import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
+import { assertInvariants } from './support/invariants.ts';
+import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
+
+const loc = { project_id: 'rel-l', region: 'europe-west1' } as const;
+const chain = defineFlow({
+  id: 'rel-l-chain',
+  start: 'A',
+  steps: {
+    A: task(cloudFunction('rel-l-a', loc), { next: 'B' }),
+    B: task(cloudFunction('rel-l-b', loc), { end: true }),
+  },
+});
+
+let r: RelRuntime;
+const handle = (raw: unknown) => handleEngineMessage(raw, r.runtime, { via: 'push' });
+
+beforeAll(async () => {
+  r = await startRuntime([chain]);
+}, 60_000);
+afterAll(() => r.close());
+
+describe('keyed trace ids (forged completions)', () => {
+  it('given a new execution, then its head records traceKeyVersion 1 and its launches carry the keyed trace, not the public one', async () => {
+    // given / when
+    const { executionId } = await r.runtime.store.startExecution(chain, { case: 'keyed' });
+
+    // then
+    const keyed = traceFor(executionId, 'A', 1, LOCAL_CALLBACK_SECRET).traceId;
+    const end = await eventually(() => endLine(r.entries, keyed));
+    expect(end).toBeDefined();
+    expect(endLine(r.entries, traceFor(executionId, 'A', 1).traceId)).toBeUndefined();
+    const head = await r.runtime.store.getHead(executionId);
+    expect((head as { traceKeyVersion?: number } | undefined)?.traceKeyVersion).toBe(1);
+  });
+
+  it('given an execution started before keyed traces (unkeyed), when its unkeyed completions arrive after the upgrade, then it still runs to SUCCEEDED', async () => {
+    // given: a store of the previous release (no trace key) starts it
+    const before = new ExecutionStore({ db: r.runtime.db, dispatcher: r.runtime.dispatcher });
+    const { executionId } = await before.startExecution(chain, { case: 'in flight across the upgrade' });
+
+    // when: the upgraded engine receives its completions, with the unkeyed traces
+    for (const path of ['A', 'B']) {
+      const line = await eventually(() => endLine(r.entries, traceFor(executionId, path, 1).traceId));
+      expect((await handle(pushBody(line, `legacy-${path}`))).status).toBe('applied');
+    }
+
+    // then
+    const { head } = await assertInvariants(r.runtime.db, executionId);
+    expect(head.status).toBe('SUCCEEDED');
+    expect((head as { traceKeyVersion?: number }).traceKeyVersion).toBeUndefined();
+  });
+});
