@@ -9,7 +9,7 @@
  */
 
 import { log } from '../engine/log.ts';
-import { type IngestOutcome, ingest } from '../engine/signals/ingest.ts';
+import { type IngestOutcome, type IngestRoute, ingest } from '../engine/signals/ingest.ts';
 import type { Runtime } from './runtime.ts';
 import { isTransient } from './transient.ts';
 
@@ -20,6 +20,8 @@ export interface MessageContext {
   trace?: string;
   /** How it came in, for the log: `push`, `cloudEvent`, `callback`, `timer`, `local`. */
   via?: string;
+  /** A route that accepts only some message kinds (others are dead-lettered). */
+  route?: IngestRoute;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function handleEngineMessage(
 ): Promise<EngineOutcome> {
   const logCtx = ctx.trace ? { trace: ctx.trace } : undefined;
   try {
-    const outcome = await ingest(raw, runtime.ingestDeps);
+    const outcome = await ingest(raw, runtime.ingestDeps, ctx.route);
     const fields = {
       via: ctx.via,
       status: outcome.status,

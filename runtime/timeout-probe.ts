@@ -94,7 +94,16 @@ export async function resolveTimeout(
   if (!launcher?.probe) return timer;
   let result: ProbeResult;
   try {
-    result = await launcher.probe(launchCommandFor(executionId, def, task, row, state.traceKeyVersion === undefined ? undefined : deps.traceKey), row.receipt);
+    result = await launcher.probe(
+      launchCommandFor(
+        executionId,
+        def,
+        task,
+        row,
+        state.traceKeyVersion === undefined ? undefined : deps.traceKey,
+      ),
+      row.receipt,
+    );
   } catch (e) {
     if (isFirestepError(e) && e.retryable) throw e;
     if (!isFirestepError(e) && isRetryable(e)) {

@@ -51,6 +51,16 @@ export interface IngestOutcome {
   deadLetterId?: string;
 }
 
+/**
+ * Where a message came in, when that route accepts only some kinds: the API's `/v1/callbacks`
+ * takes callbacks only (their token is their proof), `/v1/timers` timers only (OIDC-checked).
+ */
+export interface IngestRoute {
+  /** The route, for the dead letter's reason, e.g. `POST /v1/callbacks`. */
+  name: string;
+  accepts: readonly ObservationKind[];
+}
+
 const APPLY_STATUSES = ['applied', 'duplicate', 'queued'] as const;
 /** Codes that mean "too late / already settled": acknowledge, nothing to do. */
 const IGNORE_CODES = new Set(['STALE_ATTEMPT', 'EXECUTION_FINISHED']);
@@ -65,8 +75,12 @@ const IGNORE_CODES = new Set(['STALE_ATTEMPT', 'EXECUTION_FINISHED']);
  * });
  * // → { status: 'applied', kind: 'cloudFunction', executionId: 'exec-1' }
  */
-export async function ingest(raw: unknown, deps: IngestDeps): Promise<IngestOutcome> {
+export async function ingest(raw: unknown, deps: IngestDeps, route?: IngestRoute): Promise<IngestOutcome> {
   const o = parse(raw, deps);
+  if (route !== undefined && o.kind !== 'rejected' && !route.accepts.includes(o.kind)) {
+    const reason = `${route.name} accepts only ${route.accepts.join(' or ')} messages, got ${o.kind === 'ignored' ? 'another kind' : `a ${o.kind} message`}`;
+    return deadLetter(raw, o, reason, deps);
+  }
   switch (o.kind) {
     case 'rejected':
       return deadLetter(raw, o, o.reason, deps);

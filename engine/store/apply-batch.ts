@@ -210,7 +210,13 @@ async function batchBody(
     let decision: Decision;
     let next: ExecutionState;
     try {
-      decision = decide(def, state, item.signal, now, ctx.traceKey === undefined ? {} : { traceKey: ctx.traceKey });
+      decision = decide(
+        def,
+        state,
+        item.signal,
+        now,
+        ctx.traceKey === undefined ? {} : { traceKey: ctx.traceKey },
+      );
       next = decision.ignored === undefined ? applyDecision(def, state, decision) : state;
     } catch (error) {
       // A signal the core cannot decide must not jam the execution's inbox: set it aside.

@@ -59,6 +59,37 @@ export function namedExecutionId(flowId: string, name: string): string {
   return `${safeDocId(flowId)}~${safeDocId(name)}`;
 }
 
+/** Firestore's limit on a document id, in UTF-8 bytes. */
+const MAX_DOC_ID_BYTES = 1500;
+
+/**
+ * Refuse an execution id that cannot name a document (`/`, `.`, `..`, `__…__`, over 1,500 bytes):
+ * no execution can have it, so it is EXECUTION_NOT_FOUND (a 404 / dead letter), never a 500.
+ *
+ * @example checkExecutionId('__x__') // throws EXECUTION_NOT_FOUND
+ */
+export function checkExecutionId(executionId: string): void {
+  const why =
+    executionId.length === 0
+      ? 'it is empty'
+      : executionId.includes('/')
+        ? 'it contains "/"'
+        : executionId === '.' || executionId === '..'
+          ? 'it is "." or ".."'
+          : /^__.*__$/.test(executionId)
+            ? 'ids of the form __…__ are reserved'
+            : Buffer.byteLength(executionId, 'utf8') > MAX_DOC_ID_BYTES
+              ? `it is longer than ${MAX_DOC_ID_BYTES} bytes`
+              : undefined;
+  if (why === undefined) return;
+  const shown = executionId.length > 60 ? `${executionId.slice(0, 60)}…` : executionId;
+  throw new FirestepError(
+    'EXECUTION_NOT_FOUND',
+    `execution "${shown}" does not exist: ${why}, so no execution has that id; list executions with \`firestep status\``,
+    { details: { executionId: shown } },
+  );
+}
+
 /** References to one execution's documents. */
 export class ExecutionRefs {
   readonly head: DocumentReference;
@@ -68,6 +99,7 @@ export class ExecutionRefs {
     readonly db: Firestore,
     readonly executionId: string,
   ) {
+    checkExecutionId(executionId);
     this.head = db.collection(COLLECTIONS.executions).doc(executionId);
     this.lease = db.collection(COLLECTIONS.leases).doc(executionId);
   }

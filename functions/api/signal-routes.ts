@@ -35,7 +35,11 @@ async function callback(getRuntime: RuntimeProvider, req: ApiRequest): Promise<A
     return errorResponse(400, 'INVALID_ARGUMENT', 'a JSON callback message is required', { field: 'body' });
   }
   try {
-    const outcome = await handleEngineMessage(req.body, await getRuntime(), { via: 'callback' });
+    // Only callbacks: a timer (or a log line) here would skip the timer route's OIDC check.
+    const outcome = await handleEngineMessage(req.body, await getRuntime(), {
+      via: 'callback',
+      route: { name: 'POST /v1/callbacks', accepts: ['callback'] },
+    });
     switch (outcome.status) {
       case 'deadLettered':
         // Recorded in deadletters/; the caller learns why (forged token, wrong shape …).
@@ -66,7 +70,10 @@ async function timer(
   }
   try {
     // Everything but a transient fault is acknowledged (2xx): Cloud Tasks retries any other status.
-    const outcome = await handleEngineMessage(req.body, await getRuntime(), { via: 'timer' });
+    const outcome = await handleEngineMessage(req.body, await getRuntime(), {
+      via: 'timer',
+      route: { name: 'POST /v1/timers', accepts: ['timer'] },
+    });
     return { status: 200, body: outcome };
   } catch (e) {
     return transientFailure(e);

@@ -11,6 +11,7 @@ import { cloudFunction, dataflowFlex, defineFlow, task } from '../../engine/flow
 import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
 import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
+import { call, type Served, serveApi, serveEnginePush } from './support/http.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 
@@ -54,7 +55,8 @@ let finishedEndLine: LogEntry;
 const traceOf = (executionId: string, path: string, attempt: number) =>
   traceFor(executionId, path, attempt, LOCAL_CALLBACK_SECRET);
 /** The trace id anyone can compute from public data (the unkeyed form of executions started before keyed traces). */
-const publicTraceOf = (executionId: string, path: string, attempt: number) => traceFor(executionId, path, attempt);
+const publicTraceOf = (executionId: string, path: string, attempt: number) =>
+  traceFor(executionId, path, attempt);
 
 const handle = (raw: unknown) => handleEngineMessage(raw, r.runtime, { via: 'push' });
 
@@ -504,5 +506,94 @@ describe('success claimed while jobs.get says FAILED', () => {
     const { head: after, events } = await assertInvariants(r.runtime.db, executionId);
     expect(after.status).toBe('FAILED');
     expect(events.some((e) => e.type === 'StepSucceeded')).toBe(false);
+  });
+});
+
+describe('hostile requests through the deployed HTTP handlers (API function, engine push function)', () => {
+  let api: Served;
+  let push: Served;
+  beforeAll(async () => {
+    api = await serveApi(r.runtime);
+    push = await serveEnginePush(r.runtime);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await push?.close();
+  });
+
+  it('given a running step, when a bare timeout timer without any token is posted to POST /v1/callbacks (the route that skips OIDC), then it is refused 4xx and dead-lettered, and nothing changes', async () => {
+    // given
+    const before = await snapshot(running);
+
+    // when
+    const res = await call(api.url, 'POST', '/v1/callbacks', timer(running, 'A', 1, 'timeout'));
+
+    // then
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(JSON.stringify(res.body)).toMatch(/accepts only callback/);
+    expect(await snapshot(running)).toEqual(before);
+  });
+
+  it('given a running step, when a log line of A is posted to POST /v1/callbacks, then it is refused 4xx and nothing changes', async () => {
+    const before = await snapshot(running);
+    const res = await call(api.url, 'POST', '/v1/callbacks', endOfA);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await snapshot(running)).toEqual(before);
+  });
+
+  it('given a genuine callback, when it is posted to POST /v1/timers without a token, then it is refused 401 (the timer route never takes callbacks unauthenticated)', async () => {
+    const before = await snapshot(running);
+    const res = await call(api.url, 'POST', '/v1/timers', callbackOfA);
+    expect(res.status).toBe(401);
+    expect(await snapshot(running)).toEqual(before);
+  });
+
+  // '.' itself is resolved away by the HTTP client (`/v1/executions/` lists); '%2E' reaches the server as '.'.
+  const ODD_IDS = ['__x__', 'a%2Fb', '%2F', '%2E', '..', '%2E%2E', '__name__', `x${'y'.repeat(1600)}`];
+  for (const id of ODD_IDS) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['GET', '/events'],
+      ['POST', ':cancel'],
+      ['POST', ':redrive'],
+    ] as const) {
+      it(`${method} /v1/executions/${id.length > 20 ? `${id.slice(0, 12)}…(${id.length} chars)` : id}${suffix} → 4xx with one line naming the id, never 500`, async () => {
+        const res = await call(
+          api.url,
+          method,
+          `/v1/executions/${id}${suffix}`,
+          method === 'POST' ? {} : undefined,
+        );
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        const error = res.body.error as { message?: string } | undefined;
+        expect(error?.message ?? '').not.toMatch(/internal error/);
+      });
+    }
+  }
+
+  it('a push body of JSON nested 100,000 deep → acknowledged as a dead letter (2xx), never a 500 that Pub/Sub redelivers', async () => {
+    const depth = 100_000;
+    for (const deep of [
+      `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+    ]) {
+      const raw = `{"message":{"data":"${Buffer.from(deep).toString('base64')}","messageId":"deep-${deep[0]}"},"subscription":"projects/rel/subscriptions/s"}`;
+      const res = await call(push.url, 'POST', '/', raw);
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('deadLettered');
+    }
+  });
+
+  it('a request body that is itself JSON nested 100,000 deep → 4xx or a dead letter, never a 500', async () => {
+    const depth = 100_000;
+    const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const viaPush = await call(push.url, 'POST', '/', deep);
+    expect(viaPush.status).toBeLessThan(500);
+    const viaCallback = await call(api.url, 'POST', '/v1/callbacks', deep);
+    expect(viaCallback.status).toBeGreaterThanOrEqual(400);
+    expect(viaCallback.status).toBeLessThan(500);
   });
 });

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceFor } from '../../engine/core/trace.ts';
-import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, dataflowFlex, defineFlow, task } from '../../engine/flow/index.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 
@@ -54,7 +54,9 @@ describe('a poison message', () => {
   it('given a completion whose execution was deleted (its correlation left behind), when Pub/Sub delivers it 5 times, then each delivery is acknowledged as dead-lettered and deadletters holds it once with 5 deliveries', async () => {
     // given: a genuine completion of a real execution, whose documents are then deleted
     const { executionId } = await r.runtime.store.startExecution(oneCall, {});
-    const entry = await eventually(() => endLine(r.entries, traceFor(executionId, 'Call', 1, LOCAL_CALLBACK_SECRET).traceId));
+    const entry = await eventually(() =>
+      endLine(r.entries, traceFor(executionId, 'Call', 1, LOCAL_CALLBACK_SECRET).traceId),
+    );
     await r.runtime.db.recursiveDelete(r.runtime.db.collection('executions').doc(executionId));
 
     // when

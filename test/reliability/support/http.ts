@@ -1,0 +1,62 @@
+/**
+ * The deployed HTTP entry points over a suite runtime: the API function (`createApiHandler`, with
+ * OIDC enforced on `/v1/timers`) and the engine's push function (`enginePushHandler`, push auth
+ * disabled as on a local emulator), each served by the functions framework on a loopback port.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { createApiHandler } from '../../../functions/api/handler.ts';
+import { enginePushHandler } from '../../../functions/engine/push.ts';
+import type { Runtime } from '../../../runtime/runtime.ts';
+import { serve, testPushAuth } from '../../functions/support.ts';
+
+export const TIMER_AUDIENCE = 'https://api.example/v1/timers';
+export const TIMER_SA = 'firestep-tasks@test.iam.gserviceaccount.com';
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+let n = 0;
+
+/** Serve the API function over `runtime`. */
+export async function serveApi(runtime: Runtime): Promise<Served> {
+  const name = `relApi${++n}`;
+  functions.http(
+    name,
+    createApiHandler(async () => runtime, testPushAuth(TIMER_AUDIENCE, TIMER_SA)),
+  );
+  return serve(name);
+}
+
+/** Serve the engine's push function over `runtime` (push auth off). */
+export async function serveEnginePush(runtime: Runtime): Promise<Served> {
+  const name = `relPush${++n}`;
+  functions.http(
+    name,
+    enginePushHandler(async () => runtime, { mode: 'disabled-local-only', audience: '' }),
+  );
+  return serve(name);
+}
+
+/** One request; the body is parsed as JSON when it is. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed, text };
+}
