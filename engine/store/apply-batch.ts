@@ -9,6 +9,7 @@ import type { DocumentReference, DocumentSnapshot, Transaction } from '@google-c
 import {
   applyDecision,
   type Command,
+  commandId,
   type Decision,
   decide,
   type ExecutionEvent,
@@ -243,6 +244,9 @@ async function batchBody(
     outcomes.push({ status: 'applied', events: decision.events });
   }
 
+  const settle = events.some((e) => e.type === 'ExecutionCancelled')
+    ? await pendingCommandsOfCancelled(tx, refs, state)
+    : [];
   const existing = opts.checkCommands
     ? await existingCommands(tx, refs, [...commands.keys()])
     : new Set<string>();
@@ -256,6 +260,8 @@ async function batchBody(
     );
     for (const record of records) tx.create(refs.signal(record.key), JSON.parse(JSON.stringify(record)));
   }
+  for (const ref of settle)
+    tx.update(ref, { status: 'DONE', finishedAt: now, settledBy: 'ExecutionCancelled' });
   for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
   for (const r of rejected) tx.set(refs.rejected(r.inboxId), await rejectedDoc(ctx, r, now));
   opts.alsoWrite?.(tx);
@@ -293,4 +299,29 @@ async function existingCommands(tx: Transaction, refs: ExecutionRefs, ids: strin
     });
   }
   return existing;
+}
+
+/**
+ * The outbox entries a cancel settles in its own transaction: every launch and timer of the
+ * execution's steps still PENDING (a launch backing off after a 503, or committed just before the
+ * cancel), so nothing is launched or scheduled after ExecutionCancelled. Read by id (transactions
+ * read by document id), from the step table: launch and timers of each row's attempt (and the
+ * retry timer of the next attempt).
+ */
+async function pendingCommandsOfCancelled(
+  tx: Transaction,
+  refs: ExecutionRefs,
+  state: ExecutionState,
+): Promise<DocumentReference[]> {
+  const ids = new Set<string>();
+  for (const row of Object.values(state.steps)) {
+    ids.add(commandId('launch', row.path, row.attempt));
+    ids.add(commandId('timer-timeout', row.path, row.attempt));
+    ids.add(commandId('timer-wait', row.path, row.attempt));
+    ids.add(commandId('timer-retry', row.path, row.attempt));
+    ids.add(commandId('timer-retry', row.path, row.attempt + 1));
+  }
+  if (ids.size === 0) return [];
+  const snaps: DocumentSnapshot[] = await tx.getAll(...[...ids].map((id) => refs.command(id)));
+  return snaps.filter((snap) => snap.exists && snap.get('status') === 'PENDING').map((snap) => snap.ref);
 }

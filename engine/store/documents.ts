@@ -115,6 +115,8 @@ const headFields = {
   flowId: z.string().min(1),
   definitionHash: z.string().min(1),
   name: z.string().optional(),
+  /** 1: keyed trace ids (see docs/internals/trace-keys.md); absent: legacy unkeyed. */
+  traceKeyVersion: z.number().int().positive().optional(),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
   input: json,
   output: json.optional(),
@@ -162,6 +164,7 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     definitionHash: z.string().min(1),
     input: json,
     name: z.string().optional(),
+    traceKeyVersion: z.number().int().positive().optional(),
   }),
   z.object({
     ...eventBase,
@@ -273,6 +276,8 @@ export const OutboxDocSchema = z.object({
   claimedUntil: iso.optional(),
   lastError: StepErrorSchema.optional(),
   finishedAt: iso.optional(),
+  /** Settled without dispatch: `ExecutionCancelled`, or `execution <STATUS>` at dispatch time. */
+  settledBy: z.string().optional(),
 });
 
 /** What the sweep's due check reads of a raw outbox document (no payloads resolved). */

@@ -79,6 +79,7 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
   if (entry === undefined) return undefined;
   await ctx.faults.beforeDispatch?.(entry.command);
   if (!(await claim(ctx, snap))) return undefined;
+  if (entry.command.kind !== 'cancel' && !(await stillRunning(ctx, entry))) return undefined;
   ctx.stats.commandsDispatched++;
   let outcome: DispatchOutcome;
   try {
@@ -128,6 +129,32 @@ async function readCommand(ctx: StoreContext, snap: DocumentSnapshot): Promise<O
     });
     return undefined;
   }
+}
+
+/**
+ * A launch or timer of an execution that is no longer RUNNING (cancelled, failed, succeeded while
+ * the command backed off or its dispatcher crashed) is settled instead of dispatched: nothing is
+ * launched after ExecutionCancelled. Read after the claim, so a cancel committed before it is seen.
+ */
+async function stillRunning(ctx: StoreContext, entry: OutboxEntry): Promise<boolean> {
+  const refs = new ExecutionRefs(ctx.db, entry.executionId);
+  const head = await withStoreRetry('reading a head before dispatch', () => refs.head.get());
+  const status = head.get('status') as string | undefined;
+  if (status === 'RUNNING') return true;
+  log.info('store: command not dispatched, the execution is no longer running', {
+    commandId: entry.commandId,
+    executionId: entry.executionId,
+    status: status ?? 'missing',
+  });
+  await withStoreRetry('settling a command of a finished execution', () =>
+    refs.command(entry.commandId).update({
+      status: 'DONE',
+      finishedAt: ctx.clock().toISOString(),
+      claimedUntil: FieldValue.delete(),
+      settledBy: `execution ${status ?? 'missing'}`,
+    }),
+  );
+  return false;
 }
 
 /** PENDING/expired DISPATCHING → DISPATCHING, only if nobody touched the command since we read it. */

@@ -118,6 +118,8 @@ export interface OutboxEntry {
   claimedUntil?: string;
   lastError?: StepError;
   finishedAt?: string;
+  /** Settled without dispatch: `ExecutionCancelled`, or `execution <STATUS>` at dispatch time. */
+  settledBy?: string;
 }
 
 export interface ListExecutionsOptions {

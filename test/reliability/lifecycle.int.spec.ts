@@ -62,3 +62,86 @@ describe('keyed trace ids (forged completions)', () => {
     expect((head as { traceKeyVersion?: number }).traceKeyVersion).toBeUndefined();
   });
 });
+
+describe('launch after cancel', () => {
+  const cancel = { kind: 'cancel' as const, reason: 'stopped by the test', source: { kind: 'api' as const } };
+  const launchesOf = (executionId: string) =>
+    r.entries.filter((e) => {
+      const t = String((e as { trace?: string }).trace ?? '');
+      return t.endsWith(traceFor(executionId, 'A', 1, LOCAL_CALLBACK_SECRET).traceId);
+    });
+
+  it('given a start whose first launch is still PENDING in the outbox (crash after commit), when the execution is cancelled and the outbox is swept, then the launch is settled in the cancel’s transaction and never dispatched', async () => {
+    // given
+    let armed = true;
+    const crashing = new ExecutionStore({
+      db: r.runtime.db,
+      dispatcher: r.runtime.dispatcher,
+      traceKey: LOCAL_CALLBACK_SECRET,
+      faults: {
+        afterCommit: () => {
+          if (!armed) return;
+          armed = false;
+          throw new Error('injected crash after commit');
+        },
+      },
+    });
+    await expect(crashing.startExecution(chain, {}, { name: 'cancel-pending' })).rejects.toThrow(
+      /injected crash/,
+    );
+    const executionId = 'rel-l-chain~cancel-pending';
+    expect((await r.runtime.store.listPendingCommands(executionId)).map((c) => c.commandId)).toEqual([
+      'launch~A~1',
+    ]);
+
+    // when
+    expect((await r.runtime.store.apply(executionId, cancel)).status).toBe('applied');
+    await r.runtime.store.sweepPending();
+    await r.runtime.store.sweepPending();
+
+    // then
+    const { head, events } = await assertInvariants(r.runtime.db, executionId, { quiescent: true });
+    expect(head.status).toBe('CANCELLED');
+    const types = events.map((e) => e.type);
+    expect(types.slice(types.indexOf('ExecutionCancelled'))).not.toContain('StepLaunched');
+    expect(launchesOf(executionId)).toEqual([]);
+    const command = await r.runtime.db.doc(`executions/${executionId}/commands/launch~A~1`).get();
+    expect(command.get('status')).toBe('DONE');
+    expect(command.get('settledBy')).toBe('ExecutionCancelled');
+  });
+
+  it('given a launch whose dispatcher crashed mid-dispatch (DISPATCHING, claim expired), when the execution is cancelled and the outbox is swept, then the dispatcher sees the execution is no longer RUNNING and does not launch', async () => {
+    // given
+    let armed = true;
+    const crashing = new ExecutionStore({
+      db: r.runtime.db,
+      dispatcher: r.runtime.dispatcher,
+      traceKey: LOCAL_CALLBACK_SECRET,
+      faults: {
+        afterCommit: () => {
+          if (!armed) return;
+          armed = false;
+          throw new Error('injected crash after commit');
+        },
+      },
+    });
+    await expect(crashing.startExecution(chain, {}, { name: 'cancel-dispatching' })).rejects.toThrow(
+      /injected crash/,
+    );
+    const executionId = 'rel-l-chain~cancel-dispatching';
+    const ref = r.runtime.db.doc(`executions/${executionId}/commands/launch~A~1`);
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await ref.update({ status: 'DISPATCHING', claimedUntil: past, nextAttemptAt: past });
+
+    // when
+    expect((await r.runtime.store.apply(executionId, cancel)).status).toBe('applied');
+    await r.runtime.store.sweepPending();
+
+    // then
+    const { head, events } = await assertInvariants(r.runtime.db, executionId, { quiescent: true });
+    expect(head.status).toBe('CANCELLED');
+    expect(events.map((e) => e.type)).not.toContain('StepLaunched');
+    expect(launchesOf(executionId)).toEqual([]);
+    expect((await ref.get()).get('status')).toBe('DONE');
+  });
+});
