@@ -550,8 +550,7 @@ describe('hostile requests through the deployed HTTP handlers (API function, eng
     expect(await snapshot(running)).toEqual(before);
   });
 
-  // '.' itself is resolved away by the HTTP client (`/v1/executions/` lists); '%2E' reaches the server as '.'.
-  const ODD_IDS = ['__x__', 'a%2Fb', '%2F', '%2E', '..', '%2E%2E', '__name__', `x${'y'.repeat(1600)}`];
+  const ODD_IDS = ['__x__', 'a%2Fb', '%2F', '.', '%2E', '..', '%2E%2E', '__name__', `x${'y'.repeat(1600)}`];
   for (const id of ODD_IDS) {
     for (const [method, suffix] of [
       ['GET', ''],
@@ -559,6 +558,8 @@ describe('hostile requests through the deployed HTTP handlers (API function, eng
       ['POST', ':cancel'],
       ['POST', ':redrive'],
     ] as const) {
+      // `GET /v1/executions/.` is the path `/v1/executions/` to the server (URL dot-segment rule): a list.
+      if (suffix === '' && (id === '.' || id === '%2E')) continue;
       it(`${method} /v1/executions/${id.length > 20 ? `${id.slice(0, 12)}…(${id.length} chars)` : id}${suffix} → 4xx with one line naming the id, never 500`, async () => {
         const res = await call(
           api.url,
