@@ -5,6 +5,15 @@
  */
 import { Command } from 'commander';
 
+// A reader that stops early (`firestep signals parse big.jsonl | head -1`) closes the pipe: that
+// ends the command quietly, as for any Unix filter, instead of an EPIPE stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 const program = new Command('firestep')
   .description('Event-sourced serverless orchestration on Google Cloud')
   .showHelpAfterError()

@@ -6,10 +6,10 @@ import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandId } from '../../engine/core/commands.ts';
 import { traceFor } from '../../engine/core/trace.ts';
-import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, defineFlow, end, task, wait } from '../../engine/flow/index.ts';
 import { createApiHandler } from '../../functions/api/handler.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import {
   completionEntry,

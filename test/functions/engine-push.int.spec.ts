@@ -7,10 +7,10 @@ import * as functions from '@google-cloud/functions-framework';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATAFLOW_MESSAGES } from '../../adapters/fakes/index.ts';
 import { traceFor } from '../../engine/core/trace.ts';
-import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, dataflowFlex, defineFlow, end, task } from '../../engine/flow/index.ts';
 import { engineCloudEventHandler } from '../../functions/engine/cloud-event.ts';
 import { enginePushHandler } from '../../functions/engine/push.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import {
   completionEntry,

@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceFor } from '../../engine/core/trace.ts';
-import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts';
 import { createLocalRuntime } from '../../runtime/create-local-runtime.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { completionEntry, eventually, type Harness, startHarness } from './support.ts';
@@ -51,7 +51,9 @@ afterAll(async () => {
 
 /** Deliver the completion line of (execution, path) to `runtime`, as its engine function would get it. */
 async function complete(runtime: Runtime, executionId: string, path: string): Promise<void> {
-  const entry = await eventually(() => completionEntry(h.entries, traceFor(executionId, path, 1, LOCAL_CALLBACK_SECRET).traceId));
+  const entry = await eventually(() =>
+    completionEntry(h.entries, traceFor(executionId, path, 1, LOCAL_CALLBACK_SECRET).traceId),
+  );
   const outcome = await handleEngineMessage(entry, runtime, { via: 'test' });
   expect(outcome.status).toBe('applied');
 }

@@ -598,3 +598,27 @@ describe('hostile requests through the deployed HTTP handlers (API function, eng
     expect(viaCallback.status).toBeLessThan(500);
   });
 });
+
+describe('the CLI against a closed pipe', () => {
+  it('given `signals parse` of a large log file piped into `head -1`, when head closes the pipe, then the command ends quietly (no EPIPE stack on stderr)', async () => {
+    // given
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const line = readFileSync('test/fixtures/logs/cloud-functions-gen1.jsonl', 'utf8').split('\n')[0] ?? '';
+    const dir = mkdtempSync(join(tmpdir(), 'firestep-epipe-'));
+    const big = join(dir, 'big.jsonl');
+    writeFileSync(big, `${line}\n`.repeat(20_000));
+
+    // when
+    const run = spawnSync('bash', ['-c', `npx tsx cli/main.ts signals parse ${big} | head -1`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+    // then
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/EPIPE|at .*\(.*:\d+:\d+\)|Error:/);
+  }, 150_000);
+});

@@ -13,6 +13,7 @@ import { cloudFunction, defineFlow, end, task } from '../../engine/flow/index.ts
 import { firestoreCorrelationLookup } from '../../engine/store/correlations.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import { enginePushHandler } from '../../functions/engine/push.ts';
+import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
 import { FlowRegistry } from '../../runtime/registry/registry.ts';
 import {
   completionEntry,
@@ -258,7 +259,7 @@ describe('firestepEnginePush with a corrupt head', () => {
 
   it('given a launched step whose head was hand-edited, when its completion is pushed twice, then each push is acknowledged (200) as a dead letter naming the document, and the head is untouched', async () => {
     const { executionId } = await h.runtime.store.startExecution(chain, {});
-    const trace = traceFor(executionId, 'A', 1).traceId;
+    const trace = traceFor(executionId, 'A', 1, LOCAL_CALLBACK_SECRET).traceId;
     const entry = await eventually(() => completionEntry(h.entries, trace));
     await eventually(async () => (await h.runtime.store.getHead(executionId))?.steps.A?.receipt);
     const db = h.runtime.db;
