@@ -81,7 +81,39 @@ export function googleDataflowJobs(opts: GoogleDataflowJobsOptions = {}): Datafl
       }
       return job.data;
     },
+    async getMetrics(projectId, region, jobId): Promise<Record<string, number>> {
+      let data: dataflow_v1b3.Schema$JobMetrics;
+      try {
+        data = (await client.projects.locations.jobs.getMetrics({ projectId, location: region, jobId })).data;
+      } catch (e) {
+        const status = httpStatus(e);
+        const what = `Dataflow jobs.getMetrics ${projectId}/${region}/${jobId}`;
+        throw new FirestepError(
+          status === undefined || status === 429 || status >= 500 ? 'RETRY_LATER' : 'CONFIG',
+          `${what} failed (${status ?? (e as Error).message})`,
+          { retryable: status === undefined || status === 429 || status >= 500, cause: e },
+        );
+      }
+      return userCounters(data);
+    },
   };
+}
+
+/**
+ * The committed user counters of a JobMetrics answer, by name (tentative duplicates and system
+ * metrics dropped; non-numeric scalars skipped).
+ *
+ * @example userCounters({ metrics: [{ name: { origin: 'user', name: 'rows' }, scalar: 42 }] }) // { rows: 42 }
+ */
+export function userCounters(data: dataflow_v1b3.Schema$JobMetrics): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of data.metrics ?? []) {
+    const name = m.name?.name;
+    if (m.name?.origin !== 'user' || !name || m.name.context?.tentative === 'true') continue;
+    const value = typeof m.scalar === 'number' ? m.scalar : Number(m.scalar);
+    if (Number.isFinite(value)) out[name] = value;
+  }
+  return out;
 }
 
 function httpStatus(e: unknown): number | undefined {

@@ -66,6 +66,8 @@ export interface DataflowBehavior {
   runMs?: number;
   /** Text after "Workflow failed. Causes: ". */
   failCause?: string;
+  /** The job's custom counters, as `jobs.getMetrics` reports them (origin `user`). Default none. */
+  counters?: Record<string, number>;
   /** `jobs.get` keeps answering RUNNING this long after the final log line (the API lag the cloud has). */
   apiLagMs?: number;
   /**

@@ -2,7 +2,8 @@
  * A local Dataflow service speaking REST v1b3, for tests, `run --local` and the demo. Point the real
  * client at it: `dataflow({ version: 'v1b3', rootUrl: fake.url + '/' , auth })`.
  *
- * Routes: `flexTemplates:launch`, `templates:launch?gcsPath=`, `jobs.get`, `jobs.list` (`name`,
+ * Routes: `flexTemplates:launch`, `templates:launch?gcsPath=`, `jobs.get`, `jobs.getMetrics` (the
+ * behaviour's `counters`, committed and tentative, as origin `user`), `jobs.list` (`name`,
  * `filter`), `jobs.update` (PUT/POST, `requestedState: JOB_STATE_CANCELLED`), under
  * `/v1b3/projects/{p}/locations/{r}/…`. A launch whose job name is already active answers 409
  * ALREADY_EXISTS with Dataflow's own wording. Jobs end with the real job messages on `onLogEntry`
@@ -52,7 +53,7 @@ export interface FakeDataflow {
 }
 
 const ROUTE =
-  /^\/v1b3\/projects\/([^/]+)\/locations\/([^/]+)\/(flexTemplates:launch|templates:launch|jobs)(?:\/([^/:]+))?$/;
+  /^\/v1b3\/projects\/([^/]+)\/locations\/([^/]+)\/(flexTemplates:launch|templates:launch|jobs)(?:\/([^/:]+))?(\/metrics)?$/;
 
 function asStringRecord(v: unknown): Record<string, string> {
   if (typeof v !== 'object' || v === null) return {};
@@ -135,7 +136,7 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const m = ROUTE.exec(url.pathname);
     if (!m) return sendGoogleError(res, 404, `fake Dataflow: no route for ${req.method} ${url.pathname}`);
-    const [, project = '', location = '', kind, jobId] = m;
+    const [, project = '', location = '', kind, jobId, metrics] = m;
     const method = req.method ?? 'GET';
     if (kind === 'flexTemplates:launch' && method === 'POST') {
       const body = asObject(await readJson(req));
@@ -179,6 +180,12 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
       const record = book.jobs.get(decodeURIComponent(jobId));
       if (!record || record.job.projectId !== project || record.job.location !== location)
         return sendGoogleError(res, 404, `(fake): Requested job with id ${jobId} not found in ${location}.`);
+      if (metrics !== undefined && method === 'GET')
+        return sendJson(
+          res,
+          200,
+          jobMetrics(record, book.behaviorFor(record.job.name).behavior.counters ?? {}),
+        );
       if (method === 'GET') return sendJson(res, 200, { ...record.job });
       if (method === 'PUT' || method === 'POST') {
         const body = asObject(await readJson(req));
@@ -212,5 +219,17 @@ export async function startFakeDataflow(opts: FakeDataflowOptions = {}): Promise
       book.close();
       await server.close();
     },
+  };
+}
+
+/** `jobs.getMetrics`: the scripted counters as the service reports user counters (committed + tentative). */
+function jobMetrics(record: FakeDataflowJob, counters: Record<string, number>): Record<string, unknown> {
+  const metrics = Object.entries(counters).flatMap(([name, scalar]) => [
+    { name: { origin: 'user', name, context: { step: 's1' } }, scalar, kind: 'Sum' },
+    { name: { origin: 'user', name, context: { step: 's1', tentative: 'true' } }, scalar, kind: 'Sum' },
+  ]);
+  return {
+    metricTime: record.job.currentStateTime ?? record.job.createTime,
+    ...(metrics.length ? { metrics } : {}),
   };
 }

@@ -70,6 +70,7 @@ export function compareHead(
     string,
     unknown
   >;
+  replayed.steps = rowsAsStored(replayed.steps as Record<string, Record<string, unknown>>, stored.steps);
   const storedSubset = Object.fromEntries(Object.keys(replayed).map((k) => [k, stored[k]]));
   const field = firstDifference(storedSubset, replayed);
   if (field === undefined) return undefined;
@@ -81,4 +82,27 @@ export function compareHead(
     seq,
     message: `the stored head differs from the replayed state at "${field}": stored ${canonical(pick(storedSubset, field))}, replayed ${canonical(pick(replayed, field))} (last set by seq ${seq})`,
   };
+}
+
+/** Row fields a head recorded by an older engine does not have yet (added by issue 14). */
+const LATER_ROW_FIELDS = ['input', 'output'] as const;
+
+/** The replayed rows without the fields a stored head predating them lacks, so old heads still verify. */
+function rowsAsStored(
+  rows: Record<string, Record<string, unknown>>,
+  storedSteps: unknown,
+): Record<string, Record<string, unknown>> {
+  const stored = (typeof storedSteps === 'object' && storedSteps !== null ? storedSteps : {}) as Record<
+    string,
+    Record<string, unknown> | undefined
+  >;
+  return Object.fromEntries(
+    Object.entries(rows).map(([path, row]) => {
+      const old = stored[path];
+      if (old === undefined) return [path, row];
+      const copy = { ...row };
+      for (const field of LATER_ROW_FIELDS) if (!(field in old)) delete copy[field];
+      return [path, copy];
+    }),
+  );
 }

@@ -57,14 +57,29 @@ export function evolveWithActions(
   const at = event.at;
   switch (event.type) {
     case 'StepLaunched':
-      return same({ ...s, steps: recordLaunch(s.steps, event.path, event.receipt, at) });
-    case 'StepSucceeded':
-      return drive(def, s, finishStep(s.steps, event.path, 'SUCCEEDED', at), at, {
-        type: 'STEP_SUCCEEDED',
-        path: event.path,
-        attempt: event.attempt,
-        output: event.output,
+      return same({
+        ...s,
+        steps: recordLaunch(
+          s.steps,
+          event.path,
+          event.receipt,
+          at,
+          event.input === undefined ? undefined : { value: event.input, seq: event.seq },
+        ),
       });
+    case 'StepSucceeded':
+      return drive(
+        def,
+        s,
+        finishStep(s.steps, event.path, 'SUCCEEDED', at, undefined, { value: event.output, seq: event.seq }),
+        at,
+        {
+          type: 'STEP_SUCCEEDED',
+          path: event.path,
+          attempt: event.attempt,
+          output: event.output,
+        },
+      );
     case 'StepFailed':
       return drive(def, s, finishStep(s.steps, event.path, 'FAILED', at, event.error), at, {
         type: 'STEP_FAILED',

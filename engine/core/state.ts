@@ -33,6 +33,20 @@ export interface StepState {
   finishedAt?: string;
   receipt?: Receipt;
   error?: StepError;
+  /** What the attempt was launched with: inline when small, else where the event holding it is. */
+  input?: Json | EventValueRef;
+  /** What the step returned: inline when small, else where the event holding it is. */
+  output?: Json | EventValueRef;
+}
+
+/**
+ * A value too large for the head's step table, by reference: the event `seq` that carries it
+ * (`executions/{id}/events/{seq}`, field `input` of StepLaunched or `output` of StepSucceeded) and
+ * its size. Keeps the head small while the Firestore console still shows small values inline.
+ */
+export interface EventValueRef {
+  $event: number;
+  bytes: number;
 }
 
 /** XState persisted snapshot essentials (`value` + `context`), enough for `machine.resolveState`. */

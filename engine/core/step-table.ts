@@ -6,8 +6,9 @@
  */
 import type { MachineAction } from '../flow/machine-contract.ts';
 import { editable } from '../flow/machine-logic.ts';
+import type { Json } from '../flow/model.ts';
 import type { Receipt, StepError } from './events.ts';
-import type { StepState, StepStatus } from './state.ts';
+import type { EventValueRef, StepState, StepStatus } from './state.ts';
 
 export type StepTable = Record<string, StepState>;
 
@@ -48,11 +49,32 @@ export function enterSteps(steps: StepTable, actions: readonly MachineAction[], 
  * Record the adapter's receipt. The status moves LAUNCHING → RUNNING; an attempt that already
  * finished (completion before launch) keeps its status and just gains the receipt.
  */
-export function recordLaunch(steps: StepTable, path: string, receipt: Receipt, at: string): StepTable {
+export function recordLaunch(
+  steps: StepTable,
+  path: string,
+  receipt: Receipt,
+  at: string,
+  input?: { value: Json; seq: number },
+): StepTable {
   const row = steps[path];
   if (row === undefined) return steps;
   const status: StepStatus = row.status === 'LAUNCHING' ? 'RUNNING' : row.status;
-  return withRow(steps, path, { ...row, status, receipt, launchedAt: at });
+  const data = input === undefined ? {} : { input: inlineOrRef(input.value, input.seq) };
+  return withRow(steps, path, { ...row, status, receipt, launchedAt: at, ...data });
+}
+
+/** Largest JSON (in bytes) a step row holds inline; a larger value is an `EventValueRef`. */
+export const ROW_INLINE_BYTES = 1024;
+
+/**
+ * A value as the step table holds it.
+ *
+ * @example inlineOrRef({ rows: 3 }, 7) // { rows: 3 }
+ * @example inlineOrRef('x'.repeat(5000), 7) // { $event: 7, bytes: 5002 }
+ */
+export function inlineOrRef(value: Json, seq: number): Json | EventValueRef {
+  const bytes = new TextEncoder().encode(JSON.stringify(value) ?? 'null').length;
+  return bytes <= ROW_INLINE_BYTES ? value : { $event: seq, bytes };
 }
 
 /** Close the current attempt of a step with a final status (and error, for failures). */
@@ -62,11 +84,18 @@ export function finishStep(
   status: StepStatus,
   at: string,
   error?: StepError,
+  output?: { value: Json; seq: number },
 ): StepTable {
   const row = steps[path];
   if (row === undefined) return steps;
-  const { error: _previous, ...rest } = row;
-  return withRow(steps, path, { ...rest, status, finishedAt: at, ...(error === undefined ? {} : { error }) });
+  const { error: _previous, output: _earlier, ...rest } = row;
+  return withRow(steps, path, {
+    ...rest,
+    status,
+    finishedAt: at,
+    ...(error === undefined ? {} : { error }),
+    ...(output === undefined ? {} : { output: inlineOrRef(output.value, output.seq) }),
+  });
 }
 
 /** A failed attempt that will be retried. */

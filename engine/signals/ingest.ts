@@ -16,9 +16,10 @@
 import type { Signal } from '../core/signals.ts';
 import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { CorrelationLookup, DataflowJobs, DeadLetterSink } from '../ports/index.ts';
+import type { CorrelationLookup, CorrelationTarget, DataflowJobs, DeadLetterSink } from '../ports/index.ts';
 import { confirmDataflow } from './confirm-dataflow.ts';
 import { type Correlatable, correlate, signalsFor } from './correlate.ts';
+import { withJobMetrics } from './dataflow-metrics.ts';
 import { type Observation, type ObservationKind, summarize } from './observation.ts';
 import { type ParseOptions, parse } from './parse.ts';
 
@@ -129,11 +130,31 @@ async function correlateAndApply(raw: unknown, o: Correlatable, deps: IngestDeps
         if (isFirestepError(e) && !e.retryable) return deadLetter(raw, o, e.message, deps, c.executionId);
         throw e;
       }
-      return applyAll(raw, o, c.executionId, signalsFor(confirmed, c.target), deps);
+      return applyAll(
+        raw,
+        o,
+        c.executionId,
+        await enrich(o, c.target, signalsFor(confirmed, c.target), deps),
+        deps,
+      );
     }
     case 'matched':
-      return applyAll(raw, o, c.executionId, c.signals, deps);
+      return applyAll(raw, o, c.executionId, await enrich(o, c.target, c.signals, deps), deps);
   }
+}
+
+/** A Dataflow success gains the job's counters (`jobs.getMetrics`); other signals pass unchanged. */
+function enrich(
+  o: Correlatable,
+  target: CorrelationTarget | undefined,
+  signals: Signal[],
+  deps: IngestDeps,
+): Promise<Signal[]> {
+  if (o.kind !== 'dataflow') return Promise.resolve(signals);
+  return withJobMetrics(signals, target, deps.dataflow, {
+    project: o.fields.project,
+    region: o.fields.region,
+  });
 }
 
 /** Apply in order (log lines before the completion); the last answer is the outcome. */

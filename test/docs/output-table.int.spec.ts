@@ -1,0 +1,71 @@
+/**
+ * The docs' per-target output table (docs/guides/targets.md, "output keys") matches what the local
+ * fakes return: the examples are run on the emulators and every completed step's output keys are
+ * compared with the documented ones for its target.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadFlowFile } from '../../cli/flow-file.ts';
+import { runLocal } from '../../cli/local/run-local.ts';
+import type { ExecutionEvent } from '../../engine/core/events.ts';
+import { bufferedIo, e2eScope } from '../e2e/support.ts';
+
+const scope = e2eScope('docs-outputs');
+afterAll(() => scope.cleanup());
+
+/** target → documented keys, from the table after the `<!-- output-keys -->` marker. */
+function documentedKeys(): Map<string, string[]> {
+  const text = readFileSync('docs/guides/targets.md', 'utf8');
+  const table = text.slice(text.indexOf('<!-- output-keys -->')).split('\n\n')[0] ?? '';
+  const rows = new Map<string, string[]>();
+  for (const line of table.split('\n')) {
+    const m = /^\|\s*`(\w+)`\s*\|(.*)\|\s*$/.exec(line);
+    if (!m) continue;
+    const cell = (m[2] ?? '').split('(')[0] ?? '';
+    rows.set(m[1] as string, [...cell.matchAll(/`(\w+)`/g)].map((k) => k[1] as string).sort());
+  }
+  return rows;
+}
+
+async function outputsByTarget(file: string): Promise<Map<string, string[][]>> {
+  const { events } = await runLocal({
+    definition: await loadFlowFile(file),
+    input: {},
+    io: bufferedIo(),
+    recordDir: scope.recordDir,
+    projectId: scope.project(),
+    speed: 10,
+  });
+  const targetOf = new Map<string, string>();
+  const out = new Map<string, string[][]>();
+  for (const e of events as ExecutionEvent[]) {
+    if (e.type === 'StepLaunched') targetOf.set(e.path, e.receipt.target);
+    if (e.type === 'StepSucceeded') {
+      const target = targetOf.get(e.path) ?? '?';
+      const keys = Object.keys(e.output as object).sort();
+      out.set(target, [...(out.get(target) ?? []), keys]);
+    }
+  }
+  return out;
+}
+
+describe('the output table in docs/guides/targets.md', () => {
+  it('lists, for each target, exactly the keys the local fakes return', async () => {
+    const documented = documentedKeys();
+    expect([...documented.keys()].sort()).toEqual([
+      'CloudFunction',
+      'Dataflow',
+      'Dataproc',
+      'Http',
+      'PubSub',
+    ]);
+    const seen = new Set<string>();
+    for (const file of ['examples/sample-dag.json', 'examples/nested-parallel.json']) {
+      for (const [target, outputs] of await outputsByTarget(file)) {
+        seen.add(target);
+        for (const keys of outputs) expect(keys, `${target} in ${file}`).toEqual(documented.get(target));
+      }
+    }
+    expect([...seen].sort()).toEqual([...documented.keys()].sort());
+  }, 120_000);
+});
