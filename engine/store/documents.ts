@@ -108,6 +108,13 @@ export const StepStateSchema = z.object({
   finishedAt: iso.optional(),
   receipt: ReceiptSchema.optional(),
   error: StepErrorSchema.optional(),
+  /** Inline value, or `{$event, bytes}` pointing at the event that holds it (issue 14). */
+  input: z
+    .union([z.object({ $event: z.number().int().min(1), bytes: z.number() }).strict(), json])
+    .optional(),
+  output: z
+    .union([z.object({ $event: z.number().int().min(1), bytes: z.number() }).strict(), json])
+    .optional(),
 });
 
 const headFields = {

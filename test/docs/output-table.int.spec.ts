@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadFlowFile } from '../../cli/flow-file.ts';
 import { runLocal } from '../../cli/local/run-local.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
+import { walkSteps } from '../../engine/flow/paths.ts';
 import { bufferedIo, e2eScope } from '../e2e/support.ts';
 
 const scope = e2eScope('docs-outputs');
@@ -28,18 +29,21 @@ function documentedKeys(): Map<string, string[]> {
 }
 
 async function outputsByTarget(file: string): Promise<Map<string, string[][]>> {
+  const definition = await loadFlowFile(file);
+  // From the flow, not from receipts: under load a completion may be recorded before its launch.
+  const targetOf = new Map<string, string>();
+  for (const s of walkSteps(definition.flow))
+    if (s.step.type === 'Task') targetOf.set(s.path, s.step.target.type);
   const { events } = await runLocal({
-    definition: await loadFlowFile(file),
+    definition,
     input: {},
     io: bufferedIo(),
     recordDir: scope.recordDir,
     projectId: scope.project(),
     speed: 10,
   });
-  const targetOf = new Map<string, string>();
   const out = new Map<string, string[][]>();
   for (const e of events as ExecutionEvent[]) {
-    if (e.type === 'StepLaunched') targetOf.set(e.path, e.receipt.target);
     if (e.type === 'StepSucceeded') {
       const target = targetOf.get(e.path) ?? '?';
       const keys = Object.keys(e.output as object).sort();
