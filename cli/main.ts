@@ -26,6 +26,8 @@ const program = new Command('firestep')
 // (or an unknown command) loads them all to list them.
 const COMMANDS: Record<string, () => Promise<{ command: () => Command }>> = {
   cancel: () => import('./commands/cancel.ts'),
+  console: () => import('./commands/console.ts'),
+  dev: () => import('./commands/dev.ts'),
   export: () => import('./commands/export.ts'),
   graph: () => import('./commands/graph.ts'),
   history: () => import('./commands/history.ts'),

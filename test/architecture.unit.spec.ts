@@ -115,7 +115,7 @@ describe('the scanner catches violations', () => {
     ],
     ['engine/flow/bad.ts', "import { x } from 'firestep/runtime';", 'engine/flow → runtime'],
     ['engine/ports/bad.ts', "import '../../test/support/eventually.ts';", 'engine/ports → test'],
-    ['console/page.ts', "import { x } from '../engine/index.ts';", 'in no part of architecture.json'],
+    ['webapp/page.ts', "import { x } from '../engine/index.ts';", 'in no part of architecture.json'],
   ])('%s: %s', (file, source, what) => {
     const found = layeringViolations(arch, file, `// header\n${source}\n`);
     expect(found.length).toBe(1);

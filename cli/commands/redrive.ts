@@ -4,10 +4,14 @@
  * succeeded is kept. Exit 0 when redriven, 1 otherwise (not FAILED, failed by design).
  */
 import { Command } from 'commander';
-import { FirestepError } from '../../engine/errors.ts';
 import type { ProjectFlags } from '../../runtime/local/project.ts';
 import type { WriterStore } from '../../runtime/local/writer.ts';
 import { type Io, processIo } from '../render/colors.ts';
+
+export interface RedriveFlags extends ProjectFlags {
+  /** Redrive on the running `firestep dev`. */
+  local?: boolean;
+}
 
 /**
  * Redrive; resolves with the exit code. `writer` lets tests pass a store of their own.
@@ -16,42 +20,25 @@ import { type Io, processIo } from '../render/colors.ts';
  */
 export async function redrive(
   executionId: string,
-  flags: ProjectFlags,
+  flags: RedriveFlags,
   io: Io,
   writer?: WriterStore,
 ): Promise<number> {
-  const { openWriterStore } = await import('../../runtime/local/writer.ts');
+  if (flags.local) {
+    const { devAction } = await import('../local/dev-client.ts');
+    const outcome = await devAction('redrive', executionId, {});
+    io.stdout.write(`${outcome.message}\n`);
+    return 0;
+  }
+  const [{ openWriterStore }, { redriveExecution }] = await Promise.all([
+    import('../../runtime/local/writer.ts'),
+    import('../../runtime/local/actions.ts'),
+  ]);
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: true }));
   try {
-    const head = await w.store.getHead(executionId);
-    if (head === undefined) {
-      throw new FirestepError(
-        'EXECUTION_NOT_FOUND',
-        `execution "${executionId}" does not exist in project ${w.projectId}`,
-      );
-    }
-    const { applyAndSettle } = await import('../../runtime/local/writer.ts');
-    const before = head.redriveCount;
-    const { result, head: after } = await applyAndSettle(
-      w.store,
-      executionId,
-      { kind: 'redrive', source: { kind: 'api', id: 'cli' } },
-      (h) => h.redriveCount > before,
-    );
-    if (after === undefined || after.redriveCount <= before) {
-      if (result.status === 'queued') {
-        io.stdout.write(`${executionId} redrive queued for the engine (it is draining this execution)\n`);
-        return 0;
-      }
-      throw new FirestepError(
-        'EXECUTION_FINISHED',
-        `cannot redrive ${executionId}: ${result.ignored?.message ?? `it is ${after?.status ?? head.status}`}`,
-      );
-    }
-    const redriven = result.events.find((e) => e.type === 'ExecutionRedriven');
-    const paths = redriven?.type === 'ExecutionRedriven' ? `: ${redriven.paths.join(', ')}` : '';
-    io.stdout.write(`${executionId} RUNNING again (redrive #${after.redriveCount}${paths})\n`);
-    if (w.mode === 'deferred')
+    const outcome = await redriveExecution(w.store, executionId, { where: `project ${w.projectId}` });
+    io.stdout.write(`${outcome.message}\n`);
+    if (outcome.result === 'done' && w.mode === 'deferred')
       io.stderr.write("firestep: the new attempts are launched by the project's engine\n");
     return 0;
   } finally {
@@ -64,7 +51,8 @@ export function command(): Command {
     .description('re-run a FAILED execution from its failed steps')
     .argument('<executionId>', 'execution to redrive')
     .option('--project <id>', 'Firestore project (default GOOGLE_CLOUD_PROJECT)')
-    .action(async (executionId: string, flags: ProjectFlags) => {
+    .option('--local', 'redrive on the running `firestep dev`')
+    .action(async (executionId: string, flags: RedriveFlags) => {
       process.env.FIRESTEP_LOG ??= 'error';
       process.exitCode = await redrive(executionId, flags, processIo());
     });

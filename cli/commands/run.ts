@@ -78,6 +78,26 @@ export async function run(flowFile: string, flags: RunFlags, io: Io, abort?: Abo
     import('../local/run-local.ts'),
   ]);
   const definition = await loadFlowFile(flowFile);
+  const { liveDev } = await import('../local/dev-client.ts');
+  const dev = flags.pubsub === false || flags.project !== undefined ? undefined : await liveDev();
+  const commandPrefix = process.env.npm_lifecycle_event ? 'npm run --silent firestep --' : 'npx firestep';
+  if (dev) {
+    if (speed !== 1)
+      io.stderr.write('firestep: --speed is ignored on firestep dev (start dev with --speed)\n');
+    const { runOnDev } = await import('../local/run-dev.ts');
+    const result = await runOnDev(dev, {
+      definition,
+      input,
+      fail: flags.fail ?? [],
+      hang: flags.hang ?? [],
+      json: flags.json === true,
+      ...(flags.name === undefined ? {} : { name: flags.name }),
+      io,
+      ...(abort ? { abort } : {}),
+      commandPrefix,
+    });
+    return result.exitCode;
+  }
   const result = await runLocal({
     definition,
     input,
@@ -91,7 +111,7 @@ export async function run(flowFile: string, flags: RunFlags, io: Io, abort?: Abo
     ...(flags.project === undefined ? {} : { projectId: flags.project }),
     io,
     ...(abort ? { abort } : {}),
-    commandPrefix: process.env.npm_lifecycle_event ? 'npm run --silent firestep --' : 'npx firestep',
+    commandPrefix,
   });
   return result.exitCode;
 }
@@ -102,7 +122,10 @@ export function command(): Command {
   return new Command('run')
     .description('run an execution end to end on this machine (emulators + fake targets)')
     .argument('<flow>', 'flow file: .json (reference format) or .ts (default export)')
-    .option('--local', 'run locally: Firestore/Pub/Sub emulators, fake Cloud Functions and Dataflow')
+    .option(
+      '--local',
+      'run locally: on a running `firestep dev`, else on emulators and fake Cloud Functions / Dataflow of its own',
+    )
     .option('--input <json>', 'execution input as JSON (or @file.json)', undefined)
     .option('--fail <step[:n]>', "make the step's target fail (first n attempts; repeatable)", collect)
     .option(

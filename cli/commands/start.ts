@@ -17,6 +17,8 @@ export interface StartFlags extends ProjectFlags {
   name?: string;
   flows?: string;
   json?: boolean;
+  /** Start on the running `firestep dev`. */
+  local?: boolean;
 }
 
 /** A flow file path, or a flow id looked up in the flows directory. */
@@ -38,6 +40,22 @@ async function resolveFlow(flow: string, flowsDir: string | undefined): Promise<
  */
 export async function start(flow: string, flags: StartFlags, io: Io, writer?: WriterStore): Promise<number> {
   const input = await parseInput(flags.input);
+  if (flags.local) {
+    const { devStart, requireDev } = await import('../local/dev-client.ts');
+    const dev = await requireDev('start');
+    const isFile = /\.(json|[mc]?[jt]s)$/.test(flow) || existsSync(flow);
+    const started = await devStart(dev, {
+      ...(isFile ? { definition: await resolveFlow(flow, flags.flows) } : { flowId: flow }),
+      input,
+      ...(flags.name === undefined ? {} : { name: flags.name }),
+    });
+    io.stdout.write(
+      flags.json
+        ? `${JSON.stringify(started)}\n`
+        : `${started.executionId}${started.created ? '' : ' (already started with this name and input)'}\n`,
+    );
+    return 0;
+  }
   const definition = await resolveFlow(flow, flags.flows);
   const { openWriterStore } = await import('../../runtime/local/writer.ts');
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: true, definitions: [definition] }));
@@ -71,6 +89,7 @@ export function command(): Command {
     .option('--flows <dir>', 'flows directory for a flow id (default FIRESTEP_FLOWS_DIR or flows/)')
     .option('--json', 'print {executionId, created, head} as JSON')
     .option('--project <id>', 'Firestore project (default GOOGLE_CLOUD_PROJECT)')
+    .option('--local', 'start on the running `firestep dev` (a flow file, or a flow id it registered)')
     .action(async (flow: string, flags: StartFlags) => {
       process.env.FIRESTEP_LOG ??= 'error';
       process.exitCode = await start(flow, flags, processIo());

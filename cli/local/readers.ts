@@ -50,7 +50,18 @@ export interface ReaderFlags extends ProjectFlags {
  * @example const reader = await openReader({ local: true }); const head = await reader.head(id);
  */
 export async function openReader(flags: ReaderFlags): Promise<ExecutionReader> {
-  if (flags.local) return localReader(flags.recordDir ?? DEFAULT_RECORD_DIR);
+  if (flags.local) {
+    const records = localReader(flags.recordDir ?? DEFAULT_RECORD_DIR);
+    const { liveDev } = await import('./dev-client.ts');
+    const dev = await liveDev();
+    if (!dev) return records;
+    process.env.FIRESTORE_EMULATOR_HOST = dev.firestoreHost;
+    return withFallback(
+      await openReader({ project: dev.projectId }),
+      records,
+      `firestep dev (project ${dev.projectId})`,
+    );
+  }
   // Firestore's client is loaded only when a project is read (not for `--local`).
   const { openProjectStore } = await import('../../runtime/local/project.ts');
   const project = await openProjectStore(flags);
@@ -96,5 +107,31 @@ function localReader(dir: string): ExecutionReader {
         .slice(0, filter.limit ?? 50) as StoredHeadView[],
     definition: (hash) => readRecordedDefinition(hash, dir),
     close: async () => {},
+  };
+}
+
+/** Executions on a running `dev` first, then the records of earlier runs. */
+function withFallback(primary: ExecutionReader, records: ExecutionReader, where: string): ExecutionReader {
+  const either = <T>(read: (r: ExecutionReader) => Promise<T>) =>
+    read(primary).catch((e: unknown) => {
+      if ((e as { code?: string }).code !== 'EXECUTION_NOT_FOUND') throw e;
+      return read(records);
+    });
+  return {
+    where: `${where} and ${records.where}`,
+    head: (id) => either((r) => r.head(id)),
+    events: async (id) => {
+      const events = await primary.events(id);
+      return events.length > 0 ? events : records.events(id);
+    },
+    list: async (filter) => {
+      const [live, old] = await Promise.all([primary.list(filter), records.list(filter).catch(() => [])]);
+      const seen = new Set(live.map((h) => h.executionId));
+      return [...live, ...old.filter((h) => !seen.has(h.executionId))]
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+        .slice(0, filter.limit ?? 50);
+    },
+    definition: async (hash) => (await primary.definition(hash)) ?? records.definition(hash),
+    close: () => primary.close(),
   };
 }

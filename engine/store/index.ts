@@ -34,3 +34,4 @@ export type {
   SweepOptions,
   SweepReport,
 } from './types.ts';
+export { type Unsubscribe, watchExecution, watchExecutions } from './watch.ts';

@@ -61,6 +61,8 @@ export async function listExecutions(
   let query: Query = ctx.db.collection(COLLECTIONS.executions);
   if (opts.flowId !== undefined) query = query.where('flowId', '==', opts.flowId);
   if (opts.status !== undefined) query = query.where('status', '==', opts.status);
+  if (opts.startedBefore !== undefined) query = query.where('startedAt', '<', opts.startedBefore);
+  if (opts.startedAfter !== undefined) query = query.where('startedAt', '>=', opts.startedAfter);
   const page = await withStoreRetry('listing executions', () =>
     query
       .orderBy('startedAt', 'desc')

@@ -125,6 +125,10 @@ export interface OutboxEntry {
 export interface ListExecutionsOptions {
   flowId?: string;
   status?: HeadDocument['status'];
+  /** Only executions started before this ISO time (the next page of a newest-first list). */
+  startedBefore?: string;
+  /** Only executions started at or after this ISO time. */
+  startedAfter?: string;
   /** Default 50. */
   limit?: number;
 }

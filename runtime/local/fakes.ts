@@ -99,9 +99,20 @@ export function programFakes(
   def: FlowDefinition,
   executionId: string,
   plan: FaultPlan,
-  opts: { functionMs?: number; maxAttempts?: number } = {},
+  opts: {
+    functionMs?: number;
+    maxAttempts?: number;
+    /**
+     * The plan of each execution, when several run at once against the same fakes (`dev`): a
+     * function or endpoint looks its caller's plan up by the execution id of the launch context
+     * (falling back to `plan`).
+     */
+    planFor?: (executionId: string) => FaultPlan | undefined;
+  } = {},
 ): void {
   const tasks = taskSteps(def.flow);
+  const planOf = (executionId: string | undefined): FaultPlan =>
+    (executionId === undefined ? undefined : opts.planFor?.(executionId)) ?? plan;
   const delay = opts.functionMs ?? 40;
   for (const name of new Set(
     tasks.filter((t) => t.step.target.type === 'CloudFunction').map((t) => t.step.target.name),
@@ -110,7 +121,9 @@ export function programFakes(
       kind: 'handler',
       run: async (input, context) => {
         await new Promise((r) => setTimeout(r, delay));
-        const fault = context ? plan.faultFor(context.path, context.attempt) : undefined;
+        const fault = context
+          ? planOf(context.executionId).faultFor(context.path, context.attempt)
+          : undefined;
         if (fault === 'fail') throw new Error(`${name} failed (--fail ${context?.step})`);
         if (fault === 'hang') return never;
         const stub = context ? plan.outputFor(context.path) : undefined;
@@ -119,7 +132,7 @@ export function programFakes(
       },
     });
   }
-  programEndpoints(fakes.http, tasks, plan, delay);
+  programEndpoints(fakes.http, tasks, plan, delay, planOf);
   const attempts = opts.maxAttempts ?? 10;
   for (const task of tasks) {
     const target = task.step.target;
@@ -152,6 +165,7 @@ function programEndpoints(
   tasks: ReturnType<typeof taskSteps>,
   plan: FaultPlan,
   delay: number,
+  planOf: (executionId: string | undefined) => FaultPlan = () => plan,
 ): void {
   const byName = new Map<string, string[]>();
   for (const t of tasks) {
@@ -167,7 +181,7 @@ function programEndpoints(
         const ctx = request.context;
         const attempt = ctx?.attempt ?? ++contextless;
         const fault = ctx
-          ? plan.faultFor(ctx.path, ctx.attempt)
+          ? planOf(ctx.executionId).faultFor(ctx.path, ctx.attempt)
           : paths.map((p) => plan.faultFor(p, attempt)).find((f) => f !== undefined);
         if (fault === 'fail')
           throw new EndpointError(422, `(fake) ${name} failed as asked by --fail ${ctx?.step ?? name}`);

@@ -98,10 +98,16 @@ function checkDefinition(
   return { id: def.id, flow: check.flow, hash: definitionHash(check.flow) };
 }
 
-async function readModuleFlows(file: string, rel: string, problems: FileProblem[]): Promise<FlowSource[]> {
+async function readModuleFlows(
+  file: string,
+  rel: string,
+  problems: FileProblem[],
+  version?: string,
+): Promise<FlowSource[]> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const url = pathToFileURL(file).href + (version === undefined ? '' : `?v=${encodeURIComponent(version)}`);
+    mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const hint =
@@ -133,12 +139,17 @@ async function readModuleFlows(file: string, rel: string, problems: FileProblem[
 }
 
 /**
- * Scan one directory (not recursive: helpers can live in sub-folders) for flows.
+ * Scan one directory (not recursive: helpers can live in sub-folders) for flows. `version` (any
+ * text, e.g. a timestamp) re-imports modules instead of reusing the ones already loaded: `dev`
+ * passes one when a file changed.
  *
  * @example
  * const { flows, problems } = await scanFlowDirectory('flows');
  */
-export async function scanFlowDirectory(dir: string): Promise<DirectoryScan> {
+export async function scanFlowDirectory(
+  dir: string,
+  opts: { version?: string } = {},
+): Promise<DirectoryScan> {
   const root = resolve(dir);
   const problems: FileProblem[] = [];
   const flows: FlowSource[] = [];
@@ -149,8 +160,11 @@ export async function scanFlowDirectory(dir: string): Promise<DirectoryScan> {
     .sort();
   for (const name of files) {
     const file = join(root, name);
-    const read = JSON_EXT.has(extname(name)) ? readJsonFlow : readModuleFlows;
-    flows.push(...(await read(file, name, problems)));
+    flows.push(
+      ...(JSON_EXT.has(extname(name))
+        ? await readJsonFlow(file, name, problems)
+        : await readModuleFlows(file, name, problems, opts.version)),
+    );
   }
   return { flows, problems };
 }
