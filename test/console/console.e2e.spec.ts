@@ -90,7 +90,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     expect(first).not.toBe('SUCCEEDED');
     // Then, without reloading, every step turns SUCCEEDED in the graph and in the table
     for (const path of steps(sample)) {
-      await page.waitForSelector(`svg.graph [data-step="${path}"][data-status="SUCCEEDED"]`, { timeout: 30_000 });
+      await page.waitForSelector(`svg.graph [data-step="${path}"][data-status="SUCCEEDED"]`, {
+        timeout: 30_000,
+      });
       await page.waitForSelector(`tr[data-step="${path}"][data-status="SUCCEEDED"]`);
     }
     await page.waitForSelector('.badge[data-execution-status="SUCCEEDED"]');
@@ -148,7 +150,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
     expect(await page.locator('button[data-action="cancel"]').count()).toBe(0);
   });
 
-  it('answers an unknown execution with a 404 page and draws a flow's graph on its page', async () => {
+  it('answers an unknown execution with a 404 page and draws a flow graph on its flow page', async () => {
     const res = await page.goto(url('/executions/nope~x'));
     expect(res?.status()).toBe(404);
     const flows = await page.goto(url('/flows/sample-dag'));
