@@ -75,7 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in Chromium', () => {
       for (const [name, step] of Object.entries(flow.steps)) {
         const path = prefix ? `${prefix}/${name}` : name;
         paths.push(path);
-        if (step.type === 'Parallel') step.branches.forEach((b, i) => visit(b, `${path}/${i}`));
+        if (step.type === 'Parallel') for (const [i, b] of step.branches.entries()) visit(b, `${path}/${i}`);
       }
     };
     visit(def.flow, '');
