@@ -8,7 +8,9 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { OAuth2Client } from 'google-auth-library';
 import type { Launcher } from '../engine/ports/index.ts';
 import type { CallbackMessage, FirestepContext } from '../engine/signals/wire/callback.ts';
+import { BigQueryLauncher } from './bigquery/launcher.ts';
 import { CloudFunctionLauncher } from './cloud-function/launcher.ts';
+import { CloudRunJobLauncher } from './cloud-run-job/launcher.ts';
 import { DataflowLauncher } from './dataflow/launcher.ts';
 import { DataprocLauncher } from './dataproc/launcher.ts';
 import { withLocalCompletion } from './dataproc/local-completion.ts';
@@ -16,6 +18,7 @@ import { HttpLauncher, type HttpLauncherOptions } from './http/launcher.ts';
 import { PubSubLauncher } from './pubsub/launcher.ts';
 import { lazyCloudTasksClient, type TaskQueue } from './shared/http-task.ts';
 import { googleIdTokenProvider } from './shared/id-token.ts';
+import { StorageObjectLauncher } from './storage-object/launcher.ts';
 
 export interface LocalLaunchersOptions {
   /** `FIRESTEP_CALLBACK_SECRET` of the local runtime. */
@@ -28,6 +31,10 @@ export interface LocalLaunchersOptions {
   functionHostUrl: string;
   /** `startFakeDataflow().url`. */
   dataflowUrl: string;
+  /** `startFakeBigQuery().url`, `startFakeCloudRunJobs().url`, `startFakeStorage().url`. */
+  bigqueryUrl?: string;
+  cloudRunUrl?: string;
+  storageUrl?: string;
   /** `startFakeDataproc().url`; without it Dataproc steps fail to launch with a clear message. */
   dataprocUrl?: string;
   /** Pub/Sub client on the emulator, for PubSub targets and Pub/Sub-triggered functions. */
@@ -102,6 +109,12 @@ export function createLocalLaunchers(opts: LocalLaunchersOptions): Launcher[] {
     );
   }
   if (opts.pubsub) launchers.push(new PubSubLauncher({ context, pubsub: opts.pubsub, defaults }));
+  const local = { auth, requestTimeoutMs: 10_000 };
+  if (opts.bigqueryUrl)
+    launchers.push(new BigQueryLauncher({ defaults, rootUrl: opts.bigqueryUrl, ...local }));
+  if (opts.cloudRunUrl)
+    launchers.push(new CloudRunJobLauncher({ defaults, rootUrl: opts.cloudRunUrl, ...local }));
+  if (opts.storageUrl) launchers.push(new StorageObjectLauncher({ rootUrl: opts.storageUrl, ...local }));
   return launchers;
 }
 
@@ -161,6 +174,9 @@ export function createCloudLaunchers(
     new DataflowLauncher({ context, defaults }),
     new DataprocLauncher({ context, defaults }),
     new HttpLauncher({ context, idToken }),
+    new BigQueryLauncher({ defaults }),
+    new CloudRunJobLauncher({ defaults }),
+    new StorageObjectLauncher(),
   ];
   if (clients.pubsub) launchers.push(new PubSubLauncher({ context, pubsub: clients.pubsub, defaults }));
   return launchers;

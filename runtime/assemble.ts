@@ -14,7 +14,7 @@ import type { CloudRuntimeConfig } from './config.ts';
 import type { LocalRuntimeConfig } from './local-config.ts';
 import type { FlowRegistry } from './registry/registry.ts';
 import type { Runtime } from './runtime.ts';
-import { resolveTimeout } from './timeout-probe.ts';
+import { probeAttempt, resolveTimeout } from './timeout-probe.ts';
 
 /** Options both runtimes accept: clients to reuse and the store's observation/test seams. */
 export interface RuntimeOptions {
@@ -79,6 +79,11 @@ export function assembleRuntime(parts: RuntimeParts): Runtime {
     lookup: { lookup: (key) => store.lookupCorrelation(key) },
     apply,
     dataflow: parts.dataflow,
+    confirm: (target) =>
+      probeAttempt(target.executionId, target.path, target.attempt, {
+        loadState: (id) => store.loadState(id),
+        launcherFor,
+      }),
     deadLetters: firestoreDeadLetters(db, options.clock),
     engineFunctionName: config.engineFunction,
     apiFunctionName: config.apiFunction,

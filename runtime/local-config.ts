@@ -19,7 +19,16 @@ export interface LocalRuntimeConfig {
    * `startFakeDataproc().url`, `startFakeHttpEndpoint().url` (without `httpUrl`, Http targets call the
    * URL the flow names).
    */
-  fakes: { functionHostUrl: string; dataflowUrl: string; dataprocUrl?: string; httpUrl?: string };
+  fakes: {
+    functionHostUrl: string;
+    dataflowUrl: string;
+    dataprocUrl?: string;
+    httpUrl?: string;
+    /** `startFakeBigQuery().url`, `startFakeCloudRunJobs().url`, `startFakeStorage().url`. */
+    bigqueryUrl?: string;
+    cloudRunUrl?: string;
+    storageUrl?: string;
+  };
   /** Where the SDK sends callbacks (a local API URL and/or topic); empty when delivered in-process. */
   replyTo: { url?: string; topic?: string };
   engineFunction: string;

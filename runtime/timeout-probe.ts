@@ -11,6 +11,7 @@ import type { Signal } from '../engine/core/signals.ts';
 import type { ExecutionState } from '../engine/core/state.ts';
 import { traceFor } from '../engine/core/trace.ts';
 import { FirestepError, isFirestepError } from '../engine/errors.ts';
+import { launchable } from '../engine/flow/launchable.ts';
 import type { FlowDefinition, TargetType, TaskStep } from '../engine/flow/model.ts';
 import { stepAt } from '../engine/flow/paths.ts';
 import { log } from '../engine/log.ts';
@@ -88,8 +89,8 @@ export async function resolveTimeout(
   const { def, state } = await deps.loadState(executionId);
   const row = state.steps[timer.path];
   if (!row || row.attempt !== timer.attempt || row.status !== 'RUNNING' || !row.receipt) return timer;
-  const task = stepAt(def.flow, timer.path);
-  if (task?.type !== 'Task') return timer;
+  const task = launchable(stepAt(def.flow, timer.path));
+  if (task === undefined) return timer;
   const launcher = deps.launcherFor(task.target.type);
   if (!launcher?.probe) return timer;
   let result: ProbeResult;
@@ -134,4 +135,39 @@ export async function resolveTimeout(
     applied: completion ? 'completion' : 'timeout',
   });
   return completion ?? timer;
+}
+
+/**
+ * Ask the platform how one attempt ended (confirmation of a BigQuery / Cloud Run completion). The
+ * attempt must be the step's current one and launched (its receipt recorded): until then the answer
+ * is `unknown` and the caller redelivers. A transient API failure throws a retryable `RETRY_LATER`.
+ *
+ * @example const result = await probeAttempt('exec-1', 'Count', 1, { loadState, launcherFor });
+ */
+export async function probeAttempt(
+  executionId: string,
+  path: string,
+  attempt: number,
+  deps: TimeoutProbeDeps,
+): Promise<ProbeResult> {
+  const { def, state } = await deps.loadState(executionId);
+  const row = state.steps[path];
+  if (!row || row.attempt !== attempt) {
+    // An older attempt: the store ignores its completion as stale, so any answer will do.
+    return { state: 'unknown' };
+  }
+  const task = launchable(stepAt(def.flow, path));
+  const launcher = task ? deps.launcherFor(task.target.type) : undefined;
+  if (!task || !launcher?.probe) return { state: 'unknown' };
+  if (!row.receipt) return { state: 'unknown' };
+  try {
+    const traceKey = state.traceKeyVersion === undefined ? undefined : deps.traceKey;
+    return await launcher.probe(launchCommandFor(executionId, def, task, row, traceKey), row.receipt);
+  } catch (e) {
+    if (isFirestepError(e)) throw e;
+    throw new FirestepError('RETRY_LATER', `confirming ${path}#${attempt}: ${messageOf(e)}`, {
+      retryable: isRetryable(e),
+      cause: e,
+    });
+  }
 }

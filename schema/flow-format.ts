@@ -72,6 +72,12 @@ const FIELD_SCHEMAS: Record<
   method: z.enum(['POST', 'PUT', 'GET']),
   auth: httpAuth,
   mode: z.string(),
+  query: z.string().min(1).describe('GoogleSQL; @name reads parameters.name'),
+  destination_table: z.string().min(1).describe('dataset.table or project.dataset.table'),
+  write_disposition: z.enum(['WRITE_TRUNCATE', 'WRITE_APPEND', 'WRITE_EMPTY']),
+  location: z.string().min(1).describe('BigQuery location (US, EU, europe-west1 …)'),
+  labels: z.record(z.string(), z.string()),
+  container: z.string().min(1).describe('the container args/env overrides apply to'),
 };
 /** A field the reader knows but this file does not is a bug here: fail loudly (at import, in the test). */
 function fieldSchema(field: string): z.ZodType {
@@ -87,6 +93,9 @@ const TARGET_RULES: Record<TargetType, { required: string[]; fields?: Record<str
   Dataproc: { required: ['workflow'] },
   Http: { required: ['url'], fields: { mode: z.enum(['sync', 'async']) } },
   PubSub: { required: ['topic'], fields: { mode: z.enum(['fire', 'callback']) } },
+  BigQuery: { required: ['query'] },
+  CloudRunJob: { required: ['target_name'] },
+  StorageObject: { required: [] },
 };
 
 function taskFor(target: TargetType): z.ZodType[] {
@@ -155,7 +164,15 @@ const STEP_SCHEMAS: Record<(typeof STEP_TYPES)[number], z.ZodType> = {
     choices: z.array(choice).min(1),
     default: stepRef.optional().describe('taken when no choice matches'),
   }),
-  Wait: z.union(nextOrEnd({ type: z.literal('Wait'), seconds: positive })),
+  Wait: z.union([
+    ...nextOrEnd({ type: z.literal('Wait'), seconds: positive }),
+    ...nextOrEnd({
+      type: z.literal('Wait'),
+      for_object: z.string().startsWith('gs://').describe('the object to wait for; may use ${$.input…}'),
+      timeout_seconds: positive.optional(),
+      catch: oneOrMany(catchRule).optional(),
+    }),
+  ]),
   Pass: z.union(
     nextOrEnd({
       type: z.literal('Pass'),

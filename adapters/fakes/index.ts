@@ -3,6 +3,21 @@
  * Each is a loopback HTTP server speaking the service's real REST protocol, so the real client
  * libraries talk to it; none writes to the console.
  */
+
+export {
+  type BigQueryBehavior,
+  type FakeBigQuery,
+  type FakeBigQueryJob,
+  type FakeBigQueryOptions,
+  startFakeBigQuery,
+} from './bigquery.ts';
+export {
+  type CloudRunJobBehavior,
+  type FakeCloudRunJobs,
+  type FakeCloudRunJobsOptions,
+  type FakeRunExecution,
+  startFakeCloudRunJobs,
+} from './cloud-run-jobs.ts';
 export {
   type FakeCloudTasks,
   type FakeCloudTasksOptions,
@@ -51,3 +66,10 @@ export {
   type LogEntry,
   type LogSink,
 } from './log-entries.ts';
+export {
+  type FakeStorage,
+  type FakeStorageObject,
+  type FakeStorageOptions,
+  finalizedEvent,
+  startFakeStorage,
+} from './storage.ts';

@@ -4,6 +4,7 @@
  * and nothing changes.
  */
 import { FirestepError } from '../errors.ts';
+import { launchable } from '../flow/launchable.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import { nameOf, stepAt } from '../flow/paths.ts';
 import type { EventBody } from './events.ts';
@@ -74,7 +75,7 @@ function admitStepSignal(def: FlowDefinition, state: ExecutionState, signal: Ste
   const step = stepAt(def.flow, path);
   if (step === undefined) return ignore('UNKNOWN_STEP', `flow "${def.id}" has no step at path "${path}"`);
   const expected = signal.kind === 'timer' && signal.timer === 'wait' ? 'Wait' : 'Task';
-  if (step.type !== expected) {
+  if ((launchable(step) !== undefined ? 'Task' : step.type) !== expected) {
     return ignore(
       'UNKNOWN_STEP',
       `step "${path}" is a ${step.type}; ${describe(signal)} is for a ${expected} step`,

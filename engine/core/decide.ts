@@ -5,6 +5,7 @@
  * event gets the next `seq`, `at = now` and the signal's `source`.
  */
 import { FirestepError } from '../errors.ts';
+import { launchable } from '../flow/launchable.ts';
 import type { MachineAction } from '../flow/machine-contract.ts';
 import { type WriteScope, withWriteScope } from '../flow/machine-logic.ts';
 import { ERROR_NAMES, type FlowDefinition, type TaskStep } from '../flow/model.ts';
@@ -273,8 +274,8 @@ export class Run {
   }
 
   private task(path: string): TaskStep {
-    const step = stepAt(this.def.flow, path);
-    if (step?.type !== 'Task') {
+    const step = launchable(stepAt(this.def.flow, path));
+    if (step === undefined) {
       throw new FirestepError(
         'INTERNAL',
         `the compiled machine launched "${path}", which is not a Task of flow "${this.def.id}"`,

@@ -3,7 +3,9 @@
  * normalized model's shape. Options use the reference JSON's field names (`project_id`, `region`).
  */
 import type {
+  BigQueryTarget,
   CloudFunctionTarget,
+  CloudRunJobTarget,
   DataflowTarget,
   DataprocTarget,
   HttpTarget,
@@ -28,7 +30,9 @@ export type TargetInput =
   | DataflowTarget
   | Unnamed<DataprocTarget>
   | Unnamed<HttpTarget>
-  | Unnamed<PubSubTarget>;
+  | Unnamed<PubSubTarget>
+  | Unnamed<BigQueryTarget>
+  | CloudRunJobTarget;
 
 /**
  * A Cloud Function, called over HTTP (default) or through a Pub/Sub `topic` (`trigger: 'pubsub'`).
@@ -99,4 +103,32 @@ export function pubsub(
   options: Pick<PubSubTarget, 'mode' | 'project_id'> & { name?: string } = {},
 ): Unnamed<PubSubTarget> {
   return { type: 'PubSub', topic, ...options };
+}
+
+/**
+ * A BigQuery query job. The Task's `parameters` are the query's named parameters (`@date`).
+ *
+ * @example bigQuery('SELECT COUNT(*) AS n FROM `p.raw.events` WHERE day = @date', { destination_table: 'reports.daily', write_disposition: 'WRITE_TRUNCATE' })
+ */
+export function bigQuery(
+  query: string,
+  options: Location &
+    Pick<BigQueryTarget, 'destination_table' | 'write_disposition' | 'location' | 'labels'> & {
+      name?: string;
+    } = {},
+): Unnamed<BigQueryTarget> {
+  return { type: 'BigQuery', query, ...options };
+}
+
+/**
+ * A Cloud Run job, run to completion. The Task's `parameters` may override `args`, `env`,
+ * `task_count` and `timeout_seconds` for this execution.
+ *
+ * @example cloudRunJob('export-report', { region: 'europe-west1' })
+ */
+export function cloudRunJob(
+  name: string,
+  options: Location & Pick<CloudRunJobTarget, 'container'> = {},
+): CloudRunJobTarget {
+  return { type: 'CloudRunJob', name, ...options };
 }

@@ -61,7 +61,14 @@ export interface ConditionInput<N extends string> {
   choices: ChoiceInput<N>[];
   default?: N;
 }
-export type WaitInput<N extends string> = { type: 'Wait'; seconds: number } & NextOrEndInput<N>;
+export type WaitInput<N extends string> =
+  | ({ type: 'Wait'; seconds: number } & NextOrEndInput<N>)
+  | ({
+      type: 'Wait';
+      for_object: string;
+      timeout_seconds?: number;
+      catch?: CatchInput<N>[];
+    } & NextOrEndInput<N>);
 export type PassInput<N extends string> = { type: 'Pass'; value: Json } & NextOrEndInput<N>;
 
 /** A step whose references may only name `N`. */
@@ -168,6 +175,19 @@ export function pass<const N extends string = never>(
   options: NextOrEndInput<N>,
 ): PassInput<NoInfer<N>> {
   return { type: 'Pass', value, ...options } as PassInput<N>;
+}
+
+/**
+ * Waits until a Cloud Storage object exists (its finalized event, or at once if it is already there);
+ * fails with `States.Timeout` after `timeout_seconds`. The URI may contain `${$.input…}` templates.
+ *
+ * @example waitForObject('gs://raw/${$.input.date}/_SUCCESS', { timeout_seconds: 3600, next: 'Load' })
+ */
+export function waitForObject<const N extends string = never>(
+  uri: string,
+  options: { timeout_seconds?: number; catch?: CatchInput<NoInfer<N>>[] } & NextOrEndInput<N>,
+): WaitInput<NoInfer<N>> {
+  return { type: 'Wait', for_object: uri, ...options } as WaitInput<N>;
 }
 
 /**

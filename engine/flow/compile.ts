@@ -14,6 +14,7 @@
  */
 import { FirestepError } from '../errors.ts';
 import { ruleOf } from './conditions.ts';
+import { launchable } from './launchable.ts';
 import { EMPTY_CONTEXT, type FlowContext, flowSetup } from './machine-logic.ts';
 import type { Branch, ConditionStep, Flow, Step, TaskStep, WaitStep } from './model.ts';
 import { branchScope, pathIn } from './paths.ts';
@@ -241,6 +242,8 @@ function compileCondition(name: string, step: ConditionStep, scope: string): Sta
 }
 
 function compileWait(name: string, step: WaitStep, scope: string): StateConfig {
+  const asTask = launchable(step);
+  if (asTask !== undefined) return compileTask(name, asTask, scope);
   const path = pathIn(scope, name);
   return {
     id: path,

@@ -48,6 +48,10 @@ function describeTarget(target: Target): string {
       return `Http ${target.method ?? 'POST'} · ${target.url}`;
     case 'PubSub':
       return `PubSub · ${target.topic}`;
+    case 'BigQuery':
+      return `BigQuery query · ${target.destination_table ?? target.name}`;
+    case 'CloudRunJob':
+      return `Cloud Run job · ${target.name}`;
     default:
       return `${target.type} · ${target.name}`;
   }
@@ -138,7 +142,11 @@ export function toMermaid(flow: Flow): string {
         nodes.push(`${indent}${id}{"${label}"}`);
         return;
       case 'Wait':
-        nodes.push(`${indent}${id}[/"${label}<br/>wait ${step.seconds} s"/]`);
+        nodes.push(
+          step.for_object === undefined
+            ? `${indent}${id}[/"${label}<br/>wait ${step.seconds} s"/]`
+            : `${indent}${id}[/"${label}<br/>wait for ${escapeLabel(step.for_object)}${step.timeout_seconds ? `<br/>timeout ${step.timeout_seconds} s` : ''}"/]`,
+        );
         return;
       case 'Pass':
         nodes.push(`${indent}${id}[["${label}<br/>pass"]]`);
@@ -187,7 +195,7 @@ function edgesOf(step: Step, id: string, idOf: ReadonlyMap<string, string>): str
     return lines;
   }
   if ('next' in step && step.next !== undefined) lines.push(`${id} --> ${to(step.next)}`);
-  if (step.type === 'Task') {
+  if (step.type === 'Task' || step.type === 'Wait') {
     for (const rule of step.catch ?? [])
       lines.push(`${id} -.->|"catch ${escapeLabel(rule.errors.join(', '))}"| ${to(rule.next)}`);
   }

@@ -29,6 +29,7 @@ export {
   task,
   type WaitInput,
   wait,
+  waitForObject,
 } from './builder.ts';
 export {
   and,
@@ -41,7 +42,9 @@ export {
   when,
 } from './builder-choices.ts';
 export {
+  bigQuery,
   cloudFunction,
+  cloudRunJob,
   dataflowClassic,
   dataflowFlex,
   dataproc,
@@ -60,6 +63,7 @@ export {
   normalizeFlow,
   readFlowJson,
 } from './json-reader.ts';
+export { launchable } from './launchable.ts';
 export * from './model.ts';
 export { childPath, formatProblem, type Problem, ROOT_PATH, type Validation } from './problems.ts';
 export { RETRY_DEFAULTS } from './read-task.ts';

@@ -10,8 +10,20 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export const TARGET_TYPES = ['CloudFunction', 'Dataflow', 'Dataproc', 'Http', 'PubSub'] as const;
-export type TargetType = (typeof TARGET_TYPES)[number];
+export const TARGET_TYPES = [
+  'CloudFunction',
+  'Dataflow',
+  'Dataproc',
+  'Http',
+  'PubSub',
+  'BigQuery',
+  'CloudRunJob',
+] as const;
+/**
+ * Target types a flow can name, plus `StorageObject`: the internal target of a `Wait` with
+ * `for_object` (written as a Wait, never as a `target_type`).
+ */
+export type TargetType = (typeof TARGET_TYPES)[number] | 'StorageObject';
 
 export const STEP_TYPES = ['Task', 'Parallel', 'Condition', 'Wait', 'Pass', 'Fail', 'End'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
@@ -94,7 +106,53 @@ export interface PubSubTarget extends TargetBase {
   mode?: 'fire' | 'callback';
 }
 
-export type Target = CloudFunctionTarget | DataflowTarget | DataprocTarget | HttpTarget | PubSubTarget;
+/** BigQuery's write dispositions for a query's destination table. */
+export const WRITE_DISPOSITIONS = ['WRITE_TRUNCATE', 'WRITE_APPEND', 'WRITE_EMPTY'] as const;
+
+/**
+ * A BigQuery query job (`jobs.insert`). The step's `parameters` become named query parameters
+ * (`@name` in the query); `name` only labels the job (default: the step name).
+ */
+export interface BigQueryTarget extends TargetBase {
+  type: 'BigQuery';
+  /** GoogleSQL text; `@name` reads the step parameter `name`. */
+  query: string;
+  /** `project.dataset.table` or `dataset.table` (the target's project). */
+  destination_table?: string;
+  write_disposition?: (typeof WRITE_DISPOSITIONS)[number];
+  /** BigQuery location of the job (`US`, `EU`, `europe-west1` …); default: BigQuery's choice. */
+  location?: string;
+  /** Job labels (lower-case keys and values). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * A Cloud Run job (`jobs.run`): `name` is the job. The step's `parameters` may hold per-execution
+ * overrides: `args` (string list), `env` (name → value), `task_count`, `timeout_seconds`.
+ */
+export interface CloudRunJobTarget extends TargetBase {
+  type: 'CloudRunJob';
+  /** Container the `args`/`env` overrides apply to (jobs with several containers). */
+  container?: string;
+}
+
+/**
+ * The internal target of a `Wait` with `for_object`: succeeds when the object exists. Its launch
+ * input is `{object: "gs://…"}` with references resolved.
+ */
+export interface StorageObjectTarget extends TargetBase {
+  type: 'StorageObject';
+}
+
+export type Target =
+  | CloudFunctionTarget
+  | DataflowTarget
+  | DataprocTarget
+  | HttpTarget
+  | PubSubTarget
+  | BigQueryTarget
+  | CloudRunJobTarget
+  | StorageObjectTarget;
 
 export type TaskStep = {
   type: 'Task';
@@ -136,7 +194,26 @@ export interface ConditionStep {
   default?: string;
 }
 
-export type WaitStep = { type: 'Wait'; seconds: number } & NextOrEnd;
+/**
+ * A Wait for a time (`seconds`), or until a Cloud Storage object exists (`for_object`, a `gs://` URI
+ * that may contain `${$.input…}` templates): it ends when the object is finalized, at once if it
+ * already exists, and fails with `States.Timeout` after `timeout_seconds`.
+ */
+export type WaitStep =
+  | ({
+      type: 'Wait';
+      seconds: number;
+      for_object?: never;
+      timeout_seconds?: never;
+      catch?: never;
+    } & NextOrEnd)
+  | ({
+      type: 'Wait';
+      for_object: string;
+      timeout_seconds?: number;
+      catch?: CatchRule[];
+      seconds?: never;
+    } & NextOrEnd);
 
 /**
  * Builds a JSON value from references and templates (resolved like Task parameters) and makes it the

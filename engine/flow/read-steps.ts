@@ -24,7 +24,7 @@ import type { ReferenceScope } from './reference.ts';
 const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
   Parallel: ['type', 'branches', 'next', 'end'],
   Condition: ['type', 'choices', 'default', 'next', 'end'], // next/end: reported by name below
-  Wait: ['type', 'seconds', 'next', 'end'],
+  Wait: ['type', 'seconds', 'for_object', 'timeout_seconds', 'catch', 'next', 'end'],
   Pass: ['type', 'value', 'next', 'end'],
   Fail: ['type', 'error', 'cause'],
   End: ['type'],
@@ -154,6 +154,14 @@ function readStep(
     }
     case 'Wait': {
       rejectUnknownFields(raw, FIELDS.Wait, path, out, 'a Wait step');
+      if (raw.for_object !== undefined) return readObjectWait(raw, path, reader, onEdge);
+      for (const key of ['timeout_seconds', 'catch'] as const) {
+        if (raw[key] !== undefined)
+          out.error(
+            childPath(path, key),
+            'applies to a Wait with "for_object"; a Wait for "seconds" cannot time out',
+          );
+      }
       if (raw.seconds === undefined)
         out.error(childPath(path, 'seconds'), 'missing; how long to wait, in seconds');
       const seconds = readNumber(raw, 'seconds', path, out, { min: 0, exclusive: true });
@@ -186,6 +194,32 @@ function readStep(
       return raw.next === undefined ? fail : undefined;
     }
   }
+}
+
+/** `{"type": "Wait", "for_object": "gs://bucket/${$.input.date}/_SUCCESS", "timeout_seconds": 3600}`. */
+function readObjectWait(
+  raw: RawObject,
+  path: string,
+  reader: Reader,
+  onEdge: (to: string, path: string) => void,
+): Step | undefined {
+  const { out } = reader;
+  const at = childPath(path, 'for_object');
+  if (raw.seconds !== undefined)
+    out.error(childPath(path, 'seconds'), 'a Wait has either "seconds" or "for_object", not both');
+  const uri = readString(raw, 'for_object', path, out);
+  if (uri !== undefined && !/^gs:\/\/[^/\s]+\/\S/.test(uri))
+    out.error(
+      at,
+      `must be a Cloud Storage URI such as "gs://bucket/path/_SUCCESS", got ${JSON.stringify(uri)}`,
+    );
+  const sink = { problems: out, outputReferences: reader.outline.outputReferences, scope: reader.refs };
+  const referencesOk = uri === undefined || readReferences({ for_object: uri }, path, sink);
+  const timeout_seconds = readNumber(raw, 'timeout_seconds', path, out, { min: 0, exclusive: true });
+  const rescue = readCatch(raw, path, out, onEdge);
+  const flow = readNextOrEnd(raw, path, out, onEdge);
+  if (uri === undefined || flow === undefined || !referencesOk) return undefined;
+  return compact({ type: 'Wait', for_object: uri, timeout_seconds, catch: rescue, ...flow }) as Step;
 }
 
 function readTask(

@@ -15,6 +15,7 @@ import {
   type TargetType,
 } from './model.ts';
 import { childPath, type ProblemList } from './problems.ts';
+import { readBigQuery, readCloudRunJob } from './read-targets-data.ts';
 import {
   compact,
   describe,
@@ -52,6 +53,9 @@ export const TARGET_FIELDS: Record<TargetType, readonly string[]> = {
   Dataproc: ['workflow'],
   Http: ['url', 'method', 'auth', 'mode'],
   PubSub: ['topic', 'mode'],
+  BigQuery: ['query', 'destination_table', 'write_disposition', 'location', 'labels'],
+  CloudRunJob: ['container'],
+  StorageObject: [],
 };
 
 /** Step Functions' retry defaults, applied when a retry is given without them. */
@@ -93,14 +97,14 @@ export function readTarget(
   }
   const type = raw.target_type as TargetType;
   rejectUnknownFields(raw, [...TASK_FIELDS, ...TARGET_FIELDS[type]], path, out, `a ${type} Task`);
-  const named = type === 'CloudFunction' || type === 'Dataflow';
+  const named = type === 'CloudFunction' || type === 'Dataflow' || type === 'CloudRunJob';
   const name = named
     ? requireString(
         raw,
         'target_name',
         path,
         out,
-        `a ${type} target needs the ${type === 'Dataflow' ? 'job' : 'function'} name`,
+        `a ${type} target needs the ${type === 'CloudFunction' ? 'function' : 'job'} name`,
       )
     : (readString(raw, 'target_name', path, out) ?? stepName);
   const base = compact({
@@ -162,6 +166,13 @@ function readSpecific(type: TargetType, raw: RawObject, path: string, out: Probl
       const mode = readEnum(raw, 'mode', ['fire', 'callback'], path, out);
       return topic === undefined ? undefined : compact({ topic, mode });
     }
+    case 'BigQuery':
+      return readBigQuery(raw, path, out);
+    case 'CloudRunJob':
+      return readCloudRunJob(raw, path, out);
+    case 'StorageObject':
+      out.error(childPath(path, 'target_type'), 'StorageObject is internal; write a Wait with "for_object"');
+      return undefined;
   }
 }
 

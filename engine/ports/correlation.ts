@@ -9,7 +9,22 @@
  * `dataprocOperation`, `task` (Cloud Tasks task name).
  */
 export interface CorrelationKey {
-  kind: 'trace' | 'dataflowJob' | 'dataflowJobName' | 'callback' | 'dataprocOperation' | 'task' | 'message';
+  kind:
+    | 'trace'
+    | 'dataflowJob'
+    | 'dataflowJobName'
+    | 'callback'
+    | 'dataprocOperation'
+    | 'task'
+    | 'message'
+    /** BigQuery job id (deterministic per attempt). */
+    | 'bigqueryJob'
+    /** Cloud Run job run key (the FIRESTEP_RUN_KEY env of the execution). */
+    | 'runKey'
+    /** Cloud Run execution name. */
+    | 'runExecution'
+    /** Cloud Storage object `bucket/name` a for_object Wait waits for. */
+    | 'gcsObject';
   value: string;
 }
 

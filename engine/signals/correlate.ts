@@ -22,13 +22,16 @@ import type { Observation } from './observation.ts';
 /** Observations that can concern a step attempt. */
 export type Correlatable = Extract<
   Observation,
-  { kind: 'cloudFunction' | 'dataflow' | 'callback' | 'timer' }
+  { kind: 'cloudFunction' | 'dataflow' | 'platformJob' | 'storageObject' | 'callback' | 'timer' }
 >;
 
 export type Correlation =
   /** Apply these signals, in order, to this execution. */
   | { status: 'matched'; executionId: string; target?: CorrelationTarget; signals: Signal[] }
-  /** Belongs to this attempt, but the outcome must be confirmed first (Dataflow "Worker pool stopped."). */
+  /**
+   * Belongs to this attempt, but the outcome must be confirmed first (Dataflow "Worker pool stopped.",
+   * every BigQuery / Cloud Run job completion).
+   */
   | { status: 'unconfirmed'; executionId: string; target: CorrelationTarget }
   /** Well-formed, but no launch of ours registered its keys. Acknowledge and log. */
   | { status: 'notOurs'; reason: string }
@@ -76,6 +79,33 @@ export async function correlate(o: Correlatable, lookup: CorrelationLookup): Pro
         };
       if (o.outcome === 'unconfirmed')
         return { status: 'unconfirmed', executionId: target.executionId, target };
+      return { status: 'matched', executionId: target.executionId, target, signals: signalsFor(o, target) };
+    }
+    case 'platformJob': {
+      const keys: CorrelationKey[] =
+        o.platform === 'BigQuery'
+          ? o.fields.jobId
+            ? [{ kind: 'bigqueryJob', value: o.fields.jobId }]
+            : []
+          : [
+              ...(o.runKey ? [{ kind: 'runKey' as const, value: o.runKey }] : []),
+              ...(o.fields.jobId ? [{ kind: 'runExecution' as const, value: o.fields.jobId }] : []),
+            ];
+      let target: CorrelationTarget | undefined;
+      for (const key of keys) {
+        target = await lookup.lookup(key);
+        if (target) break;
+      }
+      if (!target)
+        return {
+          status: 'notOurs',
+          reason: `no launch registered ${o.platform === 'BigQuery' ? 'BigQuery job' : 'Cloud Run execution'} ${o.fields.jobId ?? o.runKey ?? '(no id)'}`,
+        };
+      return { status: 'unconfirmed', executionId: target.executionId, target };
+    }
+    case 'storageObject': {
+      const target = await lookup.lookup({ kind: 'gcsObject', value: o.object });
+      if (!target) return { status: 'notOurs', reason: `no Wait is waiting for gs://${o.object}` };
       return { status: 'matched', executionId: target.executionId, target, signals: signalsFor(o, target) };
     }
     case 'callback': {
@@ -137,6 +167,16 @@ export function signalsFor(o: Correlatable, target: CorrelationTarget | undefine
         'INTERNAL',
         'an unconfirmed Dataflow observation must be confirmed before it becomes a signal',
       );
+    }
+    case 'platformJob':
+      throw new FirestepError(
+        'INTERNAL',
+        `a ${o.platform} completion must be confirmed with the platform's API before it becomes a signal`,
+      );
+    case 'storageObject': {
+      const at = required(ref, o.kind);
+      const source = o.source ?? { kind: 'eventarc' as const };
+      return [{ kind: 'completed', outcome: 'succeeded', output: o.output, source, ...at }];
     }
     case 'callback': {
       const m = o.message;

@@ -14,9 +14,15 @@
  *   → thrown, so Pub/Sub redelivers with backoff. Nothing is lost, nothing wrongly applied.
  */
 import type { Signal } from '../core/signals.ts';
-import { isFirestepError } from '../errors.ts';
+import { FirestepError, isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { CorrelationLookup, CorrelationTarget, DataflowJobs, DeadLetterSink } from '../ports/index.ts';
+import type {
+  CorrelationLookup,
+  CorrelationTarget,
+  DataflowJobs,
+  DeadLetterSink,
+  ProbeResult,
+} from '../ports/index.ts';
 import { confirmDataflow } from './confirm-dataflow.ts';
 import { type Correlatable, correlate, signalsFor } from './correlate.ts';
 import { withJobMetrics } from './dataflow-metrics.ts';
@@ -35,6 +41,11 @@ export interface IngestDeps extends ParseOptions {
   lookup: CorrelationLookup;
   /** Append the signal to the execution (the store's transaction: dedupe, replay, decide, outbox). */
   apply: (executionId: string, signal: Signal) => Promise<ApplyResult>;
+  /**
+   * Asks the platform how a launched attempt ended (the launcher's `probe`: BigQuery `jobs.get`, Cloud
+   * Run `executions.get`). Needed to settle BigQuery and Cloud Run job completions.
+   */
+  confirm?: (target: CorrelationTarget) => Promise<ProbeResult>;
   /** Needed to settle Dataflow "Worker pool stopped." lines. */
   dataflow?: DataflowJobs;
   deadLetters: DeadLetterSink;
@@ -121,6 +132,7 @@ async function correlateAndApply(raw: unknown, o: Correlatable, deps: IngestDeps
     case 'forged':
       return deadLetter(raw, o, c.reason, deps);
     case 'unconfirmed': {
+      if (o.kind === 'platformJob') return confirmPlatformJob(raw, o, c.executionId, c.target, deps);
       if (o.kind !== 'dataflow')
         return deadLetter(raw, o, `only Dataflow outcomes need confirmation, got ${o.kind}`, deps);
       let confirmed: Correlatable;
@@ -155,6 +167,53 @@ function enrich(
     project: o.fields.project,
     region: o.fields.region,
   });
+}
+
+type PlatformJob = Extract<Correlatable, { kind: 'platformJob' }>;
+
+/**
+ * A BigQuery / Cloud Run completion settled by the platform's API. A job the API still reports as
+ * running (the API lags the audit log) or cannot find yet throws `RETRY_LATER`: Pub/Sub redelivers.
+ */
+async function confirmPlatformJob(
+  raw: unknown,
+  o: PlatformJob,
+  executionId: string,
+  target: CorrelationTarget,
+  deps: IngestDeps,
+): Promise<IngestOutcome> {
+  if (!deps.confirm)
+    return deadLetter(
+      raw,
+      o,
+      `a ${o.platform} completion needs the platform's API: give ingest a \`confirm\``,
+      deps,
+      executionId,
+    );
+  const result = await deps.confirm(target);
+  const at = { path: target.path, attempt: target.attempt };
+  const source = o.source ?? { kind: 'log' as const };
+  if (result.state === 'succeeded')
+    return applyAll(
+      raw,
+      o,
+      executionId,
+      [{ kind: 'completed', outcome: 'succeeded', output: result.output ?? null, source, ...at }],
+      deps,
+    );
+  if (result.state === 'failed')
+    return applyAll(
+      raw,
+      o,
+      executionId,
+      [{ kind: 'completed', outcome: 'failed', error: result.error, source, ...at }],
+      deps,
+    );
+  throw new FirestepError(
+    'RETRY_LATER',
+    `${o.detail}, but the ${o.platform} API reports it ${result.state === 'running' ? 'still running' : 'unknown'}; the API lags its audit logs, redeliver later`,
+    { retryable: true, details: { executionId, path: target.path, attempt: target.attempt } },
+  );
 }
 
 /** Apply in order (log lines before the completion); the last answer is the outcome. */

@@ -49,6 +49,26 @@ export type Observation =
       detail: string;
       state?: JobState;
     })
+  /**
+   * A BigQuery job or Cloud Run job execution ended (audit log entry, via a sink or Eventarc). Always
+   * confirmed with the platform's API (`jobs.get` / `executions.get`) before it becomes a signal.
+   */
+  | (Base & {
+      kind: 'platformJob';
+      platform: 'BigQuery' | 'CloudRunJob';
+      outcome: 'unconfirmed';
+      detail: string;
+      /** Cloud Run: the FIRESTEP_RUN_KEY of the execution; BigQuery: none (the job id is the key). */
+      runKey?: string;
+    })
+  /** A Cloud Storage object was finalized (Eventarc): ends the Wait waiting for it. */
+  | (Base & {
+      kind: 'storageObject';
+      outcome: 'succeeded';
+      /** `bucket/name`. */
+      object: string;
+      output: { [k: string]: string | number | null };
+    })
   /** A firestep callback (SDK). `running` = log lines / metadata only. */
   | (Base & { kind: 'callback'; outcome: 'succeeded' | 'failed' | 'running'; message: CallbackMessage })
   /** A timer the engine scheduled is due. */

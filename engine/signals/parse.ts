@@ -8,7 +8,9 @@ import type { Observation, Transport } from './observation.ts';
 import { ignored, rejected } from './observation.ts';
 import { issue, parseDataflowEvent, parseDataflowLog } from './parse-dataflow.ts';
 import { parseCloudRun, parseGen1 } from './parse-function-logs.ts';
+import { auditServiceOf, parseAuditEntry, parseStorageEvent } from './parse-platform.ts';
 import { CallbackMessageSchema } from './wire/callback.ts';
+import { AUDIT_LOG_WRITTEN } from './wire/cloud-run.ts';
 import { DATAFLOW_STATUS_CHANGED } from './wire/dataflow.ts';
 import { LogEntrySchema, looksLikeLogEntry } from './wire/log-entry.ts';
 import {
@@ -21,6 +23,7 @@ import {
   PubsubMessageSchema,
   PushBodySchema,
 } from './wire/pubsub.ts';
+import { STORAGE_OBJECT_FINALIZED } from './wire/storage.ts';
 import { TimerMessageSchema, timerCommandMatches } from './wire/timer.ts';
 
 /** Cloud Logging's own limit for one entry; anything bigger on the topic is not a LogEntry we sent for. */
@@ -206,6 +209,14 @@ function cloudEvent(obj: Record<string, unknown>, ctx: Ctx): Observation {
   const transport = ctx.transport ?? { kind: 'cloudEvent' as const, id: event.id };
   if (event.type === DATAFLOW_STATUS_CHANGED)
     return oversized(ctx) ?? { ...parseDataflowEvent(event), transport };
+  if (event.type === STORAGE_OBJECT_FINALIZED)
+    return oversized(ctx) ?? { ...parseStorageEvent(event), transport };
+  if (event.type === AUDIT_LOG_WRITTEN) {
+    // Eventarc's audit-log events carry the LogEntry itself as `data`.
+    if (typeof event.data !== 'object' || event.data === null)
+      return rejected(`audit log CloudEvent ${event.id}: data is not a LogEntry`, { transport });
+    return oversized(ctx) ?? logEntry(event.data as Record<string, unknown>, { ...ctx, transport });
+  }
   if (event.type === PUBSUB_MESSAGE_PUBLISHED) {
     const body = PushBodySchema.safeParse(event.data);
     if (!body.success)
@@ -244,14 +255,16 @@ function logEntry(obj: Record<string, unknown>, ctx: Ctx): Observation {
   const type = entry.resource.type;
   const opts = { ownNames: ctx.ownNames };
   const observation =
-    type === 'cloud_function'
-      ? parseGen1(entry, opts)
-      : type === 'cloud_run_revision'
-        ? parseCloudRun(entry, opts)
-        : type === 'dataflow_step'
-          ? parseDataflowLog(entry)
-          : ignored(`resource type "${type}" is not a completion source`, {
-              source: { kind: 'log', id: entry.insertId },
-            });
+    auditServiceOf(entry) !== undefined
+      ? parseAuditEntry(entry)
+      : type === 'cloud_function'
+        ? parseGen1(entry, opts)
+        : type === 'cloud_run_revision'
+          ? parseCloudRun(entry, opts)
+          : type === 'dataflow_step'
+            ? parseDataflowLog(entry)
+            : ignored(`resource type "${type}" is not a completion source`, {
+                source: { kind: 'log', id: entry.insertId },
+              });
   return { ...observation, ...extra };
 }

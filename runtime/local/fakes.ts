@@ -14,17 +14,25 @@
  *   with "Workflow failed." or to stay RUNNING;
  * - Dataproc workflows are scripted per target (the fake keys them by target, not by step).
  */
+import { bigQueryJobId } from '../../adapters/bigquery/job-id.ts';
+import { runKey } from '../../adapters/cloud-run-job/launcher.ts';
 import { dataflowJobName } from '../../adapters/dataflow/job-name.ts';
 import {
   EndpointError,
+  type FakeBigQuery,
+  type FakeCloudRunJobs,
   type FakeDataflow,
   type FakeDataproc,
   type FakeFunctionHost,
   type FakeHttpEndpoint,
+  type FakeStorage,
+  startFakeBigQuery,
+  startFakeCloudRunJobs,
   startFakeDataflow,
   startFakeDataproc,
   startFakeFunctionHost,
   startFakeHttpEndpoint,
+  startFakeStorage,
 } from '../../adapters/fakes/index.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import type { FaultPlan } from './faults.ts';
@@ -35,6 +43,9 @@ export interface LocalFakes {
   dataflow: FakeDataflow;
   dataproc: FakeDataproc;
   http: FakeHttpEndpoint;
+  bigquery: FakeBigQuery;
+  cloudRun: FakeCloudRunJobs;
+  storage: FakeStorage;
   close(): Promise<void>;
 }
 
@@ -61,7 +72,7 @@ export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
     if (opts.deliver) await opts.deliver(message);
     else opts.publish(message);
   };
-  const [functions, dataflow, dataproc, http] = await Promise.all([
+  const [functions, dataflow, dataproc, http, bigquery, cloudRun, storage] = await Promise.all([
     startFakeFunctionHost({
       onLogEntry: (entry) => opts.publish(entry),
       onCallback: callBack,
@@ -76,19 +87,52 @@ export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
       onCallback: callBack,
       defaultBehavior: { kind: 'echo', delayMs: opts.functionMs ?? 40 },
     }),
+    // BigQuery completions come through the log sink (audit entries), Cloud Run's and Cloud
+    // Storage's through Eventarc (CloudEvents), as infra/ deploys them.
+    startFakeBigQuery({
+      onLogEntry: (entry) => opts.publish(entry),
+      defaultBehavior: { runMs: opts.jobMs ?? 60 },
+    }),
+    startFakeCloudRunJobs({
+      onCloudEvent: (event) => opts.publish(event),
+      defaultBehavior: { runMs: opts.jobMs ?? 60 },
+    }),
+    startFakeStorage({ onCloudEvent: (event) => opts.publish(event) }),
   ]);
+  // An object a Wait looks for and does not find lands a little later, as if produced upstream.
+  storage.setAutoLand({ delayMs: opts.jobMs ?? 60 });
   return {
     functions,
     dataflow,
     dataproc,
     http,
+    bigquery,
+    cloudRun,
+    storage,
     close: async () => {
-      await Promise.all([functions.close(), dataflow.close(), dataproc.close(), http.close()]);
+      await Promise.all([
+        functions.close(),
+        dataflow.close(),
+        dataproc.close(),
+        http.close(),
+        bigquery.close(),
+        cloudRun.close(),
+        storage.close(),
+      ]);
     },
   };
 }
 
 const never = new Promise<Json>(() => {});
+
+/** Object URI patterns of faulted Waits, per fake storage (a `dev` environment serves many runs). */
+const faultedObjects = new WeakMap<FakeStorage, RegExp[]>();
+
+/** `gs://b/${$.input.date}/_SUCCESS` → a pattern matching any value of the templates. */
+function objectPattern(template: string): RegExp {
+  const parts = template.split(/\$\{[^}]*\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`);
+}
 
 /**
  * Script the fakes for one execution of `def` (its id must be known: it names the Dataflow jobs).
@@ -102,6 +146,7 @@ export function programFakes(
   opts: {
     functionMs?: number;
     maxAttempts?: number;
+    jobMs?: number;
     /**
      * The plan of each execution, when several run at once against the same fakes (`dev`): a
      * function or endpoint looks its caller's plan up by the execution id of the launch context
@@ -148,6 +193,33 @@ export function programFakes(
             : { outcome: 'lag' },
         );
       }
+    } else if (target.type === 'BigQuery' || target.type === 'CloudRunJob') {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const fault = plan.faultFor(task.path, attempt);
+        if (fault === undefined) continue;
+        const message = `(fake) ${target.name} failed as asked by --fail ${task.name}`;
+        if (target.type === 'BigQuery')
+          fakes.bigquery.setBehavior(
+            bigQueryJobId(target.name, executionId, task.path, attempt),
+            fault === 'fail'
+              ? { outcome: 'fail', errorReason: 'invalidQuery', errorMessage: message }
+              : { outcome: 'lag' },
+          );
+        else
+          fakes.cloudRun.setBehavior(
+            runKey(executionId, task.path, attempt),
+            fault === 'fail' ? { outcome: 'fail' } : { outcome: 'lag' },
+          );
+      }
+    } else if (target.type === 'StorageObject') {
+      // A faulted Wait: its object never lands, so the Wait ends by its timeout (States.Timeout).
+      const pattern = objectPattern(String(task.step.parameters?.object ?? ''));
+      const previous = faultedObjects.get(fakes.storage) ?? [];
+      faultedObjects.set(fakes.storage, [...previous, pattern]);
+      fakes.storage.setAutoLand({
+        delayMs: opts.jobMs ?? 60,
+        skip: (uri) => (faultedObjects.get(fakes.storage) ?? []).some((p) => p.test(uri)),
+      });
     } else if (target.type === 'Dataproc') {
       fakes.dataproc.setBehavior(target.name, {
         outcome: plan.faultFor(task.path, 1) === 'hang' ? 'lag' : 'fail',

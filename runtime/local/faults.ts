@@ -6,6 +6,7 @@
  * `Step2/0/Branch1` when the same name appears in several branches.
  */
 import { FirestepError } from '../../engine/errors.ts';
+import { launchable } from '../../engine/flow/launchable.ts';
 import type { Flow, Json, TaskStep } from '../../engine/flow/model.ts';
 import { walkSteps } from '../../engine/flow/paths.ts';
 
@@ -49,12 +50,12 @@ export class FaultPlan {
   }
 }
 
-/** Every Task step of a flow with its path. */
+/** Every Task step of a flow with its path (a Wait with `for_object` counts: it launches a watcher). */
 export function taskSteps(flow: Flow): Array<{ path: string; name: string; step: TaskStep }> {
   const out: Array<{ path: string; name: string; step: TaskStep }> = [];
   for (const located of walkSteps(flow)) {
-    if (located.step.type === 'Task')
-      out.push({ path: located.path, name: located.name, step: located.step });
+    const task = launchable(located.step);
+    if (task !== undefined) out.push({ path: located.path, name: located.name, step: task });
   }
   return out;
 }

@@ -40,6 +40,9 @@ function localKeysDispatcher(env: NodeJS.ProcessEnv): CommandDispatcher {
     functionHostUrl: 'http://127.0.0.1:9',
     dataflowUrl: 'http://127.0.0.1:9/',
     dataprocUrl: 'http://127.0.0.1:9/',
+    bigqueryUrl: 'http://127.0.0.1:9/',
+    cloudRunUrl: 'http://127.0.0.1:9/',
+    storageUrl: 'http://127.0.0.1:9/',
   });
   const byType = new Map(launchers.map((l) => [l.targetType, l]));
   return {

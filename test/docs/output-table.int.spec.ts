@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadFlowFile } from '../../cli/flow-file.ts';
 import { runLocal } from '../../cli/local/run-local.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
+import { launchable } from '../../engine/flow/launchable.ts';
 import { walkSteps } from '../../engine/flow/paths.ts';
 import { bufferedIo, e2eScope } from '../e2e/support.ts';
 
@@ -28,15 +29,18 @@ function documentedKeys(): Map<string, string[]> {
   return rows;
 }
 
-async function outputsByTarget(file: string): Promise<Map<string, string[][]>> {
+async function outputsByTarget(
+  file: string,
+  input: Record<string, string>,
+): Promise<Map<string, string[][]>> {
   const definition = await loadFlowFile(file);
   // From the flow, not from receipts: under load a completion may be recorded before its launch.
   const targetOf = new Map<string, string>();
   for (const s of walkSteps(definition.flow))
-    if (s.step.type === 'Task') targetOf.set(s.path, s.step.target.type);
+    if (launchable(s.step)) targetOf.set(s.path, launchable(s.step)?.target.type ?? '?');
   const { events } = await runLocal({
     definition,
-    input: {},
+    input,
     io: bufferedIo(),
     recordDir: scope.recordDir,
     projectId: scope.project(),
@@ -56,16 +60,26 @@ async function outputsByTarget(file: string): Promise<Map<string, string[][]>> {
 describe('the output table in docs/guides/targets.md', () => {
   it('lists, for each target, exactly the keys the local fakes return', async () => {
     const documented = documentedKeys();
-    expect([...documented.keys()].sort()).toEqual([
-      'CloudFunction',
-      'Dataflow',
-      'Dataproc',
-      'Http',
-      'PubSub',
-    ]);
+    expect([...documented.keys()].sort()).toEqual(
+      [
+        'CloudFunction',
+        'Dataflow',
+        'Dataproc',
+        'Http',
+        'PubSub',
+        'BigQuery',
+        'CloudRunJob',
+        'StorageObject',
+      ].sort(),
+    );
     const seen = new Set<string>();
-    for (const file of ['examples/sample-dag.json', 'examples/nested-parallel.json']) {
-      for (const [target, outputs] of await outputsByTarget(file)) {
+    const runs: Array<[string, Record<string, string>]> = [
+      ['examples/sample-dag.json', {}],
+      ['examples/nested-parallel.json', {}],
+      ['examples/landing-to-report.json', { date: '2026-12-01' }],
+    ];
+    for (const [file, input] of runs) {
+      for (const [target, outputs] of await outputsByTarget(file, input)) {
         seen.add(target);
         for (const keys of outputs) expect(keys, `${target} in ${file}`).toEqual(documented.get(target));
       }

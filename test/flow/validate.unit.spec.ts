@@ -79,7 +79,7 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
       f.steps.Init.target_type = 'CloudFunctions';
     },
     [
-      'steps.Init.target_type: unknown target type "CloudFunctions" (did you mean "CloudFunction"?); expected one of CloudFunction, Dataflow, Dataproc, Http, PubSub',
+      'steps.Init.target_type: unknown target type "CloudFunctions" (did you mean "CloudFunction"?); expected one of CloudFunction, Dataflow, Dataproc, Http, PubSub, BigQuery, CloudRunJob',
     ],
   ],
   [
@@ -222,7 +222,7 @@ describe('validateFlow: all problems at once', () => {
     const { errors } = validateFlow(raw);
 
     expect(lines(errors)).toEqual([
-      'steps.Init.target_type: unknown target type "Lambda"; expected one of CloudFunction, Dataflow, Dataproc, Http, PubSub',
+      'steps.Init.target_type: unknown target type "Lambda"; expected one of CloudFunction, Dataflow, Dataproc, Http, PubSub, BigQuery, CloudRunJob',
       'steps.Step1: has both "next" and "end"; a step either continues to "next" or ends with "end": true',
       `${B1}: a Dataflow Task needs a template: "container_gcs_path" (flex) or "template_path" (classic)`,
       'steps.End.next: cycle Init → Step1 → Step2 → End → Init; a flow must be acyclic (use "retry" to repeat a Task)',

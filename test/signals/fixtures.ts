@@ -14,6 +14,7 @@ export const FIXTURES = [
   'eventarc-dataflow',
   'pubsub-envelopes',
   'callbacks-timers',
+  'data-platform-audit',
 ] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 

@@ -81,6 +81,18 @@ export const LogEntrySchema = z.object({
   /** 16-hex span id within the trace. */
   spanId: z.string().optional(),
   traceSampled: z.boolean().optional(),
+  /**
+   * The long-running operation an entry belongs to (audit logs of LROs such as Cloud Run's RunJob):
+   * `first` on the request's entry, `last` on the entry written when the operation finished.
+   */
+  operation: z
+    .object({
+      id: z.string().optional(),
+      producer: z.string().optional(),
+      first: z.boolean().optional(),
+      last: z.boolean().optional(),
+    })
+    .optional(),
   /** Present on request logs (Cloud Run `run.googleapis.com%2Frequests`). */
   httpRequest: HttpRequestSchema.optional(),
 });
