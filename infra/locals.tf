@@ -34,6 +34,7 @@ locals {
       "storage.googleapis.com",
     ],
     var.enable_dataproc ? ["dataproc.googleapis.com"] : [],
+    length(var.bigquery_datasets) > 0 ? ["bigquery.googleapis.com"] : [],
   )
 
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"

@@ -40,6 +40,25 @@ locals {
       AND (textPayload:"Worker pool stopped." OR textPayload:"Workflow failed" OR textPayload:"Error occurred in the launcher container")
       AND ${local.exclude_own_functions}
     EOT
+
+    # BigQuery jobs firestep inserted (ids start with firestep_) reaching DONE: the current audit
+    # format (jobChange) and the legacy one (jobservice.jobcompleted). Confirmed with jobs.get.
+    bigquery_jobs = <<-EOT
+      log_id("cloudaudit.googleapis.com/data_access")
+      AND protoPayload.serviceName="bigquery.googleapis.com"
+      AND ((protoPayload.methodName="google.cloud.bigquery.v2.JobService.InsertJob" AND protoPayload.metadata.jobChange.after="DONE" AND protoPayload.metadata.jobChange.job.jobName:"/jobs/firestep_") OR (protoPayload.methodName="jobservice.jobcompleted" AND protoPayload.serviceData.jobCompletedEvent.job.jobName.jobId:"firestep_"))
+      AND ${local.exclude_own_functions}
+    EOT
+
+    # The last audit entry of a Cloud Run job run: written when the execution finished, with the
+    # Execution (and firestep's FIRESTEP_RUN_KEY) as its response. Confirmed with executions.get.
+    cloud_run_jobs = <<-EOT
+      log_id("cloudaudit.googleapis.com/activity")
+      AND protoPayload.serviceName="run.googleapis.com"
+      AND (protoPayload.methodName="google.cloud.run.v2.Jobs.RunJob" OR protoPayload.methodName="google.cloud.run.v1.Jobs.RunJob")
+      AND operation.last="true"
+      AND ${local.exclude_own_functions}
+    EOT
   }
 
   signal_topic_destination = "pubsub.googleapis.com/${google_pubsub_topic.signals.id}"
@@ -92,4 +111,36 @@ resource "google_pubsub_topic_iam_member" "sink_dataflow_jobs_publisher" {
   topic   = google_pubsub_topic.signals.name
   role    = "roles/pubsub.publisher"
   member  = google_logging_project_sink.dataflow_jobs.writer_identity
+}
+
+resource "google_logging_project_sink" "bigquery_jobs" {
+  project                = var.project_id
+  name                   = "${var.name_prefix}-bigquery-jobs"
+  description            = "firestep: BigQuery jobs of firestep reaching DONE (audit log)"
+  destination            = local.signal_topic_destination
+  filter                 = local.sink_filters.bigquery_jobs
+  unique_writer_identity = true
+}
+
+resource "google_logging_project_sink" "cloud_run_jobs" {
+  project                = var.project_id
+  name                   = "${var.name_prefix}-cloud-run-jobs"
+  description            = "firestep: Cloud Run job executions that finished (RunJob audit log, last entry)"
+  destination            = local.signal_topic_destination
+  filter                 = local.sink_filters.cloud_run_jobs
+  unique_writer_identity = true
+}
+
+resource "google_pubsub_topic_iam_member" "sink_bigquery_jobs_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.signals.name
+  role    = "roles/pubsub.publisher"
+  member  = google_logging_project_sink.bigquery_jobs.writer_identity
+}
+
+resource "google_pubsub_topic_iam_member" "sink_cloud_run_jobs_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.signals.name
+  role    = "roles/pubsub.publisher"
+  member  = google_logging_project_sink.cloud_run_jobs.writer_identity
 }

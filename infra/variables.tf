@@ -337,3 +337,24 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "bigquery_datasets" {
+  description = "Datasets (in project_id) BigQuery steps read and write: the dispatchers get roles/bigquery.dataEditor on each, and roles/bigquery.jobUser on the project when the list is not empty."
+  type        = list(string)
+  default     = []
+}
+
+variable "target_run_jobs" {
+  description = "Cloud Run jobs CloudRunJob steps run (region defaults to var.region): the dispatchers get roles/run.jobsExecutorWithOverrides on each, nothing else in Cloud Run."
+  type = list(object({
+    name   = string
+    region = optional(string)
+  }))
+  default = []
+}
+
+variable "watched_buckets" {
+  description = "Buckets whose objects Wait steps with for_object wait for: an Eventarc trigger of object finalized events to the engine per bucket, and roles/storage.objectViewer on it for the dispatchers."
+  type        = list(string)
+  default     = []
+}

@@ -5,6 +5,7 @@
  * firestep's own functions log ever does.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bigQueryJobEntry, runJobEntry } from '../../adapters/fakes/audit-entries.ts';
 import {
   DATAFLOW_MESSAGES,
   dataflowJobMessage,
@@ -17,7 +18,13 @@ import { compileLoggingFilter } from './logging-filter.ts';
 import { loadModuleDir, resolveLocals, resolveVariables, type TerraformModule } from './terraform-model.ts';
 
 const INFRA = new URL('../../infra', import.meta.url).pathname;
-const SINKS = ['gen1_functions', 'gen2_requests', 'dataflow_jobs'] as const;
+const SINKS = [
+  'gen1_functions',
+  'gen2_requests',
+  'dataflow_jobs',
+  'bigquery_jobs',
+  'cloud_run_jobs',
+] as const;
 type Sink = (typeof SINKS)[number];
 
 const at = new Date(0);
@@ -39,6 +46,18 @@ const gen2 = (service: string) =>
   });
 const dataflow = (text: string) =>
   dataflowJobMessage({ ...base, jobId: '2024-01-01_j', jobName: 'word-count-a1' }, text);
+const bq = (jobId: string, kind: 'jobInsertion' | 'jobChange', after: 'RUNNING' | 'DONE') =>
+  bigQueryJobEntry({ ...base, location: 'EU', jobId, kind, after, query: 'SELECT 1' }) as unknown as LogEntry;
+const runJob = (first: boolean) =>
+  runJobEntry({
+    ...base,
+    job: 'publish-report',
+    operation: 'projects/acme/locations/europe-west1/operations/op-1',
+    first,
+    execution: {
+      name: 'projects/acme/locations/europe-west1/jobs/publish-report/executions/publish-report-abcde',
+    },
+  }) as unknown as LogEntry;
 /** A structured application log line written by a gen2 function (what firestep's own log.ts writes). */
 const appLine = (service: string, message: string): LogEntry => ({
   ...gen2(service),
@@ -87,6 +106,19 @@ describe('the generated sink filters, evaluated', () => {
     ],
     ['a Dataflow launcher failure', () => dataflow(DATAFLOW_MESSAGES.launcherFailed), ['dataflow_jobs']],
     ['another Dataflow message', () => dataflow('Starting 1 workers in europe-west1-b...'), []],
+    [
+      'a firestep BigQuery job reaching DONE',
+      () => bq('firestep_count_0123456789abcdef0123', 'jobChange', 'DONE'),
+      ['bigquery_jobs'],
+    ],
+    [
+      'a firestep BigQuery job inserted',
+      () => bq('firestep_count_0123456789abcdef0123', 'jobInsertion', 'RUNNING'),
+      [],
+    ],
+    ["somebody else's BigQuery job reaching DONE", () => bq('bquxjob_5e6f7a8b', 'jobChange', 'DONE'), []],
+    ['a Cloud Run job run finishing (last RunJob entry)', () => runJob(false), ['cloud_run_jobs']],
+    ['a Cloud Run job run starting (first RunJob entry)', () => runJob(true), []],
     // firestep itself: never exported, whatever it logs or however it is deployed.
     [
       'the engine as gen1, finishing',

@@ -47,7 +47,7 @@ describe('the firestep module (infra/*.tf)', () => {
   });
 
   it('given every .tf file, when parsed, then the module has the expected resources', () => {
-    expect(m.resources.get('google_logging_project_sink')?.size).toBe(3);
+    expect(m.resources.get('google_logging_project_sink')?.size).toBe(5);
     expect(m.resources.get('google_cloudfunctions2_function')?.size).toBe(3);
     expect(m.resources.get('google_pubsub_subscription')?.has('engine_push')).toBe(true);
     expect(m.resources.get('google_cloud_tasks_queue')?.size).toBe(1);
@@ -146,5 +146,51 @@ describe('the firestep module (infra/*.tf)', () => {
     const declared = Object.values(m.parsed).flatMap((json) => Object.keys((json.variable ?? {}) as object));
     expect(Object.keys(example).filter((k) => !declared.includes(k))).toEqual([]);
     expect(checkNoPrimitiveRoles({ ...m, parsed: { 'terraform.tfvars.example': example } })).toEqual([]);
+  });
+});
+
+describe('issue 20 grants and triggers (infra/data-platform.tf), least privilege', () => {
+  let m: TerraformModule;
+  beforeAll(async () => {
+    m = await loadModuleDir(INFRA);
+  });
+  const body = (type: string, name: string) =>
+    m.resources.get(type)?.get(name) as Record<string, unknown> | undefined;
+
+  it('then BigQuery: jobUser on the project only when datasets are listed, dataEditor per listed dataset', () => {
+    expect(body('google_project_iam_member', 'dispatcher_bigquery_job_user')).toMatchObject({
+      role: 'roles/bigquery.jobUser',
+      for_each: tf('length(var.bigquery_datasets) > 0 ? local.dispatchers : {}'),
+    });
+    expect(body('google_bigquery_dataset_iam_member', 'dispatcher_edits_dataset')).toMatchObject({
+      role: 'roles/bigquery.dataEditor',
+      for_each: tf('local.bigquery_grants'),
+    });
+  });
+
+  it('then Cloud Run and Cloud Storage are granted per job and per bucket, never project-wide', () => {
+    expect(body('google_cloud_run_v2_job_iam_member', 'dispatcher_runs_job')).toMatchObject({
+      role: 'roles/run.jobsExecutorWithOverrides',
+      for_each: tf('local.run_job_grants'),
+    });
+    expect(body('google_storage_bucket_iam_member', 'dispatcher_reads_watched_bucket')).toMatchObject({
+      role: 'roles/storage.objectViewer',
+    });
+    const projectRoles = [...(m.resources.get('google_project_iam_member')?.values() ?? [])].map(
+      (r) => (r as { role?: string }).role ?? '',
+    );
+    expect(projectRoles.filter((r) => /^roles\/(run|storage)\./.test(r))).toEqual([]);
+  });
+
+  it('then each watched bucket has an Eventarc finalized trigger to the engine, as the Eventarc identity', () => {
+    const trigger = body('google_eventarc_trigger', 'object_finalized');
+    expect(trigger).toMatchObject({
+      for_each: tf('toset(var.watched_buckets)'),
+      service_account: tf('google_service_account.eventarc.email'),
+    });
+    expect(JSON.stringify(trigger)).toContain('google.cloud.storage.object.v1.finalized');
+    expect(JSON.stringify(trigger)).toContain(
+      'google_cloudfunctions2_function.engine.service_config[0].service',
+    );
   });
 });

@@ -391,7 +391,7 @@ const HOSTILE: Hostile[] = [
     expect: 'ignored',
   },
   {
-    name: 'a storage CloudEvent',
+    name: 'a storage CloudEvent whose object has no bucket',
     raw: () => ({
       specversion: '1.0',
       id: 'st-1',
@@ -400,7 +400,7 @@ const HOSTILE: Hostile[] = [
       time: '2026-11-23T10:00:00Z',
       data: { name: 'o' },
     }),
-    expect: 'ignored',
+    expect: 'deadLettered',
   },
 ];
 

@@ -543,10 +543,10 @@ const HOSTILE: Array<{ name: string; raw: unknown; status: string; reason?: RegE
     reason: /STALE_ATTEMPT/,
   },
   {
-    name: 'a storage CloudEvent',
+    name: 'a storage CloudEvent for an object no Wait waits for',
     raw: fixture('pubsub-envelopes', 5),
-    status: 'ignored',
-    reason: /not a completion source/,
+    status: 'notOurs',
+    reason: /no Wait is waiting for gs:\/\/acme-data-landing\/orders\/2026-11-23\.csv/,
   },
 ];
 
