@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { parse } from '../../engine/signals/parse.ts';
 import { FIXTURES, fixtureLines, pushBody } from './fixtures.ts';
 
-const KINDS = ['cloudFunction', 'dataflow', 'callback', 'timer', 'ignored', 'rejected'];
+const KINDS = [
+  'cloudFunction',
+  'dataflow',
+  'platformJob',
+  'storageObject',
+  'callback',
+  'timer',
+  'ignored',
+  'rejected',
+];
 const ALL_LINES = FIXTURES.flatMap((name) => fixtureLines(name));
 
 /** Replace the value at a random path of a JSON value (or delete it). */
