@@ -81,8 +81,8 @@ const target = z.custom<Target>(
   (v) =>
     typeof v === 'object' &&
     v !== null &&
-    (TARGET_TYPES as readonly unknown[]).includes((v as { type?: unknown }).type),
-  { message: `expected a target with type ${TARGET_TYPES.join(' | ')}` },
+    [...TARGET_TYPES, 'StorageObject'].includes((v as { type?: unknown }).type as string),
+  { message: `expected a target with type ${[...TARGET_TYPES, 'StorageObject'].join(' | ')}` },
 );
 
 const stepRef = { step: z.string(), path: z.string().min(1), attempt };
