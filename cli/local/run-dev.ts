@@ -6,17 +6,13 @@
  */
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { namedExecutionId } from '../../engine/store/index.ts';
+import { localRunName } from '../../runtime/local/run-naming.ts';
 import { followExecution } from '../../runtime/local/watch.ts';
 import { toJsonLine } from '../render/event-line.ts';
 import { LiveView } from '../render/live-view.ts';
 import { type DevInfo, devAction, devStart } from './dev-client.ts';
 import type { LocalRunResult, RunLocalOptions } from './run-local.ts';
 import { DEFAULT_RECORD_DIR, writeRunRecord } from './run-records.ts';
-
-function defaultName(): string {
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-  return `local-${stamp}-${Math.random().toString(16).slice(2, 6)}`;
-}
 
 /**
  * Run one execution on a running `dev`.
@@ -25,7 +21,7 @@ function defaultName(): string {
  */
 export async function runOnDev(dev: DevInfo, opts: RunLocalOptions): Promise<LocalRunResult> {
   const def = opts.definition;
-  const name = opts.name ?? defaultName();
+  const name = opts.name ?? localRunName('local');
   const executionId = namedExecutionId(def.id, name);
   process.env.FIRESTORE_EMULATOR_HOST = dev.firestoreHost;
   const { openProjectStore } = await import('../../runtime/local/project.ts');

@@ -5,7 +5,6 @@
  * it is no longer RUNNING, records it under `.firestep/` so it can be inspected and replayed after
  * the emulator is gone, and tears everything down.
  */
-import { randomBytes } from 'node:crypto';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import type { FlowDefinition, Json } from '../../engine/flow/model.ts';
 import { namedExecutionId } from '../../engine/store/index.ts';
@@ -13,6 +12,7 @@ import type { StoredHead } from '../../engine/store/types.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '../../runtime/local/environment.ts';
 import { programFakes } from '../../runtime/local/fakes.ts';
 import { parseFaults } from '../../runtime/local/faults.ts';
+import { attemptBound, localRunName } from '../../runtime/local/run-naming.ts';
 import { followExecution, settleOutbox } from '../../runtime/local/watch.ts';
 import type { Io } from '../render/colors.ts';
 import { toJsonLine } from '../render/event-line.ts';
@@ -62,24 +62,6 @@ export interface LocalRunResult {
   transport: 'pubsub' | 'direct';
 }
 
-function defaultName(): string {
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-  return `local-${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
-/** The most attempts any step can get: the first, every retry, and a few redrives. */
-function attemptBound(def: FlowDefinition): number {
-  let retries = 0;
-  const visit = (steps: FlowDefinition['flow']['steps']): void => {
-    for (const step of Object.values(steps)) {
-      if (step.type === 'Task') for (const r of step.retry ?? []) retries = Math.max(retries, r.max_attempts);
-      if (step.type === 'Parallel') for (const b of step.branches) visit(b.steps);
-    }
-  };
-  visit(def.flow.steps);
-  return 1 + retries + 5;
-}
-
 /**
  * Run one execution locally.
  *
@@ -94,7 +76,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
     hang: opts.hang ?? [],
     output: opts.output ?? [],
   });
-  const name = opts.name ?? defaultName();
+  const name = opts.name ?? localRunName('local');
   const executionId = namedExecutionId(def.id, name);
   const env = await startLocalEnvironment({
     definitions: [def],

@@ -40,7 +40,8 @@ class Ids {
   }
 }
 
-function describeTarget(target: Target): string {
+/** The target line of a Task's box, shared by the Mermaid drawing and the console's graph model. */
+export function describeTarget(target: Target): string {
   switch (target.type) {
     case 'Dataflow':
       return `Dataflow ${target.template.kind} · ${target.name}`;
@@ -55,6 +56,15 @@ function describeTarget(target: Target): string {
     default:
       return `${target.type} · ${target.name}`;
   }
+}
+
+/** A Task box's lines under its name: the target, then retry and timeout when set. */
+export function taskDetails(step: Extract<Step, { type: 'Task' }>): string[] {
+  const extras = [
+    step.retry ? `retry ×${step.retry.map((r) => r.max_attempts).join('/')}` : '',
+    step.timeout_seconds ? `timeout ${step.timeout_seconds} s` : '',
+  ].filter((e) => e !== '');
+  return [describeTarget(step.target), ...(extras.length ? [extras.join(', ')] : [])];
 }
 
 const COMPARISONS: Record<string, string> = {
@@ -126,15 +136,7 @@ export function toMermaid(flow: Flow): string {
     const label = escapeLabel(name);
     switch (step.type) {
       case 'Task': {
-        const extras = [
-          step.retry ? `retry ×${step.retry.map((r) => r.max_attempts).join('/')}` : '',
-          step.timeout_seconds ? `timeout ${step.timeout_seconds} s` : '',
-        ].filter((e) => e !== '');
-        const lines = [
-          label,
-          escapeLabel(describeTarget(step.target)),
-          ...(extras.length ? [extras.join(', ')] : []),
-        ];
+        const lines = [label, ...taskDetails(step).map(escapeLabel)];
         nodes.push(`${indent}${id}["${lines.join('<br/>')}"]`);
         return;
       }

@@ -4,8 +4,8 @@
  * state. Parallels are clusters holding one cluster per branch, as in the Mermaid drawing; start
  * and end markers are nodes of their own. No layout here: the console lays it out.
  */
-import { describeRule } from './graph-mermaid.ts';
-import type { Flow, Step, Target } from './model.ts';
+import { describeRule, taskDetails } from './graph-mermaid.ts';
+import type { Flow, Step } from './model.ts';
 
 /** `join`: where a Parallel's branches meet (its outgoing edges leave from there). */
 export type GraphNodeKind = 'start' | 'end' | 'step' | 'join';
@@ -46,28 +46,10 @@ export interface FlowGraph {
   edges: GraphEdge[];
 }
 
-function describeTarget(target: Target): string {
-  switch (target.type) {
-    case 'Dataflow':
-      return `Dataflow ${target.template.kind} · ${target.name}`;
-    case 'Http':
-      return `Http ${target.method ?? 'POST'} · ${target.url}`;
-    case 'PubSub':
-      return `PubSub · ${target.topic}`;
-    default:
-      return `${target.type} · ${'name' in target ? String(target.name) : ''}`;
-  }
-}
-
 function linesOf(name: string, step: Step): string[] {
   switch (step.type) {
-    case 'Task': {
-      const extras = [
-        step.retry ? `retry ×${step.retry.map((r) => r.max_attempts).join('/')}` : '',
-        step.timeout_seconds ? `timeout ${step.timeout_seconds} s` : '',
-      ].filter((e) => e !== '');
-      return [name, describeTarget(step.target), ...(extras.length ? [extras.join(', ')] : [])];
-    }
+    case 'Task':
+      return [name, ...taskDetails(step)];
     case 'Wait':
       return [name, 'seconds' in step ? `wait ${step.seconds} s` : 'wait'];
     default:

@@ -21,6 +21,7 @@ import { type ActionOutcome, cancelExecution, redriveExecution } from './actions
 import { type LocalEnvironment, startLocalEnvironment } from './environment.ts';
 import { programFakes } from './fakes.ts';
 import { type FaultPlan, parseFaults } from './faults.ts';
+import { attemptBound, localRunName } from './run-naming.ts';
 
 export interface DevOptions {
   /** Directories whose flows are registered (missing ones are skipped). */
@@ -99,23 +100,6 @@ async function scanAll(
     }
   }
   return { flows, problems };
-}
-
-function attemptBound(def: FlowDefinition): number {
-  let retries = 0;
-  const visit = (steps: FlowDefinition['flow']['steps']): void => {
-    for (const step of Object.values(steps)) {
-      if (step.type === 'Task') for (const r of step.retry ?? []) retries = Math.max(retries, r.max_attempts);
-      if (step.type === 'Parallel') for (const b of step.branches) visit(b.steps);
-    }
-  };
-  visit(def.flow.steps);
-  return 1 + retries + 5;
-}
-
-function defaultName(): string {
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-  return `dev-${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
 /**
@@ -223,7 +207,7 @@ export async function startDevEnvironment(opts: DevOptions): Promise<DevEnvironm
     async startRun(request) {
       const def = resolveDefinition(request);
       const plan = parseFaults(def.flow, { fail: request.fail ?? [], hang: request.hang ?? [] });
-      const name = request.name ?? defaultName();
+      const name = request.name ?? localRunName('dev');
       const executionId = namedExecutionId(def.id, name);
       if (!scanned.flows.has(def.id) || scanned.flows.get(def.id)?.definition.hash !== def.hash) {
         adHoc.set(def.id, { definition: def, file: '(run by file)' });

@@ -3,7 +3,7 @@
  * `firestep dev` (on the suite's emulators, its own project), when the sample runs through the
  * CLI's `run --local` path, then its page shows every step SUCCEEDED, pushed live while it ran; a
  * failing run shows the failed step and its error; Cancel on the page cancels; the list page shows
- * the execution. Saves the screenshot of the execution page the README shows.
+ * the execution. With FIRESTEP_UPDATE_SCREENSHOT=1 it also refreshes the README's screenshot.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -19,7 +19,12 @@ import { type DevServer, startDevServer } from '../../console/dev-server.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(import.meta.dirname, '../../docs/console-execution.png');
+// The README's screenshot is refreshed only on request (FIRESTEP_UPDATE_SCREENSHOT=1); a plain test
+// run writes it to a temporary folder so the suite never edits the tree.
+const SCREENSHOT =
+  process.env.FIRESTEP_UPDATE_SCREENSHOT === '1'
+    ? join(import.meta.dirname, '../../docs/console-execution.png')
+    : join(tmpdir(), `firestep-console-${process.pid}.png`);
 
 function quietIo(): Io {
   const sink = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
