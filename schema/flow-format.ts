@@ -214,6 +214,9 @@ export function flowJsonSchema(): Record<string, unknown> {
     unrepresentable: 'any',
     override: ({ jsonSchema }) => {
       const s = jsonSchema as Record<string, unknown>;
+      // zod marks a startsWith check as format "starts_with", which no JSON Schema tool knows (the
+      // pattern beside it says the same): drop it so validators do not warn on every use.
+      if (s.format === 'starts_with' && typeof s.pattern === 'string') delete s.format;
       if (s.type === 'object' && s.additionalProperties === false && s.properties) {
         (s.properties as Record<string, unknown>).comment = { type: 'string' };
         s.patternProperties = { '^x-': {} };

@@ -4,11 +4,11 @@
  * valid (warnings allowed), 1 otherwise.
  */
 import { Command } from 'commander';
-import pc from 'picocolors';
 import { isFirestepError } from '../../engine/errors.ts';
 import type { Flow } from '../../engine/flow/model.ts';
 import { formatProblem } from '../../engine/flow/problems.ts';
 import { checkFlowFile } from '../flow-file.ts';
+import { type Colors, colorsFor } from '../render/colors.ts';
 import { typeCheckFlow } from '../typecheck.ts';
 
 /** Flow modules that `validate` type-checks. */
@@ -24,8 +24,14 @@ export function countSteps(flow: Flow): number {
   return count;
 }
 
-/** The report `validate` prints, as lines, and its exit code. */
-export async function validateReport(file: string): Promise<{ lines: string[]; exitCode: 0 | 1 }> {
+/**
+ * The report `validate` prints, as lines, and its exit code. Colours only when stdout is a terminal
+ * (picocolors' own default also colours under FORCE_COLOR, which CI sets).
+ */
+export async function validateReport(
+  file: string,
+  pc: Colors = colorsFor(process.stdout),
+): Promise<{ lines: string[]; exitCode: 0 | 1 }> {
   let check: Awaited<ReturnType<typeof checkFlowFile>>;
   try {
     check = await checkFlowFile(file);

@@ -93,9 +93,14 @@ describe('the quick start', () => {
     expect(codeBlocks(tutorial).find((b) => b.lang === 'ts')?.body).toBe(readmeFlow?.body);
   });
 
+  // FORCE_COLOR as CI sets it: piped output must still be plain text.
   it('validates with the hash docs/getting-started.md shows', () => {
     writeFileSync(join(dir, 'hello.ts'), `${readmeFlow?.body}\n`);
-    const r = spawnSync('bash', ['-c', `${CLI} validate hello.ts`], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', `${CLI} validate hello.ts`], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '1' },
+    });
     expect(r.status).toBe(0);
     const shown = /^✓ hello\.ts: valid .*$/m.exec(tutorial)?.[0];
     expect(shown).toBeDefined();

@@ -11,6 +11,8 @@ import { schemaDocuments } from '../../schema/documents.ts';
 
 const documents = schemaDocuments();
 const ajv = new Ajv2020({ strict: false, allErrors: true });
+// "uri" is the one format the documents use; a URL parse is the check.
+ajv.addFormat('uri', (value: string) => URL.canParse(value));
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 const compiled = new Map<string, ReturnType<Ajv2020['compile']>>();
 const validate = (file: string) => {
