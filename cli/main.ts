@@ -25,6 +25,7 @@ const program = new Command('firestep')
 // so `validate` does not pay for Firestore and the emulator tooling that `run` needs; `--help`
 // (or an unknown command) loads them all to list them.
 const COMMANDS: Record<string, () => Promise<{ command: () => Command }>> = {
+  backfill: () => import('./commands/backfill.ts'),
   cancel: () => import('./commands/cancel.ts'),
   console: () => import('./commands/console.ts'),
   dev: () => import('./commands/dev.ts'),
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<{ command: () => Command }>> = {
   signals: () => import('./commands/signals.ts'),
   start: () => import('./commands/start.ts'),
   status: () => import('./commands/status.ts'),
+  triggers: () => import('./commands/triggers.ts'),
   validate: () => import('./commands/validate.ts'),
 };
 const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));

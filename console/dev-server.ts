@@ -96,6 +96,7 @@ async function controlRoute(
       ...(name === undefined ? {} : { name }),
       ...(fail ? { fail } : {}),
       ...(hang ? { hang } : {}),
+      ...(b.trigger === undefined ? {} : { trigger: b.trigger as Json }),
     });
     return {
       status: started.created ? 201 : 200,

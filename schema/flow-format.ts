@@ -6,7 +6,13 @@
  * without a schema here fails `test/schema/schema.unit.spec.ts`.
  */
 import { z } from 'zod';
-import { STEP_TYPES, TARGET_TYPES, type TargetType } from '../engine/flow/model.ts';
+import {
+  NOTIFY_ON,
+  OVERLAP_POLICIES,
+  STEP_TYPES,
+  TARGET_TYPES,
+  type TargetType,
+} from '../engine/flow/model.ts';
 import { COMPARISON_OPERATORS } from '../engine/flow/read-condition.ts';
 import { TARGET_FIELDS, TASK_FIELDS } from '../engine/flow/read-task.ts';
 
@@ -193,12 +199,48 @@ const step: z.ZodType = z
   .union(STEP_TYPES.map((t) => STEP_SCHEMAS[t]) as [z.ZodType, z.ZodType, ...z.ZodType[]])
   .meta({ id: 'Step' });
 
-/** A flow file: `{ "$schema"?, start, steps }`. */
+const triggerInput = z.unknown().optional().describe('the input of the executions it starts (default {})');
+const trigger = z
+  .union([
+    z.strictObject({
+      schedule: z.string().describe('unix-cron, five fields: minute hour day-of-month month day-of-week'),
+      time_zone: z.string().optional().describe('IANA time zone (default UTC)'),
+      input: triggerInput,
+    }),
+    z.strictObject({
+      gcs: z.strictObject({
+        bucket: z.string().describe('bucket name, no gs://'),
+        prefix: z.string().optional(),
+        suffix: z.string().optional(),
+      }),
+      input: triggerInput,
+    }),
+    z.strictObject({ pubsub: z.strictObject({ topic: z.string() }), input: triggerInput }),
+  ])
+  .meta({ id: 'Trigger' });
+const notifyOn = z.array(z.enum(NOTIFY_ON)).min(1).optional().describe('default ["FAILED", "TIMED_OUT"]');
+const notifyRule = z
+  .union([
+    z.strictObject({ on: notifyOn, pubsub: z.string().describe('topic id') }),
+    z.strictObject({ on: notifyOn, webhook: z.string().describe('http(s) URL, POSTed as JSON') }),
+  ])
+  .meta({ id: 'NotifyRule' });
+
+/** A flow file: `{ "$schema"?, start, steps, triggers?, concurrency?, timeout_seconds?, notify? }`. */
 export const FlowFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('"https://…/flow.schema.json" or a relative path to it'),
     start: stepRef.describe('the first step'),
     steps: z.record(name, step).describe('the steps by name'),
+    triggers: z.array(trigger).optional().describe('schedules and events that start the flow'),
+    concurrency: z
+      .strictObject({
+        max_running: z.number().int().min(1),
+        on_overlap: z.enum(OVERLAP_POLICIES).optional().describe('default "queue"'),
+      })
+      .optional(),
+    timeout_seconds: positive.optional().describe('the execution fails with States.Timeout after this'),
+    notify: z.array(notifyRule).optional().describe('messages sent when an execution ends'),
   })
   .describe('A firestep flow (reference JSON format). See docs/reference/flow-json.md.');
 

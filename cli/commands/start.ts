@@ -22,7 +22,7 @@ export interface StartFlags extends ProjectFlags {
 }
 
 /** A flow file path, or a flow id looked up in the flows directory. */
-async function resolveFlow(flow: string, flowsDir: string | undefined): Promise<FlowDefinition> {
+export async function resolveFlow(flow: string, flowsDir: string | undefined): Promise<FlowDefinition> {
   if (/\.(json|[mc]?[jt]s)$/.test(flow) || existsSync(flow))
     return (await import('../flow-file.ts')).loadFlowFile(flow);
   const dir = flowsDir ?? process.env.FIRESTEP_FLOWS_DIR ?? 'flows';

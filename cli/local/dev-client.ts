@@ -82,6 +82,7 @@ export interface DevRunRequest {
   name?: string;
   fail?: string[];
   hang?: string[];
+  trigger?: Json;
 }
 
 /**

@@ -66,6 +66,8 @@ export type EventBody =
       name?: string;
       /** 1: step trace ids are keyed with the deployment secret; absent: legacy unkeyed traces. */
       traceKeyVersion?: number;
+      /** What started it (`$.trigger`: schedule, gcs, pubsub); absent: a person or the API. */
+      trigger?: Json;
     }
   | ({
       type: 'StepLaunched';

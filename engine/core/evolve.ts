@@ -145,7 +145,7 @@ function started(
     );
   }
   checkDefinition(def, event.definitionHash, event.executionId);
-  const { machine, actions } = startMachine(def, event.input);
+  const { machine, actions } = startMachine(def, event.input, event.trigger);
   const state0: ExecutionState = {
     executionId: event.executionId,
     flowId: event.flowId,

@@ -11,7 +11,7 @@
  */
 import { type AnyActorScope, createActor } from 'xstate';
 import { compileFlow, type FlowMachine } from '../flow/compile.ts';
-import type { MachineAction, MachineEvent } from '../flow/machine-contract.ts';
+import { type MachineAction, type MachineEvent, TriggeredInput } from '../flow/machine-contract.ts';
 import type { FlowContext } from '../flow/machine-logic.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';
 import type { MachineState } from './state.ts';
@@ -91,13 +91,14 @@ function collect(engine: Engine, compute: () => Snapshot): MachineStep {
 }
 
 /**
- * Enter the flow with its input.
+ * Enter the flow with its input (and the trigger that started it, read as `$.trigger`).
  *
  * @example startMachine(def, {date: '2024-01-01'}).actions[0]?.type === 'launch'
  */
-export function startMachine(def: FlowDefinition, input: Json): MachineStep {
+export function startMachine(def: FlowDefinition, input: Json, trigger?: Json): MachineStep {
   const engine = engineFor(def);
-  return collect(engine, () => engine.machine.getInitialSnapshot(engine.scope, input));
+  const given = trigger === undefined ? input : new TriggeredInput(input, trigger);
+  return collect(engine, () => engine.machine.getInitialSnapshot(engine.scope, given));
 }
 
 /**

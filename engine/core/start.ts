@@ -20,6 +20,8 @@ export interface StartOptions {
   source?: SignalSource;
   /** The deployment's trace key: when given, the execution's traces are keyed (version 1). */
   traceKey?: string;
+  /** What started the execution (`$.trigger`), recorded on ExecutionStarted; absent: manual. */
+  trigger?: Json;
 }
 
 /**
@@ -43,6 +45,7 @@ export function start(
     input,
     ...(opts.name === undefined ? {} : { name: opts.name }),
     ...(opts.traceKey === undefined ? {} : { traceKeyVersion: TRACE_KEY_VERSION }),
+    ...(opts.trigger === undefined ? {} : { trigger: opts.trigger }),
   });
   const state = run.current;
   if (state === undefined) throw new FirestepError('INTERNAL', 'ExecutionStarted produced no state');

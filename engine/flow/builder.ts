@@ -18,7 +18,18 @@ import type { ChoiceInput } from './builder-choices.ts';
 import type { TargetInput } from './builder-targets.ts';
 import { definitionHash } from './hash.ts';
 import { invalidFlowError } from './json-reader.ts';
-import type { EndStep, FailStep, FlowDefinition, Json, JsonObject, RetryPolicy } from './model.ts';
+import type {
+  ConcurrencyPolicy,
+  EndStep,
+  FailStep,
+  FlowDefinition,
+  GcsTrigger,
+  Json,
+  JsonObject,
+  NotifyOn,
+  PubSubTrigger,
+  RetryPolicy,
+} from './model.ts';
 import { validateFlow } from './validate.ts';
 
 /** `next: N` or `end: true`, never both. */
@@ -88,19 +99,73 @@ export type StepName<S> = Extract<keyof S, string>;
 export type StepsOf<S> = { [K in keyof S]: StepInput<StepName<S>> };
 
 /**
+ * Flow-level options as written: `triggers` (see `scheduleTrigger`, `gcsTrigger`, `pubsubTrigger`),
+ * `concurrency` (`on_overlap` defaults to `queue`), `timeout_seconds`, `notify` (`on` defaults to
+ * FAILED and TIMED_OUT).
+ */
+export interface FlowOptionsInput {
+  triggers?: TriggerInput[];
+  concurrency?: { max_running: number; on_overlap?: ConcurrencyPolicy['on_overlap'] };
+  timeout_seconds?: number;
+  notify?: Array<{ on?: NotifyOn[] } & ({ pubsub: string } | { webhook: string })>;
+}
+
+/** A trigger as written (`time_zone` defaults to UTC). */
+export type TriggerInput =
+  | { schedule: string; time_zone?: string; input?: Json }
+  | GcsTrigger
+  | PubSubTrigger;
+
+/**
+ * A cron schedule (five fields) in a time zone (default UTC).
+ *
+ * @example scheduleTrigger('0 2 * * *', { time_zone: 'Europe/Amsterdam', input: { mode: 'full' } })
+ */
+export function scheduleTrigger(
+  schedule: string,
+  options: { time_zone?: string; input?: Json } = {},
+): TriggerInput {
+  return { schedule, ...options };
+}
+
+/**
+ * Objects finalized in a bucket (filtered by name `prefix`/`suffix`).
+ *
+ * @example gcsTrigger('acme-landing', { prefix: 'orders/', suffix: '.csv' })
+ */
+export function gcsTrigger(
+  bucket: string,
+  options: { prefix?: string; suffix?: string; input?: Json } = {},
+): TriggerInput {
+  const { input, ...filter } = options;
+  return { gcs: { bucket, ...filter }, ...(input === undefined ? {} : { input }) };
+}
+
+/**
+ * Messages published to a topic.
+ *
+ * @example pubsubTrigger('orders-ready')
+ */
+export function pubsubTrigger(topic: string, options: { input?: Json } = {}): TriggerInput {
+  return { pubsub: { topic }, ...options };
+}
+
+/**
  * Defines a flow: checks it (throws `FLOW_INVALID` listing every problem), normalizes it exactly
  * as the JSON reader does, and hashes it.
  *
  * @example
  * defineFlow({ id: 'nightly', start: 'Load', steps: { Load: task(cloudFunction('load'), { end: true }) } })
  */
-export function defineFlow<const S extends StepsOf<S>>(definition: {
-  id: string;
-  start: NoInfer<StepName<S>>;
-  steps: S;
-}): FlowDefinition {
-  const { id, start, steps } = definition;
-  const check = validateFlow({ start, steps });
+export function defineFlow<const S extends StepsOf<S>>(
+  definition: {
+    id: string;
+    start: NoInfer<StepName<S>>;
+    steps: S;
+  } & FlowOptionsInput,
+): FlowDefinition {
+  const { id, ...flow } = definition;
+  const check = validateFlow(flow);
   if (check.flow === undefined) throw invalidFlowError(`flow "${id}"`, check.errors, check.warnings);
   return { id, flow: check.flow, hash: definitionHash(check.flow) };
 }

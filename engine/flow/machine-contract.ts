@@ -40,14 +40,27 @@ export type MachineAction =
   | { type: 'failExecution'; params: { path: string; step: string; error: StepError } };
 
 /**
+ * The machine input of an execution started by a trigger: `acceptInput` puts `trigger` into the
+ * context next to `input`. (Executions without a trigger get their input as is.)
+ */
+export class TriggeredInput {
+  constructor(
+    readonly input: Json,
+    readonly trigger: Json,
+  ) {}
+}
+
+/**
  * Machine context. `outputs` is keyed by step *name* (what `$.steps.<Name>.output` reads);
  * `attempts` by step path. `lastOutput` is what the flow (or a branch) returns: the output of the
  * last Task completed on the path that ended it; a Parallel's output is the array of its branches'.
  */
 export interface MachineContext {
   input: Json;
+  /** `$.trigger`: what started the execution (absent: started by a person or the API). */
+  trigger?: Json;
   outputs: Record<string, Json>;
   attempts: Record<string, number>;
   lastOutput: Json;
-  [key: string]: Json | Record<string, Json> | Record<string, number>;
+  [key: string]: Json | Record<string, Json> | Record<string, number> | undefined;
 }

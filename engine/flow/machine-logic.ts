@@ -10,7 +10,12 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { StepError } from '../core/events.ts';
 import { evaluateRule, unreadableReference } from './conditions.ts';
-import type { MachineAction, MachineContext, MachineEvent } from './machine-contract.ts';
+import {
+  type MachineAction,
+  type MachineContext,
+  type MachineEvent,
+  TriggeredInput,
+} from './machine-contract.ts';
 import { type Choice, type ChoiceRule, ERROR_NAMES, type Json, type RetryPolicy } from './model.ts';
 import { branchScope, scopeOf } from './paths.ts';
 import { errorMatches, policyFor, retryCounterKey, retryDelaySeconds } from './retry.ts';
@@ -196,7 +201,10 @@ export const flowSetup = setup({
     failExecution: (_, _p: { path: string; step: string; error: StepError }) => {},
     choiceTaken: (_, _p: { path: string; step: string; next: string; choice: number | null }) => {},
     acceptInput: assign(({ event }) => {
-      const input = ((event as { input?: Json }).input ?? null) as Json;
+      const given = (event as { input?: Json | TriggeredInput }).input;
+      if (given instanceof TriggeredInput)
+        return { input: given.input, lastOutput: given.input, trigger: given.trigger };
+      const input = (given ?? null) as Json;
       return { input, lastOutput: input };
     }),
     setAttempt: assign(({ context, event }, p: PathParams) =>

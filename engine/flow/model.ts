@@ -235,10 +235,61 @@ export interface EndStep {
 
 export type Step = TaskStep | ParallelStep | ConditionStep | WaitStep | PassStep | FailStep | EndStep;
 
+/**
+ * Starts the flow on a cron schedule (unix-cron, five fields, as Cloud Scheduler reads it) in
+ * `time_zone` (IANA name, default `UTC`). `input` is the execution's input (default `{}`).
+ */
+export interface ScheduleTrigger {
+  schedule: string;
+  time_zone: string;
+  input?: Json;
+}
+
+/** Starts the flow when an object is finalized in `bucket` (name filtered by `prefix`/`suffix`). */
+export interface GcsTrigger {
+  gcs: { bucket: string; prefix?: string; suffix?: string };
+  input?: Json;
+}
+
+/** Starts the flow for each message published to `topic`. */
+export interface PubSubTrigger {
+  pubsub: { topic: string };
+  input?: Json;
+}
+
+/** What starts a flow besides a person or the API (flow-level `triggers`). */
+export type Trigger = ScheduleTrigger | GcsTrigger | PubSubTrigger;
+
+/** What happens to a start while `max_running` executions of the flow run: dropped, or started later. */
+export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
+
+/** At most `max_running` executions of the flow run at once (Airflow's `max_active_runs`). */
+export interface ConcurrencyPolicy {
+  max_running: number;
+  on_overlap: (typeof OVERLAP_POLICIES)[number];
+}
+
+/** Execution ends a notification can be sent on (`TIMED_OUT`: failed with `States.Timeout`). */
+export const NOTIFY_ON = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
+export type NotifyOn = (typeof NOTIFY_ON)[number];
+
+/** Send one message per execution end in `on`: published to a Pub/Sub topic, or POSTed to a webhook. */
+export type NotifyRule =
+  | { on: NotifyOn[]; pubsub: string; webhook?: never }
+  | { on: NotifyOn[]; webhook: string; pubsub?: never };
+
 /** A normalized flow. The definition hash covers exactly this object (canonical JSON). */
 export interface Flow {
   start: string;
   steps: Record<string, Step>;
+  /** Schedules and events that start the flow. */
+  triggers?: Trigger[];
+  /** How many executions of the flow may run at once, and what happens to the others. */
+  concurrency?: ConcurrencyPolicy;
+  /** The whole execution fails with `States.Timeout` when it runs longer. */
+  timeout_seconds?: number;
+  /** Messages sent when an execution ends. */
+  notify?: NotifyRule[];
 }
 
 /** A flow with its identity, as the registry, the store and the CLI handle it. */

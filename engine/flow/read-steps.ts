@@ -38,7 +38,14 @@ const RESERVED_IN_NAMES = /[/.[\]]/;
  * (triggers, concurrency, timeout_seconds, notify…) adds its field here when its reader reads it;
  * a field listed here but not read would be silently ignored, which is what strictness prevents.
  */
-export const FLOW_FIELDS: string[] = ['start', 'steps'];
+export const FLOW_FIELDS: string[] = [
+  'start',
+  'steps',
+  'triggers',
+  'concurrency',
+  'timeout_seconds',
+  'notify',
+];
 
 /** Fields of a Parallel branch (a sub-flow). */
 export const BRANCH_FIELDS: readonly string[] = ['start', 'steps'];

@@ -8,7 +8,7 @@
  *
  * `$.item` / `$.index` (the element and position of a Map iteration) are only valid inside a Map
  * iterator; every other root is valid anywhere (`$.trigger` reads the payload of the trigger that
- * started the execution, and is not found when a person or the API started it). A reference is
+ * started the execution, `{"kind": "manual"}` when a person or the API started it). A reference is
  * written as a whole string (`"$.steps.Count.output.rows"`, replaced by the value, whatever its type)
  * or inside a template (`"gs://b/${$.input.day}/x"`). `?? <JSON>` is the explicit default used when
  * the reference cannot be read; without it an unreadable reference fails the step with
@@ -39,7 +39,7 @@ export interface ReferenceContext {
   item?: Json;
   /** The position (0-based) of the current Map iteration. */
   index?: number;
-  /** The payload of the trigger that started the execution. */
+  /** The payload of the trigger that started the execution; absent reads as `{kind: "manual"}`. */
   trigger?: Json;
 }
 
@@ -212,7 +212,8 @@ function read(ctx: ReferenceContext, ref: ParsedReference): Json | undefined {
       value = Object.hasOwn(ctx.outputs, ref.root.name) ? ctx.outputs[ref.root.name] : undefined;
       break;
     case 'trigger':
-      value = ctx.trigger;
+      // Nothing recorded: a person or the API started the execution.
+      value = ctx.trigger ?? { kind: 'manual' };
       break;
     case 'item':
       value = ctx.item;

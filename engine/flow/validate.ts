@@ -8,6 +8,7 @@ import { findCycles, reachableFrom } from './cycles.ts';
 import type { Flow } from './model.ts';
 import type { Edge, FlowOutline, ScopeOutline } from './outline.ts';
 import { ProblemList, type Validation } from './problems.ts';
+import { readFlowOptions } from './read-flow-options.ts';
 import { RunOrder } from './read-order.ts';
 import { readScope } from './read-steps.ts';
 import { didYouMean } from './suggest.ts';
@@ -28,8 +29,10 @@ export interface FlowCheck extends Validation {
 export function validateFlow(input: unknown): FlowCheck {
   const out = new ProblemList();
   const outline: FlowOutline = { scopes: [], outputReferences: [] };
-  const flow = readScope(input, '', { out, outline, refs: { inMapIterator: false } });
+  const steps = readScope(input, '', { out, outline, refs: { inMapIterator: false } });
+  const { options } = readFlowOptions(input, out);
   checkGraph(outline, out);
+  const flow = steps === undefined ? undefined : { ...steps, ...options };
   return { flow: out.errors.length === 0 ? flow : undefined, errors: out.errors, warnings: out.warnings };
 }
 

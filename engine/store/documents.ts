@@ -172,6 +172,7 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     input: json,
     name: z.string().optional(),
     traceKeyVersion: z.number().int().positive().optional(),
+    trigger: json.optional(),
   }),
   z.object({
     ...eventBase,

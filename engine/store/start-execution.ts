@@ -66,6 +66,7 @@ export async function startInStore(
         source,
         ...(opts.name === undefined ? {} : { name: opts.name }),
         ...(ctx.traceKey === undefined ? {} : { traceKey: ctx.traceKey }),
+        ...(opts.trigger === undefined ? {} : { trigger: opts.trigger }),
       });
       await createDefinition();
       const head = await writeDecisions(

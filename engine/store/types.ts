@@ -10,6 +10,7 @@ import type {
   SignalSource,
   StepError,
 } from '../core/index.ts';
+import type { Json } from '../flow/model.ts';
 import type { CommandDispatcher, DispatchOutcome } from '../ports/index.ts';
 
 /**
@@ -83,6 +84,8 @@ export interface StartOptions {
   /** Idempotency name: the same name and input returns the existing execution. */
   name?: string;
   source?: SignalSource;
+  /** What started the execution (`$.trigger` payload), recorded on ExecutionStarted. */
+  trigger?: Json;
 }
 
 /** The head document as stored: the state without the machine, plus where to resume from. */

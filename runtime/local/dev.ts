@@ -44,6 +44,8 @@ export interface DevRunRequest {
   name?: string;
   fail?: string[];
   hang?: string[];
+  /** `$.trigger` of the execution (a schedule tick fired by hand, a fake storage event …). */
+  trigger?: Json;
 }
 
 /** A registered flow and the file it came from. */
@@ -223,6 +225,7 @@ export async function startDevEnvironment(opts: DevOptions): Promise<DevEnvironm
       const started = await runtime.store.startExecution(def, request.input ?? {}, {
         name,
         source: { kind: 'api', id: 'dev' },
+        ...(request.trigger === undefined ? {} : { trigger: request.trigger }),
       });
       return { ...started, executionId };
     },
