@@ -10,14 +10,25 @@ import { executionRoutes } from './execution-routes.ts';
 import { send, toApiRequest } from './http-adapter.ts';
 import { createRouter } from './router.ts';
 import { signalRoutes } from './signal-routes.ts';
+import { triggerRoutes } from './trigger-routes.ts';
 
 /**
  * Build the `firestepApi` handler.
  *
- * @example functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.timerAuth));
+ * `triggerAuth` checks the OIDC tokens of Cloud Scheduler, Eventarc and trigger push subscriptions.
+ *
+ * @example functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.timerAuth, boot.triggerAuth));
  */
-export function createApiHandler(getRuntime: RuntimeProvider, timerAuth: PushAuthConfig): HttpFunction {
-  const route = createRouter([...executionRoutes(getRuntime), ...signalRoutes(getRuntime, timerAuth)]);
+export function createApiHandler(
+  getRuntime: RuntimeProvider,
+  timerAuth: PushAuthConfig,
+  triggerAuth: PushAuthConfig = timerAuth,
+): HttpFunction {
+  const route = createRouter([
+    ...executionRoutes(getRuntime),
+    ...signalRoutes(getRuntime, timerAuth),
+    ...triggerRoutes(getRuntime, triggerAuth),
+  ]);
   return async (req, res) => {
     const apiReq = toApiRequest(req);
     if (!('query' in apiReq)) {

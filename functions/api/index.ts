@@ -8,4 +8,4 @@ import { createApiHandler } from './handler.ts';
 
 const boot = await bootFromEnv(process.env);
 
-functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.timerAuth));
+functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.timerAuth, boot.triggerAuth));

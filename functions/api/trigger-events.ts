@@ -8,8 +8,9 @@
  * - a Pub/Sub push body `{message: {data, attributes, messageId}, subscription}`.
  * Pure: each returns the payload or a one-line reason it is malformed.
  */
-import type { TriggerPayload } from '../../engine/flow/triggers.ts';
+
 import type { Json } from '../../engine/flow/model.ts';
+import type { TriggerPayload } from '../../engine/flow/triggers.ts';
 import { CloudEventSchema, messageIdOf, PushBodySchema } from '../../engine/signals/wire/pubsub.ts';
 import { STORAGE_OBJECT_FINALIZED, StorageObjectSchema } from '../../engine/signals/wire/storage.ts';
 import type { ApiRequest } from './router.ts';
@@ -55,21 +56,34 @@ export function storageEvent(req: ApiRequest): Parsed<Extract<TriggerPayload, { 
   let data: unknown = body;
   if (id === undefined && body !== undefined && typeof body === 'object' && 'specversion' in body) {
     const envelope = CloudEventSchema.safeParse(body);
-    if (!envelope.success) return bad('body', 'a structured CloudEvent needs specversion, id, source and type');
+    if (!envelope.success)
+      return bad('body', 'a structured CloudEvent needs specversion, id, source and type');
     id = envelope.data.id;
     type = envelope.data.type;
     data = envelope.data.data;
   }
   if (id === undefined || id === '')
-    return bad('ce-id', 'not a CloudEvent: no ce-id header (binary mode) and no structured {specversion, id, …} body');
+    return bad(
+      'ce-id',
+      'not a CloudEvent: no ce-id header (binary mode) and no structured {specversion, id, …} body',
+    );
   if (type !== STORAGE_OBJECT_FINALIZED)
-    return bad('ce-type', `expected a ${STORAGE_OBJECT_FINALIZED} event, got ${JSON.stringify(type ?? null)}`);
+    return bad(
+      'ce-type',
+      `expected a ${STORAGE_OBJECT_FINALIZED} event, got ${JSON.stringify(type ?? null)}`,
+    );
   const object = StorageObjectSchema.safeParse(data);
   if (!object.success) return bad('data', 'the event data must be a storage object with "bucket" and "name"');
   const { bucket, name, generation } = object.data;
   return {
     ok: true,
-    value: { kind: 'gcs', bucket, name, generation: generation === undefined ? '' : String(generation), event_id: id },
+    value: {
+      kind: 'gcs',
+      bucket,
+      name,
+      generation: generation === undefined ? '' : String(generation),
+      event_id: id,
+    },
   };
 }
 
@@ -80,10 +94,12 @@ export function storageEvent(req: ApiRequest): Parsed<Extract<TriggerPayload, { 
  */
 export function pubsubEvent(req: ApiRequest): Parsed<Extract<TriggerPayload, { kind: 'pubsub' }>> {
   const push = PushBodySchema.safeParse(req.body);
-  if (!push.success) return bad('message', 'not a Pub/Sub push body {message: {data, attributes, messageId}, subscription}');
+  if (!push.success)
+    return bad('message', 'not a Pub/Sub push body {message: {data, attributes, messageId}, subscription}');
   const { message } = push.data;
   const messageId = messageIdOf(message);
-  if (messageId === undefined || messageId === '') return bad('message.messageId', 'the push message has no messageId');
+  if (messageId === undefined || messageId === '')
+    return bad('message.messageId', 'the push message has no messageId');
   let data: Json = null;
   if (message.data !== undefined) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(message.data))

@@ -11,9 +11,16 @@
  * All three callers attach a Google-signed OIDC token (Cloud Scheduler's `oidc_token`, the push
  * subscription's, Eventarc's trigger service account), verified like the engine's pushes.
  */
-import type { FlowDefinition } from '../../engine/flow/model.ts';
-import { gcsMatches, type TriggerKind, triggeredStart, triggerKind, type TriggerPayload } from '../../engine/flow/triggers.ts';
+
 import type { SignalSource } from '../../engine/core/events.ts';
+import type { FlowDefinition } from '../../engine/flow/model.ts';
+import {
+  gcsMatches,
+  type TriggerKind,
+  type TriggerPayload,
+  triggeredStart,
+  triggerKind,
+} from '../../engine/flow/triggers.ts';
 import { log } from '../../engine/log.ts';
 import { type PushAuthConfig, verifyPushAuth } from '../engine/push-auth.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
@@ -48,7 +55,11 @@ async function fire(
   if (!verdict.ok) return errorResponse(verdict.status, 'UNAUTHENTICATED', verdict.reason);
   const { flowId = '', index: rawIndex = '', kind = '' } = params;
   if (!(kind in PARSERS))
-    return errorResponse(404, 'NOT_FOUND', `unknown trigger route ":${kind}"; use :schedule, :gcs or :pubsub`);
+    return errorResponse(
+      404,
+      'NOT_FOUND',
+      `unknown trigger route ":${kind}"; use :schedule, :gcs or :pubsub`,
+    );
   const rt = await getRuntime();
   const def = rt.registry.get(flowId);
   if (def === undefined)
@@ -57,16 +68,29 @@ async function fire(
   const trigger = def.flow.triggers?.[index];
   if (trigger === undefined || triggerKind(trigger) !== kind) {
     const has = (def.flow.triggers ?? []).map((t, i) => `${i}:${triggerKind(t)}`).join(', ') || 'none';
-    return errorResponse(404, 'TRIGGER_NOT_FOUND', `flow "${flowId}" has no ${kind} trigger at index ${rawIndex} (triggers: ${has})`, {
-      field: 'index',
-    });
+    return errorResponse(
+      404,
+      'TRIGGER_NOT_FOUND',
+      `flow "${flowId}" has no ${kind} trigger at index ${rawIndex} (triggers: ${has})`,
+      {
+        field: 'index',
+      },
+    );
   }
   const parsed = PARSERS[kind as TriggerKind](req);
   if (!parsed.ok) return errorResponse(400, 'INVALID_ARGUMENT', parsed.message, { field: parsed.field });
   const payload = parsed.value;
   if (payload.kind === 'gcs' && 'gcs' in trigger && !gcsMatches(trigger, payload.bucket, payload.name)) {
-    log.info('trigger event ignored: object does not match', { flowId, index, bucket: payload.bucket, object: payload.name });
-    return { status: 200, body: { ignored: `gs://${payload.bucket}/${payload.name} does not match triggers[${index}]` } };
+    log.info('trigger event ignored: object does not match', {
+      flowId,
+      index,
+      bucket: payload.bucket,
+      object: payload.name,
+    });
+    return {
+      status: 200,
+      body: { ignored: `gs://${payload.bucket}/${payload.name} does not match triggers[${index}]` },
+    };
   }
   return start(getRuntime, def, index, payload, req);
 }

@@ -19,6 +19,11 @@ export interface Boot {
   pushAuth: PushAuthConfig;
   /** OIDC verification of timers from Cloud Tasks (API): audience `<api>/v1/timers`, the tasks account. */
   timerAuth: PushAuthConfig;
+  /**
+   * OIDC verification of trigger calls (API `/v1/flows/…/triggers/…`): Cloud Scheduler, Eventarc and
+   * trigger push subscriptions sign as the triggers service account, audience the API URL.
+   */
+  triggerAuth: PushAuthConfig;
   getRuntime: RuntimeProvider;
 }
 
@@ -38,6 +43,16 @@ function timerAuthFor(config: CloudRuntimeConfig, pushAuth: PushAuthConfig): Pus
     audience: `${config.apiUrl}/v1/timers`,
     ...(config.tasksServiceAccount ? { serviceAccountEmail: config.tasksServiceAccount } : {}),
   };
+}
+
+/** Trigger calls fail closed without the triggers service account (FIRESTEP_TRIGGERS_SERVICE_ACCOUNT). */
+function triggerAuthFor(
+  config: CloudRuntimeConfig,
+  pushAuth: PushAuthConfig,
+  account: string | undefined,
+): PushAuthConfig {
+  if (pushAuth.mode === 'disabled-local-only') return pushAuth;
+  return { mode: 'enforce', audience: config.apiUrl, ...(account ? { serviceAccountEmail: account } : {}) };
 }
 
 /**
@@ -70,6 +85,7 @@ async function loadBoot(env: Record<string, string | undefined>): Promise<Boot> 
       registry,
       pushAuth,
       timerAuth: timerAuthFor(config, pushAuth),
+      triggerAuth: triggerAuthFor(config, pushAuth, env.FIRESTEP_TRIGGERS_SERVICE_ACCOUNT),
       getRuntime: memoizeRuntime(() => createRuntime(config, { registry })),
     };
   } catch (e) {

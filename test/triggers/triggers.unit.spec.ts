@@ -201,6 +201,7 @@ describe('$.trigger', () => {
           kind: '$.trigger.kind',
           at: '$.trigger.scheduled_time ?? "none"',
           mode: '$.input.mode',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a firestep template, not JS
           path: 'gs://x/${$.trigger.scheduled_time ?? "manual"}/in',
         },
         end: true,
@@ -265,7 +266,15 @@ describe('$.trigger', () => {
 describe('firestep triggers next', () => {
   it('given the example flow, when asked for three ticks, then it prints UTC, local time and the execution name', async () => {
     let out = '';
-    const io = { stdout: { write: (s: string) => void (out += s) }, stderr: { write: () => {} } };
+    const io = {
+      stdout: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      },
+      stderr: { write: () => true },
+    };
     const code = await next(
       'examples/nightly-schedule.json',
       { from: '2026-01-01T00:00:00Z', count: '3', json: true },
