@@ -64,8 +64,14 @@ export function readFlowOptions(raw: unknown, out: ProblemList): { ok: boolean; 
     timeout_seconds: readNumber(raw, 'timeout_seconds', '', out, { min: 0, exclusive: true }),
     notify: readNotify(raw.notify, 'notify', out),
   });
+  for (const key of NOT_ENFORCED_YET)
+    if (options[key] !== undefined)
+      out.warn(key, 'accepted but not enforced yet by this version of firestep (planned in issue 18)');
   return { ok: out.errors.length === before, options };
 }
+
+/** Options read and validated, but not yet acted on by the engine: said, never silently ignored. */
+const NOT_ENFORCED_YET = ['concurrency', 'timeout_seconds', 'notify'] as const;
 
 function readTriggers(raw: unknown, path: string, out: ProblemList): Trigger[] | undefined {
   if (raw === undefined) return undefined;

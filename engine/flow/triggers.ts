@@ -8,6 +8,7 @@
  * is idempotent, so a redelivered event or a retried scheduler call starts nothing new.
  */
 import { Cron } from 'croner';
+import { isoFromEpochMs } from '../core/time.ts';
 import type { GcsTrigger, Json, ScheduleTrigger, Trigger } from './model.ts';
 
 /** The value of `$.trigger` in an execution: what started it. */
@@ -107,9 +108,9 @@ export function ticksBetween(
   const cron = cronOf(trigger);
   const ticks: string[] = [];
   // croner works in whole seconds and answers strictly after its argument.
-  let cursor: Date | null = new Date(Math.ceil(from.getTime() / 1000) * 1000 - 1000);
+  let cursor: Date | null = null;
   for (;;) {
-    cursor = cron.nextRun(cursor);
+    cursor = cron.nextRun(cursor ?? isoFromEpochMs(Math.ceil(from.getTime() / 1000) * 1000 - 1000));
     if (cursor === null || cursor.getTime() > to.getTime()) return { ticks, truncated: false };
     if (ticks.length === limit) return { ticks, truncated: true };
     ticks.push(cursor.toISOString());
@@ -122,7 +123,7 @@ export function ticksBetween(
  * @example isTick({schedule: '0 2 * * *', time_zone: 'UTC'}, new Date('2024-01-01T02:00:00Z')) === true
  */
 export function isTick(trigger: ScheduleTrigger, time: Date): boolean {
-  const next = cronOf(trigger).nextRun(new Date(time.getTime() - 1000));
+  const next = cronOf(trigger).nextRun(isoFromEpochMs(time.getTime() - 1000));
   return next !== null && next.getTime() === Math.floor(time.getTime() / 1000) * 1000;
 }
 
@@ -161,7 +162,7 @@ export function triggerExecutionName(index: number, payload: TriggerPayload): st
 
 /** `2024-01-01T02:00:00.000Z` → `20240101T020000Z` (seconds resolution). */
 function compactTime(iso: string): string {
-  return `${new Date(iso).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+  return `${isoFromEpochMs(Date.parse(iso)).slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
 /**
