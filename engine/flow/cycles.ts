@@ -19,24 +19,36 @@ export interface Cycle {
  */
 export function findCycles(order: readonly string[], edges: ReadonlyMap<string, readonly Edge[]>): Cycle[] {
   const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
   const cycles: Cycle[] = [];
-
-  const visit = (name: string): void => {
+  // An explicit stack of (step, next edge to follow): a 5,000-step chain must not overflow the call stack.
+  const path: string[] = [];
+  const frames: Array<{ name: string; next: number }> = [];
+  const open = (name: string): void => {
     state.set(name, 'open');
-    stack.push(name);
-    for (const edge of edges.get(name) ?? []) {
+    path.push(name);
+    frames.push({ name, next: 0 });
+  };
+
+  for (const root of order) {
+    if (state.has(root)) continue;
+    open(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as { name: string; next: number };
+      const out = edges.get(frame.name) ?? [];
+      const edge = out[frame.next++];
+      if (edge === undefined) {
+        frames.pop();
+        path.pop();
+        state.set(frame.name, 'done');
+        continue;
+      }
       if (!edges.has(edge.to)) continue;
       const seen = state.get(edge.to);
       if (seen === 'open')
-        cycles.push({ steps: [...stack.slice(stack.indexOf(edge.to)), edge.to], path: edge.path });
-      else if (seen === undefined) visit(edge.to);
+        cycles.push({ steps: [...path.slice(path.indexOf(edge.to)), edge.to], path: edge.path });
+      else if (seen === undefined) open(edge.to);
     }
-    stack.pop();
-    state.set(name, 'done');
-  };
-
-  for (const name of order) if (!state.has(name)) visit(name);
+  }
   return cycles;
 }
 

@@ -2,9 +2,11 @@
  * Maps a parsed flow document (reference JSON, or a normalized `Flow`) onto the model, step by step,
  * collecting every shape problem with its path and the outline that the graph checks need.
  */
+import { branchPosition, depthProblem, type ScopePosition, stepPathProblem } from './limits.ts';
 import type { Branch, Flow, Step, StepType } from './model.ts';
 import { STEP_TYPES } from './model.ts';
 import type { FlowOutline, ScopeOutline, StepOutline } from './outline.ts';
+import { pathIn } from './paths.ts';
 import { childPath, type ProblemList } from './problems.ts';
 import { readChoices } from './read-condition.ts';
 import { readReferences } from './read-references.ts';
@@ -55,12 +57,21 @@ export interface Reader {
   outline: FlowOutline;
   /** Which reference roots are valid in the scope being read (the Map roots inside an iterator). */
   refs: ReferenceScope;
+  /** Where in the step tree this scope is (top level when absent). */
+  at?: ScopePosition;
 }
 
 /** Reads a flow (or a branch) at `path`; returns the scope's model when its shape is whole. */
 export function readScope(raw: unknown, path: string, reader: Reader): Flow | undefined {
   const { out } = reader;
   const what = path === '' ? 'a flow' : 'a branch';
+  const at: ScopePosition = reader.at ?? { scope: '', depth: 0 };
+  const tooDeep = depthProblem(at.depth);
+  if (tooDeep !== undefined) {
+    // Not read any further: the problem is reported once, and no walk recurses without bound.
+    out.error(path, tooDeep);
+    return undefined;
+  }
   if (!isObject(raw)) {
     out.error(path, `${what} must be an object with "start" and "steps", got ${describe(raw)}`);
     return undefined;
@@ -85,17 +96,22 @@ export function readScope(raw: unknown, path: string, reader: Reader): Flow | un
   const steps: Record<string, Step> = {};
   let whole = scope.start !== undefined;
   for (const [name, step] of Object.entries(raw.steps)) {
-    const at = childPath(stepsAt, name);
-    const outline: StepOutline = { name, path: at, edges: [] };
+    const stepAt = childPath(stepsAt, name);
+    const outline: StepOutline = { name, path: stepAt, edges: [] };
     scope.steps.push(outline);
     if (name.trim() === '' || RESERVED_IN_NAMES.test(name) || name.startsWith('$')) {
       out.error(
-        at,
+        stepAt,
         'a step name must be non-empty, free of "/", ".", "[", "]" and not start with "$" (these address steps in paths and references)',
       );
       whole = false;
     }
-    const read = readStep(step, name, at, reader, outline);
+    const tooLong = at.pathReported ? undefined : stepPathProblem(pathIn(at.scope, name));
+    if (tooLong !== undefined) {
+      out.error(stepAt, tooLong);
+      whole = false;
+    }
+    const read = readStep(step, name, stepAt, reader, outline);
     if (read === undefined) whole = false;
     else steps[name] = read;
   }
@@ -136,7 +152,7 @@ function readStep(
     case 'Parallel': {
       rejectUnknownFields(raw, FIELDS.Parallel, path, out, 'a Parallel step');
       const flow = readNextOrEnd(raw, path, out, onEdge);
-      const branches = readBranches(raw.branches, childPath(path, 'branches'), reader);
+      const branches = readBranches(raw.branches, childPath(path, 'branches'), reader, name);
       return flow && branches && ({ type, branches, ...flow } as Step);
     }
     case 'Condition': {
@@ -258,13 +274,16 @@ function readTask(
   }) as Step;
 }
 
-function readBranches(raw: unknown, path: string, reader: Reader): Branch[] | undefined {
+function readBranches(raw: unknown, path: string, reader: Reader, name: string): Branch[] | undefined {
   if (!Array.isArray(raw) || raw.length === 0) {
     const got = raw === undefined ? 'missing' : `got ${describe(raw)}`;
     reader.out.error(path, `must be a non-empty array of branches, each {"start", "steps"} (${got})`);
     return undefined;
   }
-  const branches = raw.map((branch, i) => readScope(branch, childPath(path, i), reader));
+  const at: ScopePosition = reader.at ?? { scope: '', depth: 0 };
+  const branches = raw.map((branch, i) =>
+    readScope(branch, childPath(path, i), { ...reader, at: branchPosition(at, name, i) }),
+  );
   return branches.every((b) => b !== undefined) ? (branches as Branch[]) : undefined;
 }
 
