@@ -6,7 +6,19 @@
  * - `types`: the `*.test-d.ts` type tests.
  * `npm test` runs all three. Property tests share one seed: FIRESTEP_TEST_SEED (test/support/seed.ts).
  */
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * In this repository `import … from 'firestep'` means the TypeScript sources: package.json's
+ * "exports" map them under the `firestep-source` condition (the published package has only lib/).
+ * Set for the modules vitest loads (`ssr.resolve.conditions`) and, through NODE_OPTIONS, for every
+ * process a test spawns (the CLI through tsx loading a flow that imports 'firestep').
+ */
+export const SOURCE_CONDITION = 'firestep-source';
+if (!process.env.NODE_OPTIONS?.includes(`--conditions=${SOURCE_CONDITION}`)) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
+}
 
 const UNIT = '**/*.unit.spec.ts';
 const EXCLUDE = ['node_modules/**'];
@@ -20,6 +32,7 @@ export const emulatorTier = {
 };
 
 export default defineConfig({
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -90,6 +90,8 @@ async function bundleFlows(flowsDir: string, outFlows: string, external: string[
     outExtension: { '.js': '.js' },
     bundle: true,
     platform: 'node',
+    // A flow that imports 'firestep' gets this checkout's sources (package.json "exports").
+    conditions: ['firestep-source'],
     format: 'esm',
     target: 'node20',
     external,

@@ -19,7 +19,7 @@ export interface ReplyOptions {
    * Extra headers per request, e.g. an ID token when the API function is private:
    * `headers: async () => (await new GoogleAuth().getIdTokenClient(url)).getRequestHeaders()`.
    */
-  headers?: () => Promise<HeadersInit>;
+  headers?: () => Promise<Headers | Record<string, string> | [string, string][]>;
   /**
    * The `Authorization` value for the callback URL when `headers` gives none (default: an ID token
    * from the metadata server, none for a local URL — see `id-token.ts`); `null` for never.

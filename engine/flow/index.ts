@@ -3,7 +3,7 @@
  * validation, the definition hash, the Mermaid graph and the compilation to XState.
  *
  * @example
- * import { defineFlow, task, cloudFunction, end } from 'firestep/engine/flow';
+ * import { defineFlow, task, cloudFunction, end } from 'firestep';
  */
 
 export {
