@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeBlocks, readDoc } from '../docs/markdown.ts';
 import { importGraph, NOT_IN_SDK } from './import-graph.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -34,14 +35,10 @@ function ok(r: SpawnSyncReturns<string>): string {
   return r.stdout;
 }
 
-const FLOW_TS = `import { cloudFunction, defineFlow, task } from 'firestep';
-
-export default defineFlow({
-  id: 'hello',
-  start: 'Hello',
-  steps: { Hello: task(cloudFunction('hello-fn'), { next: 'Bye' }), Bye: task(cloudFunction('bye-fn'), { end: true }) },
-});
-`;
+const GUIDE = codeBlocks(readDoc('docs/guides/npm-package.md'));
+const FLOW_TS = GUIDE.find((b) => b.lang === 'ts' && b.body.startsWith('// flows/hello.ts'))?.body ?? '';
+const FUNCTION_JS = GUIDE.find((b) => b.lang === 'js' && b.body.startsWith('// index.js'))?.body ?? '';
+const GUIDE_TEXT = readDoc('docs/guides/npm-package.md');
 
 const CONSUMER = `import { cloudFunction, defineFlow, type FlowDefinition, task, validateFlow } from 'firestep';
 import { type FirestepRun, withFirestep } from 'firestep/sdk';
@@ -142,22 +139,40 @@ describe('npm pack', { timeout: 120_000 }, () => {
     expect(graph.packages.filter((p) => NOT_IN_SDK.includes(p.name))).toEqual([]);
   });
 
-  it('the firestep bin validates a .json flow and a .ts flow (type-checked against the installed .d.ts)', () => {
+  it("the firestep bin validates a .json flow, and the guide's .ts flow (type-checked against the installed .d.ts)", () => {
     const bin = join(app, 'node_modules/.bin/firestep');
     copyFileSync(join(ROOT, 'examples/sample-dag.json'), join(app, 'sample-dag.json'));
     expect(ok(sh(bin, ['validate', 'sample-dag.json'], app))).toMatch(
       /^✓ sample-dag\.json: valid \(6 steps, hash [0-9a-f]{12}\)\n$/,
     );
-    writeFileSync(join(app, 'hello.ts'), FLOW_TS);
-    expect(ok(sh(bin, ['validate', 'hello.ts'], app))).toMatch(
-      /^✓ hello\.ts: valid \(2 steps, hash [0-9a-f]{12}\)\n$/,
-    );
-    expect(ok(sh(bin, ['graph', 'hello.ts'], app))).toContain('Hello --> Bye');
+    mkdirSync(join(app, 'flows'), { recursive: true });
+    expect(FLOW_TS).toContain("from 'firestep'");
+    writeFileSync(join(app, 'flows/hello.ts'), FLOW_TS);
+    const valid = ok(sh(bin, ['validate', 'flows/hello.ts'], app));
+    const documented = /`(✓ flows\/hello\.ts: valid \(2 steps, hash) …\)`/.exec(GUIDE_TEXT)?.[1];
+    expect(documented).toBeDefined();
+    expect(valid).toMatch(new RegExp(`^${documented?.replace(/[()]/g, '\\$&')} [0-9a-f]{12}\\)\n$`));
+    expect(ok(sh(bin, ['graph', 'flows/hello.ts'], app))).toContain('CountRows --> Report');
 
-    writeFileSync(join(app, 'typo.ts'), FLOW_TS.replace("next: 'Bye'", "next: 'Bey'"));
-    const typo = sh(bin, ['validate', 'typo.ts'], app);
+    writeFileSync(join(app, 'flows/hello.ts'), FLOW_TS.replace("next: 'Report'", "next: 'Reprot'"));
+    const typo = sh(bin, ['validate', 'flows/hello.ts'], app);
     expect(typo.status).toBe(1);
-    expect(`${typo.stdout}${typo.stderr}`).toMatch(/^typo\.ts:\d+:\d+: Type '"Bey"' is not assignable/m);
+    const shown = /`(flows\/hello\.ts:\d+:\d+: Type '"Reprot"' is not assignable) …`/.exec(GUIDE_TEXT)?.[1];
+    expect(shown).toBeDefined();
+    expect(typo.stdout.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^${shown}`)));
+  });
+
+  it("the guide's function runs on plain node: without firestep it answers with the handler's output", () => {
+    writeFileSync(join(app, 'index.js'), FUNCTION_JS);
+    const script = `
+      await import('./index.js');
+      const { getFunction } = await import('@google-cloud/functions-framework/testing');
+      let answer;
+      const res = { status(code) { answer = { code }; return this; }, json(body) { answer.body = body; } };
+      await getFunction('countRows')({ body: { table: 'sales' } }, res);
+      console.log(JSON.stringify(answer));`;
+    const out = ok(sh(process.execPath, ['--input-type=module', '-e', script], app));
+    expect(JSON.parse(out.trim().split('\n').at(-1) ?? '')).toEqual({ code: 200, body: { rows: 42 } });
   });
 
   it.each([
