@@ -32,7 +32,10 @@ export const emulatorTier = {
 };
 
 export default defineConfig({
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  // vitest's own default (vite's server conditions without `module`), plus the source condition.
+  ssr: {
+    resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((c) => c !== 'module')] },
+  },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

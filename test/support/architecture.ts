@@ -81,7 +81,7 @@ export function importsOf(file: string, source: string): ImportSite[] {
 
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
-  exports: Record<string, string>;
+  exports: Record<string, string | Record<string, string>>;
 };
 
 /**
@@ -97,7 +97,9 @@ export function importTarget(file: string, specifier: string): string | undefine
   }
   if (specifier === PACKAGE.name || specifier.startsWith(`${PACKAGE.name}/`)) {
     const key = `.${specifier.slice(PACKAGE.name.length)}`;
-    const mapped = PACKAGE.exports[key];
+    const entry = PACKAGE.exports[key];
+    // In the tree, an entry point is its TypeScript source (the `firestep-source` condition).
+    const mapped = typeof entry === 'string' ? entry : entry?.['firestep-source'];
     return mapped === undefined ? undefined : normalize(mapped);
   }
   return undefined;
@@ -134,10 +136,10 @@ export function layeringViolations(arch: Architecture, file: string, source: str
   return found;
 }
 
-/** Every .ts file under `dir` (repo-relative), skipping node_modules, dist and dot folders. */
+/** Every .ts file under `dir` (repo-relative), skipping node_modules, dist, lib (builds) and dot folders. */
 export function tsFiles(dir = '.'): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) return [];
+    if (['node_modules', 'dist', 'lib'].includes(entry.name) || entry.name.startsWith('.')) return [];
     const path = dir === '.' ? entry.name : `${dir}/${entry.name}`;
     if (entry.isDirectory()) return tsFiles(path);
     return entry.name.endsWith('.ts') ? [path] : [];
