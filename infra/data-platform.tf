@@ -66,12 +66,12 @@ resource "google_storage_bucket_iam_member" "dispatcher_reads_watched_bucket" {
 
 # Cloud Storage publishes its events through Pub/Sub as its own service agent.
 data "google_storage_project_service_account" "gcs_agent" {
-  count   = length(var.watched_buckets) > 0 ? 1 : 0
+  count   = length(var.watched_buckets) > 0 || length(local.gcs_triggers) > 0 ? 1 : 0
   project = var.project_id
 }
 
 resource "google_project_iam_member" "gcs_agent_publishes_events" {
-  count   = length(var.watched_buckets) > 0 ? 1 : 0
+  count   = length(var.watched_buckets) > 0 || length(local.gcs_triggers) > 0 ? 1 : 0
   project = var.project_id
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${data.google_storage_project_service_account.gcs_agent[0].email_address}"

@@ -55,6 +55,7 @@ locals {
       FIRESTEP_SIGNAL_TOPIC          = google_pubsub_topic.signals.id
       FIRESTEP_TASKS_QUEUE           = google_cloud_tasks_queue.tasks.id
       FIRESTEP_TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
+      FIRESTEP_TRIGGERS_SERVICE_ACCOUNT = google_service_account.triggers.email
       FIRESTEP_ENGINE_FUNCTION       = local.engine_name
       FIRESTEP_API_FUNCTION          = local.api_name
       FIRESTEP_LAUNCH_MODE           = var.launch_mode

@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   FIRESTEP_SIGNAL_TOPIC: nonEmpty('the Pub/Sub topic the log sinks publish to'),
   FIRESTEP_TASKS_QUEUE: nonEmpty('the Cloud Tasks queue for timers and launches'),
   FIRESTEP_TASKS_SERVICE_ACCOUNT: optionalText,
+  /** Service account whose OIDC tokens trigger calls carry (scheduler, Eventarc, trigger pushes). */
+  FIRESTEP_TRIGGERS_SERVICE_ACCOUNT: optionalText,
   FIRESTEP_ENGINE_FUNCTION: optionalText.default('firestep-engine'),
   FIRESTEP_API_FUNCTION: optionalText.default('firestep-api'),
   FIRESTEP_LAUNCH_MODE: z

@@ -19,6 +19,8 @@ import { extname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import type { FlowDefinition } from '../engine/flow/model.ts';
+import { triggerKind } from '../engine/flow/triggers.ts';
 import { FlowRegistry } from '../runtime/registry/registry.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -100,6 +102,22 @@ async function bundleFlows(flowsDir: string, outFlows: string, external: string[
 }
 
 /**
+ * One row per trigger of the deployed flows, flat for Terraform's `for_each` (infra/triggers.tf).
+ *
+ * @example triggerManifest(registry.list()) // [{key: 'nightly-0', flow_id: 'nightly', index: 0, kind: 'schedule', schedule: '0 2 * * *', time_zone: 'UTC'}]
+ */
+export function triggerManifest(defs: readonly FlowDefinition[]): Array<Record<string, string | number>> {
+  return defs.flatMap((def) =>
+    (def.flow.triggers ?? []).map((t, index) => {
+      const row = { key: `${def.id}-${index}`, flow_id: def.id, index, kind: triggerKind(t) };
+      if ('schedule' in t) return { ...row, schedule: t.schedule, time_zone: t.time_zone };
+      if ('gcs' in t) return { ...row, bucket: t.gcs.bucket };
+      return { ...row, topic: t.pubsub.topic };
+    }),
+  );
+}
+
+/**
  * Build the functions' deployable directory.
  *
  * @example await buildFunctions({ outDir: 'dist/functions', flowsDir: 'flows' });
@@ -160,6 +178,9 @@ export async function buildFunctions(opts: BuildOptions): Promise<BuildResult> {
     dependencies,
   };
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // Read by the Terraform module (infra/triggers.tf): a scheduler job / Eventarc trigger / push
+  // subscription per trigger of the flows deployed.
+  await writeFile(join(outDir, 'triggers.json'), `${JSON.stringify(triggerManifest(registry.list()), null, 2)}\n`);
 
   const files = await listFiles(outDir);
   return { outDir, files: files.map((f) => relative(outDir, f)), flows: registry.list().map((d) => d.id) };

@@ -6,8 +6,10 @@
  */
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
+import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { MAX_TICKS, ticksBetween, triggeredStart } from '../../engine/flow/triggers.ts';
 import type { ProjectFlags } from '../../runtime/local/project.ts';
+import type { TriggerTarget } from '../local/trigger-target.ts';
 import { type Io, processIo } from '../render/colors.ts';
 import { resolveFlow } from './start.ts';
 import { parseTime, scheduleOf } from './triggers.ts';
@@ -29,12 +31,13 @@ const POLL_MS = 500;
  * @example await backfill('examples/nightly-schedule.json', { from: '2026-01-01T00:00:00Z', to: '2026-01-07T00:00:00Z', local: true }, processIo());
  */
 export async function backfill(
-  flow: string,
+  flow: string | FlowDefinition,
   flags: BackfillFlags,
   io: Io,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  deps: { target?: TriggerTarget; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<number> {
-  const def = await resolveFlow(flow, flags.flows);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const def = typeof flow === 'string' ? await resolveFlow(flow, flags.flows) : flow;
   const from = parseTime(flags.from, '--from');
   const to = parseTime(flags.to, '--to');
   if (to.getTime() < from.getTime()) throw new FirestepError('CONFIG', '--to is before --from');
@@ -48,8 +51,8 @@ export async function backfill(
       'CONFIG',
       `the range has more than ${MAX_TICKS} ticks of "${trigger.schedule}"; backfill a shorter range at a time`,
     );
-  const { openTriggerTarget } = await import('../local/trigger-target.ts');
-  const target = await openTriggerTarget(def, flags);
+  const target =
+    deps.target ?? (await (await import('../local/trigger-target.ts')).openTriggerTarget(def, flags));
   const running = new Set<string>();
   let started = 0;
   try {
@@ -73,7 +76,7 @@ export async function backfill(
     if (!flags.json) io.stderr.write(`firestep: ${ticks.length} ticks, ${started} started\n`);
     return 0;
   } finally {
-    await target.close();
+    if (!deps.target) await target.close();
   }
 }
 

@@ -98,7 +98,8 @@ export function resolveLocals(m: TerraformModule, text: string): string {
 /** `${google_service_account.engine.email}` → `{ type, name, attribute }` when the whole value is one reference. */
 export function asReference(value: unknown): { type: string; name: string; attribute: string } | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/.exec(value.trim());
+  // `type.name.attr`, also `type.name[0].attr` / `type.name[each.key].attr` (count / for_each).
+  const match = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\[[^\]]+\])?\.([a-z0-9_]+)\}$/.exec(value.trim());
   if (!match) return undefined;
   const [, type, name, attribute] = match;
   return type && name && attribute ? { type, name, attribute } : undefined;
