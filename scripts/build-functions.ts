@@ -180,7 +180,10 @@ export async function buildFunctions(opts: BuildOptions): Promise<BuildResult> {
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   // Read by the Terraform module (infra/triggers.tf): a scheduler job / Eventarc trigger / push
   // subscription per trigger of the flows deployed.
-  await writeFile(join(outDir, 'triggers.json'), `${JSON.stringify(triggerManifest(registry.list()), null, 2)}\n`);
+  await writeFile(
+    join(outDir, 'triggers.json'),
+    `${JSON.stringify(triggerManifest(registry.list()), null, 2)}\n`,
+  );
 
   const files = await listFiles(outDir);
   return { outDir, files: files.map((f) => relative(outDir, f)), flows: registry.list().map((d) => d.id) };
