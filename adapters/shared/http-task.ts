@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { CloudTasksClient, protos } from '@google-cloud/tasks';
 import type { OAuth2Client } from 'google-auth-library';
+import { FirestepError } from '../../engine/errors.ts';
 import { isAlreadyExists } from './launch-errors.ts';
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof CloudTasksClient>[0]>;
@@ -134,8 +135,8 @@ export function createCloudTasksClient(endpoint: CloudTasksEndpoint = {}): Cloud
 export function lazyCloudTasksClient(endpoint: CloudTasksEndpoint = {}): TasksClient {
   let real: Promise<CloudTasksClient> | undefined;
   const load = () => {
-    real ??= import('@google-cloud/tasks').then(
-      (tasks) => newClient(tasks, endpoint),
+    real ??= Promise.all([import('@google-cloud/tasks'), endpoint.authClient ?? applicationDefault()]).then(
+      ([tasks, authClient]) => newClient(tasks, { ...endpoint, authClient }),
       (e: unknown) => {
         real = undefined; // a failed load is not cached: the next task tries again
         throw e;
@@ -149,6 +150,28 @@ export function lazyCloudTasksClient(endpoint: CloudTasksEndpoint = {}): TasksCl
       if (real) await (await real).close();
     },
   };
+}
+
+/**
+ * The application-default credentials, resolved by firestep rather than inside google-gax: gax's own
+ * lookup leaves an unhandled rejection behind when there are none (which crashed the request that
+ * scheduled a timer, ERR_HTTP_HEADERS_SENT), and its message has no hint. Missing credentials are a
+ * CONFIG error (not retryable: retrying does not create them).
+ */
+async function applicationDefault(): Promise<OAuth2Client> {
+  const { GoogleAuth } = await import('google-auth-library');
+  try {
+    const client = await new GoogleAuth({
+      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+    }).getClient();
+    return client as unknown as OAuth2Client;
+  } catch (e) {
+    throw new FirestepError(
+      'CONFIG',
+      `Cloud Tasks needs Google credentials and none were found (${(e as Error).message.split('.')[0]}); run \`gcloud auth application-default login\` or give the function a service account`,
+      { retryable: false, cause: e },
+    );
+  }
 }
 
 function newClient(

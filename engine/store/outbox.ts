@@ -37,8 +37,10 @@ export interface Dispatched {
   entry: OutboxEntry;
   ref: DocumentReference;
   outcome: DispatchOutcome;
-  /** Signals the outcome produced (launched, completed, launchFailed). */
+  /** Signals the outcome produced (launched, completed, launchFailed; a timer the outbox fired). */
   signals: Signal[];
+  /** Recorded on the DONE command when it was settled another way than dispatched as asked. */
+  settledBy?: string;
 }
 
 /** Commands of an execution that are not finished (PENDING or DISPATCHING), oldest first. */
@@ -91,6 +93,10 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
     };
     log.warn('store: dispatcher threw; the command stays pending', { commandId: entry.commandId, error: e });
   }
+  if (entry.command.kind === 'timer' && (outcome.status === 'retry' || outcome.status === 'failed')) {
+    const fallback = timerFallback(ctx, entry.command, outcome);
+    if (fallback !== undefined) return { entry, ref: snap.ref, ...fallback };
+  }
   if (outcome.status === 'retry' && entry.attempts + 1 >= ctx.maxDispatchAttempts) {
     const message = `gave up after ${entry.attempts + 1} dispatch attempts: ${outcome.error.message}`;
     outcome = { status: 'failed', error: { ...outcome.error, message } };
@@ -104,6 +110,42 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
     await registerCorrelations(ctx, correlationTarget(entry.command), outcome.extraCorrelationKeys);
   }
   return { entry, ref: snap.ref, outcome, signals: signalsOf(entry.command, outcome) };
+}
+
+/**
+ * A timer the scheduler could not take (Cloud Tasks without credentials, 5xx, quota) is never given
+ * up: the outbox is the durable timer of last resort. Before it is due it stays PENDING and is tried
+ * again no later than its due time; once due, the outbox fires it itself (the sweep, or the next
+ * pump of its execution, delivers it) — so the step is not stranded in RETRY_SCHEDULED / WAITING.
+ */
+function timerFallback(
+  ctx: StoreContext,
+  command: Extract<Command, { kind: 'timer' }>,
+  outcome: Exclude<DispatchOutcome, { status: 'done' | 'launched' }>,
+): Pick<Dispatched, 'outcome' | 'signals' | 'settledBy'> | undefined {
+  const now = ctx.clock().getTime();
+  const due = Date.parse(command.dueAt);
+  if (Number.isNaN(due)) return undefined;
+  log.warn('store: a timer could not be scheduled; the outbox keeps it and fires it when due', {
+    commandId: command.id,
+    executionId: command.executionId,
+    dueAt: command.dueAt,
+    error: outcome.error,
+  });
+  if (due > now) {
+    const seconds = Math.max(1, Math.ceil((due - now) / 1000));
+    const retryAfterSeconds = Math.min(
+      seconds,
+      outcome.status === 'retry' ? (outcome.retryAfterSeconds ?? seconds) : seconds,
+    );
+    return { outcome: { status: 'retry', error: outcome.error, retryAfterSeconds }, signals: [] };
+  }
+  const { timer, path, attempt } = command;
+  return {
+    outcome: { status: 'done' },
+    signals: [{ kind: 'timer', timer, path, attempt, source: { kind: 'dispatcher', id: command.id } }],
+    settledBy: 'fired by the outbox: Cloud Tasks could not schedule it',
+  };
 }
 
 /**
@@ -204,12 +246,13 @@ export function settlesDone(d: Dispatched): boolean {
  */
 export function stageDone(ctx: StoreContext, tx: Transaction, settled: Dispatched[]): void {
   const finishedAt = ctx.clock().toISOString();
-  for (const { entry, ref } of settled)
+  for (const { entry, ref, settledBy } of settled)
     tx.update(ref, {
       attempts: entry.attempts + 1,
       claimedUntil: FieldValue.delete(),
       status: 'DONE',
       finishedAt,
+      ...(settledBy === undefined ? {} : { settledBy }),
     });
 }
 
@@ -219,12 +262,13 @@ export function stageDone(ctx: StoreContext, tx: Transaction, settled: Dispatche
 export async function recordOutcomes(ctx: StoreContext, round: Dispatched[]): Promise<number> {
   const now = ctx.clock();
   let failed = 0;
-  await pool(round, ctx.dispatchConcurrency, async ({ entry, ref, outcome }) => {
+  await pool(round, ctx.dispatchConcurrency, async ({ entry, ref, outcome, settledBy }) => {
     const attempts = entry.attempts + 1;
     const base = { attempts, claimedUntil: FieldValue.delete() };
     if (outcome.status === 'launched' || outcome.status === 'done') {
+      const settled = settledBy === undefined ? {} : { settledBy };
       await withStoreRetry('marking a command done', () =>
-        ref.update({ ...base, status: 'DONE', finishedAt: now.toISOString() }),
+        ref.update({ ...base, status: 'DONE', finishedAt: now.toISOString(), ...settled }),
       );
     } else if (outcome.status === 'failed') {
       failed++;

@@ -50,7 +50,8 @@ export class FlowRegistry implements FlowResolver {
 
   /**
    * Load every flow in `dir` (see {@link scanFlowDirectory}); throws one `FLOW_INVALID` error that
-   * lists every problem of every file, and duplicate ids with both files.
+   * lists every problem of every file, and duplicate ids with both files. Two files that define the
+   * same id with the same definition hash (a JSON flow and its TypeScript twin) are one flow.
    */
   static async fromDirectory(dir: string): Promise<FlowRegistry> {
     const root = resolve(dir);
@@ -71,6 +72,8 @@ export class FlowRegistry implements FlowResolver {
     const problems: FileProblem[] = [];
     for (const source of sources) {
       const earlier = flows.get(source.definition.id);
+      // The same definition in two files (examples/sample-dag.json and its .ts twin): one flow.
+      if (earlier?.definition.hash === source.definition.hash && earlier.file !== source.file) continue;
       if (earlier) {
         problems.push({
           file: describe(source),

@@ -82,6 +82,21 @@ describe('FlowRegistry.fromDirectory', () => {
     );
   });
 
+  it('given a JSON flow and its TypeScript twin (same id, same definition hash), when loaded, then they are one flow (examples/ holds sample-dag in both forms)', async () => {
+    const dir = await flowDir({
+      'twin.json': JSON.stringify({
+        start: 'A',
+        steps: {
+          A: { type: 'Task', target_type: 'CloudFunction', target_name: 'fn-a', next: 'Done' },
+          Done: { type: 'End' },
+        },
+      }),
+      'twin.ts': tsFlow('twin'),
+    });
+    const registry = await FlowRegistry.fromDirectory(dir);
+    expect(registry.list().map((d) => d.id)).toEqual(['twin']);
+  });
+
   it('given a file name that is not a valid flow id, when loaded, then it is reported', async () => {
     const dir = await flowDir({ 'my flow.json': '{"start": "A", "steps": {"A": {"type": "End"}}}' });
     await expect(FlowRegistry.fromDirectory(dir)).rejects.toThrow(

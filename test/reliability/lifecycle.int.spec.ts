@@ -5,6 +5,9 @@
  * the dispatcher) on the Firestore emulator and the protocol fakes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../adapters/dispatcher.ts';
+import { lazyCloudTasksClient } from '../../adapters/shared/http-task.ts';
+import { CloudTasksTimerScheduler } from '../../adapters/timers/cloud-tasks.ts';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, defineFlow, task } from '../../engine/flow/index.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
@@ -143,5 +146,68 @@ describe('launch after cancel', () => {
     expect(events.map((e) => e.type)).not.toContain('StepLaunched');
     expect(launchesOf(executionId)).toEqual([]);
     expect((await ref.get()).get('status')).toBe('DONE');
+  });
+});
+
+describe('timers that cannot be scheduled (issue 13 item 10)', () => {
+  const flaky = defineFlow({
+    id: 'rel-l-retry',
+    start: 'A',
+    steps: {
+      A: task(cloudFunction('rel-l-retry-a', loc), {
+        retry: { max_attempts: 2, interval_seconds: 1 },
+        end: true,
+      }),
+    },
+  });
+  const failure = {
+    kind: 'completed' as const,
+    outcome: 'failed' as const,
+    path: 'A',
+    attempt: 1,
+    error: { name: 'States.TaskFailed', kind: 'function' as const, message: 'status 500' },
+    source: { kind: 'log' as const, id: 'rel-l-retry-fail' },
+  };
+
+  it('given Cloud Tasks without credentials (the API recipe run locally), when a retry timer is due, then the outbox fires it itself on the sweep and the step is retried — never stranded in RETRY_SCHEDULED', async () => {
+    // given: a store whose timers go to Cloud Tasks with no credentials (ADC lookup fails)
+    const noCredentials = createDispatcher({
+      launchers: [],
+      timers: new CloudTasksTimerScheduler({
+        queue: {
+          client: lazyCloudTasksClient({ apiEndpoint: '127.0.0.1', port: 9, protocol: 'http' }),
+          queue: 'projects/rel-l/locations/europe-west1/queues/firestep',
+        },
+        apiUrl: 'http://127.0.0.1:9',
+      }),
+    });
+    const store = new ExecutionStore({
+      db: r.runtime.db,
+      traceKey: LOCAL_CALLBACK_SECRET,
+      dispatcher: {
+        correlationKeys: (c) => r.runtime.dispatcher.correlationKeys(c),
+        dispatch: (c) => (c.kind === 'timer' ? noCredentials.dispatch(c) : r.runtime.dispatcher.dispatch(c)),
+      },
+    });
+    const { executionId } = await store.startExecution(flaky, {}, { name: 'timer-no-credentials' });
+
+    // when: attempt 1 fails, the retry timer cannot be scheduled; the sweep runs as Cloud Scheduler would
+    expect((await store.apply(executionId, failure)).status).toBe('applied');
+    const timer = r.runtime.db.doc(`executions/${executionId}/commands/timer-retry~A~2`);
+    expect((await timer.get()).get('status')).toBe('PENDING');
+    const retried = await eventually(async () => {
+      await store.sweepPending();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const head = await store.getHead(executionId);
+      return head?.steps.A?.attempt === 2 ? head : undefined;
+    }, 20_000);
+
+    // then
+    expect(retried?.steps.A?.status).not.toBe('RETRY_SCHEDULED');
+    const done = await timer.get();
+    expect(done.get('status')).toBe('DONE');
+    expect(done.get('settledBy')).toBe('fired by the outbox: Cloud Tasks could not schedule it');
+    const { events } = await assertInvariants(r.runtime.db, executionId);
+    expect(events.map((e) => e.type)).toContain('TimerFired');
   });
 });
