@@ -69,6 +69,7 @@ export async function openProjectStore(
   const emulator = process.env.FIRESTORE_EMULATOR_HOST || undefined;
   // On the emulator there is no metadata server to ask for credentials; don't wait for one.
   if (emulator) process.env.METADATA_SERVER_DETECTION ??= 'none';
+  else await requireCredentials(projectId);
   const db = new Firestore({ projectId, ...(emulator ? { host: emulator, ssl: false } : {}) });
   const store = new ExecutionStore({ db, dispatcher, ...(traceKey === undefined ? {} : { traceKey }) });
   return {
@@ -80,4 +81,25 @@ export async function openProjectStore(
       await db.terminate().catch(() => {});
     },
   };
+}
+
+/**
+ * Fail with one line and a hint when there are no application-default credentials, before the
+ * Firestore client looks for them itself (its failure is an unhandled rejection: a Node stack).
+ */
+async function requireCredentials(projectId: string): Promise<void> {
+  const { GoogleAuth } = await import('google-auth-library');
+  try {
+    await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/datastore'] }).getClient();
+  } catch (e) {
+    throw new FirestepError(
+      'CONFIG',
+      `no Google credentials to reach Firestore of project "${projectId}" (${firstSentence(e)}); run \`gcloud auth application-default login\`, or set FIRESTORE_EMULATOR_HOST for the emulator, or use --local for local runs`,
+      { cause: e },
+    );
+  }
+}
+
+function firstSentence(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('. ')[0] ?? '';
 }

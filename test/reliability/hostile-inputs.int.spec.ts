@@ -622,3 +622,30 @@ describe('the CLI against a closed pipe', () => {
     expect(run.stderr).not.toMatch(/EPIPE|at .*\(.*:\d+:\d+\)|Error:/);
   }, 150_000);
 });
+
+describe('the CLI without Google credentials (issue 13 item 9)', () => {
+  it.each([
+    ['status', '--project', 'foo'],
+    ['cancel', 'some-flow~some-name', '--project', 'foo'],
+  ])('given no application-default credentials, when `%s … --project foo`, then one line with a hint and exit 1 (no stack)', async (...args) => {
+    // given: no ADC file, no metadata server, no emulator
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const home = mkdtempSync(join(tmpdir(), 'firestep-no-adc-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, METADATA_SERVER_DETECTION: 'none', NO_COLOR: '1' };
+    for (const name of ['FIRESTORE_EMULATOR_HOST', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG'])
+      delete env[name];
+
+    // when
+    const run = spawnSync(process.execPath, ['bin/firestep.js', ...args], { encoding: 'utf8', env, timeout: 90_000 });
+
+    // then
+    expect(run.status).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/no Google credentials .*gcloud auth application-default login/);
+    expect(run.stderr).not.toMatch(/at .*\(.*:\d+:\d+\)|googleauth\.js/);
+  }, 120_000);
+});
