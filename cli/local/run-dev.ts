@@ -12,7 +12,7 @@ import { toJsonLine } from '../render/event-line.ts';
 import { LiveView } from '../render/live-view.ts';
 import { type DevInfo, devAction, devStart } from './dev-client.ts';
 import type { LocalRunResult, RunLocalOptions } from './run-local.ts';
-import { DEFAULT_RECORD_DIR, writeRunRecord } from './run-records.ts';
+import { DEFAULT_RECORD_DIR, refuseRecordedConflict, writeRunRecord } from './run-records.ts';
 
 /**
  * Run one execution on a running `dev`.
@@ -23,6 +23,8 @@ export async function runOnDev(dev: DevInfo, opts: RunLocalOptions): Promise<Loc
   const def = opts.definition;
   const name = opts.name ?? localRunName('local');
   const executionId = namedExecutionId(def.id, name);
+  if (opts.name !== undefined && opts.recordDir !== null)
+    await refuseRecordedConflict(executionId, opts.input, opts.recordDir ?? DEFAULT_RECORD_DIR);
   process.env.FIRESTORE_EMULATOR_HOST = dev.firestoreHost;
   const { openProjectStore } = await import('../../runtime/local/project.ts');
   const project = await openProjectStore({ project: dev.projectId });

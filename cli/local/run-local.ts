@@ -17,7 +17,12 @@ import { followExecution, settleOutbox } from '../../runtime/local/watch.ts';
 import type { Io } from '../render/colors.ts';
 import { toJsonLine } from '../render/event-line.ts';
 import { LiveView } from '../render/live-view.ts';
-import { DEFAULT_RECORD_DIR, type RunRecordPaths, writeRunRecord } from './run-records.ts';
+import {
+  DEFAULT_RECORD_DIR,
+  type RunRecordPaths,
+  refuseRecordedConflict,
+  writeRunRecord,
+} from './run-records.ts';
 
 export interface RunLocalOptions {
   definition: FlowDefinition;
@@ -78,6 +83,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
   });
   const name = opts.name ?? localRunName('local');
   const executionId = namedExecutionId(def.id, name);
+  if (opts.name !== undefined && opts.recordDir !== null)
+    await refuseRecordedConflict(executionId, opts.input, opts.recordDir ?? DEFAULT_RECORD_DIR);
   const env = await startLocalEnvironment({
     definitions: [def],
     timerSpeedup: opts.speed ?? 1,

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { FirestepError } from '../../engine/errors.ts';
+import { canonicalJson } from '../../engine/flow/hash.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { parseEventLines, toJsonLine } from '../render/event-line.ts';
 import type { HeadView } from '../render/step-table.ts';
@@ -99,4 +100,39 @@ export async function listRecordedHeads(dir = DEFAULT_RECORD_DIR): Promise<HeadV
       .map(async (f) => JSON.parse(await readFile(join(runs, f), 'utf8')) as HeadView),
   );
   return heads.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/**
+ * A named local run records its input; running the same name again with another input would
+ * replace that record without a word. As the store's named starts (Step Functions' StartExecution),
+ * the same name with the same input is the same request (run again, record replaced), a different
+ * input is EXECUTION_CONFLICT — said before anything is started.
+ *
+ * @example await refuseRecordedConflict('sample-dag~w1', { date: '2024-05-02' }); // throws when w1 ran with other input
+ */
+export async function refuseRecordedConflict(
+  executionId: string,
+  input: unknown,
+  dir = DEFAULT_RECORD_DIR,
+): Promise<void> {
+  const path = runRecordPaths(executionId, dir).head;
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(text) as { input?: unknown }).input ?? null;
+  } catch {
+    return; // an unreadable record is replaced, as a missing one
+  }
+  const given = JSON.parse(JSON.stringify(input ?? null)) as unknown;
+  if (canonicalJson(recorded) === canonicalJson(given)) return;
+  const preview = (v: unknown) => {
+    const t = JSON.stringify(v);
+    return t.length > 120 ? `${t.slice(0, 120)}…` : t;
+  };
+  throw new FirestepError(
+    'EXECUTION_CONFLICT',
+    `local run "${executionId}" already ran with a different input (recorded: ${preview(recorded)}; given: ${preview(given)}) and is kept in ${path}; pick another --name, or omit --name for a fresh one`,
+    { details: { executionId, record: path } },
+  );
 }

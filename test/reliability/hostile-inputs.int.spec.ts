@@ -634,12 +634,21 @@ describe('the CLI without Google credentials (issue 13 item 9)', () => {
     const { join } = await import('node:path');
     const { spawnSync } = await import('node:child_process');
     const home = mkdtempSync(join(tmpdir(), 'firestep-no-adc-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, METADATA_SERVER_DETECTION: 'none', NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOME: home,
+      METADATA_SERVER_DETECTION: 'none',
+      NO_COLOR: '1',
+    };
     for (const name of ['FIRESTORE_EMULATOR_HOST', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG'])
       delete env[name];
 
     // when
-    const run = spawnSync(process.execPath, ['bin/firestep.js', ...args], { encoding: 'utf8', env, timeout: 90_000 });
+    const run = spawnSync(process.execPath, ['bin/firestep.js', ...args], {
+      encoding: 'utf8',
+      env,
+      timeout: 90_000,
+    });
 
     // then
     expect(run.status).toBe(1);
@@ -648,4 +657,37 @@ describe('the CLI without Google credentials (issue 13 item 9)', () => {
     expect(lines[0]).toMatch(/no Google credentials .*gcloud auth application-default login/);
     expect(run.stderr).not.toMatch(/at .*\(.*:\d+:\d+\)|googleauth\.js/);
   }, 120_000);
+});
+
+describe('a named local run reused with another input (issue 13 item 9)', () => {
+  it('given `run --local --name w1` recorded with one input, when run again with a different input, then EXECUTION_CONFLICT in one line, exit 1, and the first record is kept', async () => {
+    // given
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, resolve } = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const cwd = mkdtempSync(join(tmpdir(), 'firestep-w1-'));
+    const bin = resolve('bin/firestep.js');
+    const sample = resolve('examples/sample-dag.json');
+    const run = (input: string) =>
+      spawnSync(process.execPath, [bin, 'run', sample, '--local', '--name', 'w1', '--input', input], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, FIRESTEP_LOG: 'error', NO_COLOR: '1' },
+        timeout: 120_000,
+      });
+    expect(run('{"date": "2024-05-01"}').status).toBe(0);
+    const record = join(cwd, '.firestep/runs/sample-dag~w1.head.json');
+
+    // when
+    const second = run('{"date": "2024-05-02"}');
+
+    // then
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    expect(second.stderr).toMatch(
+      /EXECUTION_CONFLICT: local run "sample-dag~w1" already ran with a different input/,
+    );
+    expect(JSON.parse(readFileSync(record, 'utf8')).input).toEqual({ date: '2024-05-01' });
+  }, 240_000);
 });
