@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'EXECUTION_NOT_FOUND'
   | 'EXECUTION_CONFLICT' // same name, different input (as Step Functions' ExecutionAlreadyExists)
   | 'EXECUTION_FINISHED' // operation not allowed on a terminal execution
+  | 'EXECUTION_LEFTOVERS' // a named start whose previous execution's head is gone but whose documents remain (TTL in progress)
   | 'UNKNOWN_STEP'
   | 'STALE_ATTEMPT'
   | 'SIGNAL_MALFORMED'

@@ -67,6 +67,8 @@ locals {
     },
     # Left out when empty (compiled JavaScript needs no loader).
     { for k, v in { NODE_OPTIONS = var.node_options } : k => v if v != "" },
+    # With TTL on, the engine stamps every document of a finished execution with expireAt.
+    var.enable_ttl ? { FIRESTEP_RETENTION_DAYS = tostring(var.retention_days) } : {},
     var.extra_environment_variables,
   )
 

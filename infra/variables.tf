@@ -292,10 +292,16 @@ variable "enable_ttl" {
   default     = false
 }
 
+variable "retention_days" {
+  description = "With enable_ttl: days a finished execution is kept (every document of it gets expireAt = finish time + this; FIRESTEP_RETENTION_DAYS)."
+  type        = number
+  default     = 30
+}
+
 variable "ttl_collection_groups" {
-  description = "Collection groups that get the expireAt TTL policy when enable_ttl is true. TTL does not delete subcollections, so list them too."
+  description = "Collection groups that get the expireAt TTL policy when enable_ttl is true. TTL does not delete subcollections, so every per-execution collection is listed: the engine stamps each of their documents with the head's expireAt (engine/store/retention.ts)."
   type        = list(string)
-  default     = ["executions", "events", "signals", "commands", "snapshots", "inbox"]
+  default     = ["executions", "events", "signals", "commands", "snapshots", "inbox", "rejected"]
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import { committed, type StoreContext } from './context.ts';
 import { writeDecisions } from './decision-writer.ts';
 import type { SignalRecord } from './documents.ts';
 import { ExecutionRefs } from './paths.ts';
+import { expiryOf, stamped, syncRetention } from './retention.ts';
 import { GRPC, grpcCode, isTransient, withStoreRetry } from './retry.ts';
 import { headPointers, loadStateAt } from './state-loader.ts';
 
@@ -146,6 +147,7 @@ async function withCommandCheckFallback<T>(run: (checkCommands: boolean) => Prom
 async function afterBatch(ctx: StoreContext, executionId: string, result: BatchResult): Promise<void> {
   if (result.events.length > 0) ctx.states.set(result.state);
   ctx.stats.signalsApplied += result.outcomes.filter((o) => o.status === 'applied').length;
+  await syncRetention(ctx, result.state, result.events);
   await committed(ctx, executionId, result.events);
 }
 
@@ -258,7 +260,9 @@ async function batchBody(
       { def, state, events, commands: [...commands.values()], snapshotSeq: head.snapshotSeq },
       existing,
     );
-    for (const record of records) tx.create(refs.signal(record.key), JSON.parse(JSON.stringify(record)));
+    const expireAt = expiryOf(ctx, state);
+    for (const record of records)
+      tx.create(refs.signal(record.key), stamped(JSON.parse(JSON.stringify(record)), expireAt));
   }
   for (const ref of settle)
     tx.update(ref, { status: 'DONE', finishedAt: now, settledBy: 'ExecutionCancelled' });

@@ -3,7 +3,7 @@
  * when due, create outbox commands and their correlation documents. Reads (which Firestore requires
  * before any write) happen in the callers; this module only writes.
  */
-import { Timestamp, type Transaction } from '@google-cloud/firestore';
+import type { Transaction } from '@google-cloud/firestore';
 import {
   type Command,
   type ExecutionEvent,
@@ -16,6 +16,7 @@ import { type CorrelationTarget, correlationDocId } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
 import type { SnapshotDoc } from './documents.ts';
 import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
+import { expiryOf, stamped } from './retention.ts';
 import type { OutboxEntry, StoredHead } from './types.ts';
 
 export interface DecisionBatch {
@@ -44,13 +45,16 @@ export async function writeDecisions(
     batch.snapshotSeq === undefined || state.lastSeq - batch.snapshotSeq >= ctx.snapshotEvery;
   const snapshotSeq = snapshotDue ? state.lastSeq : (batch.snapshotSeq ?? state.lastSeq);
   const now = ctx.clock().toISOString();
+  // A finished execution's documents all carry the head's expireAt (retention.ts).
+  const expireAt = expiryOf(ctx, state);
 
   const events = await Promise.all(batch.events.map((event) => ctx.chunks.pack({ ...event })));
-  for (const [i, event] of batch.events.entries()) tx.create(refs.event(event.seq), events[i] ?? {});
+  for (const [i, event] of batch.events.entries())
+    tx.create(refs.event(event.seq), stamped(events[i] ?? {}, expireAt));
 
   if (snapshotDue) {
     const doc: SnapshotDoc = { seq: state.lastSeq, at: state.updatedAt, state: JSON.stringify(state) };
-    tx.set(refs.snapshot(state.lastSeq), await ctx.chunks.pack({ ...doc }));
+    tx.set(refs.snapshot(state.lastSeq), stamped(await ctx.chunks.pack({ ...doc }), expireAt));
   }
 
   const head: StoredHead = {
@@ -58,13 +62,15 @@ export async function writeDecisions(
     snapshotSeq,
     definition: `${COLLECTIONS.definitions}/${state.definitionHash}`,
   };
-  const stored = await ctx.chunks.pack({ ...head });
-  const expireAt = expiryOf(ctx, state);
-  tx.set(refs.head, expireAt === undefined ? stored : { ...stored, expireAt });
+  // A head written without it — running again after a redrive — loses the stamp, since `set` replaces it.
+  tx.set(refs.head, stamped(await ctx.chunks.pack({ ...head }), expireAt));
 
   for (const command of batch.commands) {
     if (existingCommands.has(command.id)) continue;
-    tx.create(refs.command(command.id), await ctx.chunks.pack({ ...outboxEntry(command, now) }));
+    tx.create(
+      refs.command(command.id),
+      stamped(await ctx.chunks.pack({ ...outboxEntry(command, now) }), expireAt),
+    );
     if (command.kind !== 'launch') continue;
     const target = correlationTarget(command);
     for (const key of ctx.dispatcher.correlationKeys(command)) {
@@ -72,16 +78,6 @@ export async function writeDecisions(
     }
   }
   return head;
-}
-
-/**
- * With a retention, a finished execution's head expires that long after it finished (its
- * `updatedAt`: the time of the terminal event, so every rewrite stamps the same value). A head
- * written without it — running again after a redrive — loses the stamp, since `set` replaces it.
- */
-function expiryOf(ctx: StoreContext, state: ExecutionState): Timestamp | undefined {
-  if (ctx.retentionMs === undefined || state.status === 'RUNNING') return undefined;
-  return Timestamp.fromMillis(Date.parse(state.updatedAt) + ctx.retentionMs);
 }
 
 /** A fresh outbox entry for a command. */

@@ -5,6 +5,7 @@
  * a different input it is a conflict, as Step Functions' StartExecution.
  */
 
+import type { DocumentSnapshot, Timestamp } from '@google-cloud/firestore';
 import {
   type Command,
   type ExecutionEvent,
@@ -18,7 +19,7 @@ import type { FlowDefinition, Json } from '../flow/model.ts';
 import { committed, type StoreContext } from './context.ts';
 import { writeDecisions } from './decision-writer.ts';
 import { HeadDocSchema, readDocument } from './documents.ts';
-import { ExecutionRefs, namedExecutionId } from './paths.ts';
+import { COLLECTIONS, ExecutionRefs, namedExecutionId } from './paths.ts';
 import { withStoreRetry } from './retry.ts';
 import type { StartOptions, StoredHead } from './types.ts';
 
@@ -51,7 +52,11 @@ export async function startInStore(
   const result = await withStoreRetry(`starting execution "${executionId}"`, () =>
     ctx.db.runTransaction(async (tx): Promise<StartCommit> => {
       ctx.stats.transactionAttempts++;
-      const existing = await tx.get(refs.head);
+      // The first event is read with the head (one round trip): a head deleted by TTL before its
+      // log must not turn every later start of the name into ALREADY_EXISTS.
+      const [existing, firstEvent] = await tx.getAll(refs.head, refs.event(1));
+      if (existing === undefined || firstEvent === undefined) throw new Error('getAll returned too few');
+      if (!existing.exists && opts.name !== undefined) await refuseLeftovers(ctx, refs, firstEvent);
       if (existing.exists) {
         const head = await readDocument(ctx.chunks, HeadDocSchema, 'head', existing);
         if (canonicalJson(head.input) !== canonicalJson(normalized))
@@ -92,6 +97,50 @@ export async function startInStore(
     await committed(ctx, executionId, result.events);
   }
   return result;
+}
+
+/**
+ * A named start whose previous execution's head is gone (Firestore TTL deletes documents one by one,
+ * within about a day of their `expireAt`) while some of its documents remain: EXECUTION_LEFTOVERS
+ * (409), naming what is left and when it expires, never a 500 — and never a new execution on top of
+ * old dedupe records, which would swallow its signals. Without a retention only the first event is
+ * looked at (read with the head); with one, every subcollection is listed (one more RPC per start).
+ */
+async function refuseLeftovers(
+  ctx: StoreContext,
+  refs: ExecutionRefs,
+  firstEvent: DocumentSnapshot,
+): Promise<void> {
+  const left = firstEvent.exists
+    ? [COLLECTIONS.events]
+    : ctx.retentionMs === undefined
+      ? []
+      : (await refs.head.listCollections()).map((c) => c.id);
+  if (left.length === 0) return;
+  const sample = firstEvent.exists
+    ? firstEvent
+    : (
+        await refs.head
+          .collection(left[0] ?? COLLECTIONS.events)
+          .limit(1)
+          .get()
+      ).docs[0];
+  const expireAt = sample?.get('expireAt') as Timestamp | undefined;
+  const when =
+    expireAt === undefined
+      ? 'they carry no expireAt (written before retention stamped every document): delete them, or start under another name'
+      : `they expire at ${expireAt.toDate().toISOString()} (Firestore TTL deletes them within about a day after): start under another name, or again after that`;
+  throw new FirestepError(
+    'EXECUTION_LEFTOVERS',
+    `execution "${refs.executionId}" was deleted but documents of it remain (${left.map((c) => `${c}/`).join(', ')}); ${when}`,
+    {
+      details: {
+        executionId: refs.executionId,
+        leftovers: left,
+        ...(expireAt ? { expireAt: expireAt.toDate().toISOString() } : {}),
+      },
+    },
+  );
 }
 
 function conflict(executionId: string, existing: Json, given: Json): FirestepError {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EXECUTION_SUBCOLLECTIONS } from '../../engine/store/retention.ts';
 import { pushAuthConfigFromEnv } from '../../functions/engine/push-auth.ts';
 import { loadRuntimeConfig, RUNTIME_ENV_VARIABLES } from '../../runtime/config.ts';
 import {
@@ -23,7 +24,7 @@ import {
   functionEnvironmentKeys,
   ownFunctionNames,
 } from './terraform-invariants.ts';
-import { loadModuleDir, resolveLocals, type TerraformModule } from './terraform-model.ts';
+import { loadModuleDir, resolveLocals, type TerraformModule, variableDefaults } from './terraform-model.ts';
 
 const INFRA = resolve(import.meta.dirname, '../../infra');
 const ENTRY_POINTS = ['firestepEngine', 'firestepEnginePush', 'firestepApi'] as const;
@@ -54,6 +55,16 @@ describe('the firestep module (infra/*.tf)', () => {
     expect(m.resources.get('google_firestore_database')?.size).toBe(1);
     expect(m.resources.get('google_cloud_scheduler_job')?.has('sweep')).toBe(true);
     expect(m.resources.get('google_secret_manager_secret')?.has('callback')).toBe(true);
+  });
+
+  it('then the TTL policy (expireAt, ttl_config) covers the head and every per-execution collection the engine stamps', () => {
+    const ttl = m.resources.get('google_firestore_field')?.get('ttl');
+    expect(ttl?.field).toBe('expireAt');
+    expect(ttl?.ttl_config).toBeDefined();
+    expect(String(ttl?.for_each)).toContain('var.ttl_collection_groups');
+    const groups = variableDefaults(m).ttl_collection_groups as string[];
+    const missing = ['executions', ...EXECUTION_SUBCOLLECTIONS].filter((c) => !groups.includes(c));
+    expect(missing).toEqual([]);
   });
 
   it('then the released Firestore ruleset is infra/firestore.rules itself', () => {

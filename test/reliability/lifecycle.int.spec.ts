@@ -13,6 +13,7 @@ import { cloudFunction, defineFlow, task } from '../../engine/flow/index.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
 import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
+import { call, serveApi } from './support/http.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 
@@ -209,5 +210,81 @@ describe('timers that cannot be scheduled (issue 13 item 10)', () => {
     expect(done.get('settledBy')).toBe('fired by the outbox: Cloud Tasks could not schedule it');
     const { events } = await assertInvariants(r.runtime.db, executionId);
     expect(events.map((e) => e.type)).toContain('TimerFired');
+  });
+});
+
+describe('names reused after retention (issue 13 item 4)', () => {
+  const ok = (path: string, id: string) => ({
+    kind: 'completed' as const,
+    outcome: 'succeeded' as const,
+    path,
+    attempt: 1,
+    output: { path },
+    source: { kind: 'log' as const, id },
+  });
+
+  it('given a retention, when an execution finishes, then every document written for it (events, snapshots, signals, commands) carries the head’s expireAt', async () => {
+    // given
+    const store = new ExecutionStore({
+      db: r.runtime.db,
+      dispatcher: r.runtime.dispatcher,
+      traceKey: LOCAL_CALLBACK_SECRET,
+      retentionDays: 7,
+    });
+    const { executionId } = await store.startExecution(chain, {}, { name: 'retained' });
+
+    // when
+    await store.apply(executionId, ok('A', 'ret-a'));
+    await store.apply(executionId, ok('B', 'ret-b'));
+
+    // then
+    const head = await r.runtime.db.doc(`executions/${executionId}`).get();
+    const expireAt = head.get('expireAt') as { toMillis(): number } | undefined;
+    expect(head.get('status')).toBe('SUCCEEDED');
+    expect(expireAt).toBeDefined();
+    const unstamped: string[] = [];
+    let count = 0;
+    for (const sub of await head.ref.listCollections()) {
+      for (const doc of (await sub.get()).docs) {
+        count++;
+        const at = doc.get('expireAt') as { toMillis(): number } | undefined;
+        if (at?.toMillis() !== expireAt?.toMillis()) unstamped.push(doc.ref.path);
+      }
+    }
+    expect(count).toBeGreaterThan(5);
+    expect(unstamped).toEqual([]);
+  });
+
+  it('given a finished execution whose head TTL deleted while its events remain, when the same name is started again (store and API), then a typed 409 EXECUTION_LEFTOVERS names what is left and when it expires — not ALREADY_EXISTS 500', async () => {
+    // given
+    const store = new ExecutionStore({
+      db: r.runtime.db,
+      dispatcher: r.runtime.dispatcher,
+      traceKey: LOCAL_CALLBACK_SECRET,
+      retentionDays: 7,
+    });
+    const { executionId } = await store.startExecution(chain, { n: 1 }, { name: 'reused' });
+    await store.apply(executionId, ok('A', 'reuse-a'));
+    await store.apply(executionId, ok('B', 'reuse-b'));
+    await r.runtime.db.doc(`executions/${executionId}`).delete(); // what TTL does first, sometimes
+
+    // when / then: through the store
+    const error = await store.startExecution(chain, { n: 2 }, { name: 'reused' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EXECUTION_LEFTOVERS' });
+    expect((error as Error).message).toMatch(/documents of it remain \(events\/.*they expire at \d{4}-/);
+
+    // and through the API (its store has no retention: the first event is enough to tell)
+    const api = await serveApi(r.runtime);
+    try {
+      const res = await call(api.url, 'POST', '/v1/executions', {
+        flowId: chain.id,
+        name: 'reused',
+        input: { n: 2 },
+      });
+      expect(res.status).toBe(409);
+      expect((res.body.error as { code?: string }).code).toBe('EXECUTION_LEFTOVERS');
+    } finally {
+      await api.close();
+    }
   });
 });
