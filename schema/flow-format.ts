@@ -187,6 +187,25 @@ const STEP_SCHEMAS: Record<(typeof STEP_TYPES)[number], z.ZodType> = {
         .describe('the JSON value this step outputs ($.input… / $.steps… references are read)'),
     }),
   ),
+  Map: z.union(
+    nextOrEnd({
+      type: z.literal('Map'),
+      items: z
+        .string()
+        .startsWith('$.')
+        .describe('a reference to the array to map over, e.g. "$.steps.List.output.files"'),
+      item_selector: z
+        .unknown()
+        .optional()
+        .describe("each iteration's input; may read $.item, $.index, $.input…, $.steps… (default $.item)"),
+      max_concurrency: z.number().int().min(0).optional().describe('iterations at once; 0 = no limit'),
+      tolerated_failure_count: z.number().int().min(0).optional(),
+      tolerated_failure_percentage: z.number().min(0).max(100).optional(),
+      iterator: scope.describe('the steps each item runs, as a child execution'),
+      retry: oneOrMany(retryPolicy).optional(),
+      catch: oneOrMany(catchRule).optional(),
+    }).map((v) => v.describe('runs the iterator once per item, each as a child execution')),
+  ),
   Fail: z.strictObject({
     type: z.literal('Fail'),
     error: z.string().optional(),

@@ -216,6 +216,11 @@ export class Run {
       else this.emit({ type: 'StepSucceeded', step, path, attempt, output: value });
       return;
     }
+    if (pass?.type === 'Map') {
+      // Validated and drawn, not yet run: fail the step (catchable) rather than launch anything.
+      this.emit({ type: 'StepFailed', step, path, attempt, error: mapNotRunnable(step) });
+      return;
+    }
     const task = this.task(path);
     const { value, missing } = resolveParametersDetailed(task.parameters, contextOf(state.machine));
     if (missing.length > 0) {
@@ -289,6 +294,19 @@ export class Run {
       throw new FirestepError('INTERNAL', 'a decision needs a state: emit ExecutionStarted first');
     return this.state;
   }
+}
+
+/**
+ * The failure of a Map step on an engine that does not run Map iterations yet (issue 15, increment 2).
+ *
+ * @example mapNotRunnable('PerFile').name === 'States.Runtime'
+ */
+export function mapNotRunnable(step: string): StepError {
+  return {
+    name: ERROR_NAMES.runtime,
+    kind: 'launch',
+    message: `step "${step}" is a Map: this engine validates and draws Map steps but does not run their iterations yet; nothing was launched`,
+  };
 }
 
 /**

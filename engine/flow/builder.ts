@@ -81,6 +81,17 @@ export type WaitInput<N extends string> =
       catch?: CatchInput<N>[];
     } & NextOrEndInput<N>);
 export type PassInput<N extends string> = { type: 'Pass'; value: Json } & NextOrEndInput<N>;
+export type MapInput<N extends string> = {
+  type: 'Map';
+  items: string;
+  item_selector?: Json;
+  max_concurrency?: number;
+  tolerated_failure_count?: number;
+  tolerated_failure_percentage?: number;
+  iterator: BranchInput;
+  retry?: RetryInput | RetryInput[];
+  catch?: CatchInput<N>[];
+} & NextOrEndInput<N>;
 
 /** A step whose references may only name `N`. */
 export type StepInput<N extends string> =
@@ -89,6 +100,7 @@ export type StepInput<N extends string> =
   | ConditionInput<N>
   | WaitInput<N>
   | PassInput<N>
+  | MapInput<N>
   | FailStep
   | EndStep;
 
@@ -240,6 +252,32 @@ export function pass<const N extends string = never>(
   options: NextOrEndInput<N>,
 ): PassInput<NoInfer<N>> {
   return { type: 'Pass', value, ...options } as PassInput<N>;
+}
+
+/**
+ * Runs `iterator` (a `branch()`) once per element of the array `items` reads, each iteration as a
+ * child execution; the output is the array of iteration outputs in item order. Inside the iterator
+ * `$.input` is `item_selector` resolved per item (default `$.item`), `$.item`/`$.index` the element
+ * and its position.
+ *
+ * @example
+ * map({ items: '$.steps.List.output.files', item_selector: { file: '$.item' }, max_concurrency: 50,
+ *   iterator: branch({ start: 'Load', steps: { Load: task(cloudFunction('load'), { end: true }) } }),
+ *   next: 'Report' })
+ */
+export function map<const N extends string = never>(
+  options: {
+    items: string;
+    item_selector?: Json;
+    max_concurrency?: number;
+    tolerated_failure_count?: number;
+    tolerated_failure_percentage?: number;
+    iterator: BranchInput;
+    retry?: RetryInput | RetryInput[];
+    catch?: CatchInput<NoInfer<N>>[];
+  } & NextOrEndInput<N>,
+): MapInput<NoInfer<N>> {
+  return { type: 'Map', ...options } as MapInput<N>;
 }
 
 /**

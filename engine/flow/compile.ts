@@ -10,6 +10,7 @@
  * - Parallel → `type: 'parallel'`, one region per branch ending in a final state, `onDone` → next.
  * - Condition → `evaluating` with guarded `always` transitions, else default, else `noMatch`.
  * - Wait → `waiting` (entry `scheduleWait`), WAIT_ELAPSED → next.
+ * - Map → a Task (the core runs its iterations as child executions; the iterator is not compiled here).
  * - Fail → dead end emitting `failExecution`. End, and `end: true` → a final state.
  */
 import { FirestepError } from '../errors.ts';
@@ -137,6 +138,15 @@ function compileStep(name: string, step: Step, scope: string): StateConfig {
       // Run like a Task without retry/catch/timeout: the core resolves `value` in the decision
       // that enters it and records StepSucceeded (or StepFailed), so the output is in the log.
       return compileTask(name, { type: 'Task', target: PASS_TARGET, ...nextOf(step) }, scope);
+    case 'Map':
+      // A Map is a Task of the parent machine: the core starts its iterations as child executions
+      // (each with the iterator's own machine) and records the Map's StepSucceeded/StepFailed when
+      // they are done, so retry and catch work as for a Task.
+      return compileTask(
+        name,
+        compact({ type: 'Task', target: MAP_TARGET, retry: step.retry, catch: step.catch, ...nextOf(step) }),
+        scope,
+      );
     case 'Fail':
       return {
         id: path,
@@ -277,7 +287,7 @@ function checkReferences(flow: Flow | Branch, scope: string): void {
     } else if ('next' in step) {
       refs.push(['next', step.next]);
     }
-    if (step.type === 'Task') {
+    if (step.type === 'Task' || step.type === 'Map') {
       (step.catch ?? []).forEach((rule, i) => {
         refs.push([`catch[${i}].next`, rule.next]);
       });
@@ -300,6 +310,12 @@ function checkReferences(flow: Flow | Branch, scope: string): void {
 
 /** Placeholder target of a compiled Pass; never launched (decide resolves a Pass in place). */
 const PASS_TARGET = { type: 'Http', name: 'Pass', url: 'pass:' } as const;
+/** Placeholder target of a compiled Map; never launched (decide starts child executions). */
+const MAP_TARGET = { type: 'Http', name: 'Map', url: 'map:' } as const;
+
+function compact(task: TaskStep): TaskStep {
+  return omitUndefined(task as unknown as Record<string, unknown>) as unknown as TaskStep;
+}
 
 function nextOf(step: { next?: string; end?: true }): { next: string } | { end: true } {
   return step.end === true ? { end: true } : { next: step.next as string };

@@ -67,6 +67,16 @@ export function taskDetails(step: Extract<Step, { type: 'Task' }>): string[] {
   return [describeTarget(step.target), ...(extras.length ? [extras.join(', ')] : [])];
 }
 
+/**
+ * A Map's title: its name, what it maps over and its concurrency.
+ *
+ * @example mapLabel('PerFile', mapStep) // 'PerFile (map over $.steps.List.output.files, 50 at once)'
+ */
+export function mapLabel(name: string, step: Extract<Step, { type: 'Map' }>): string {
+  const width = step.max_concurrency ? `, ${step.max_concurrency} at once` : '';
+  return `${name} (map over ${step.items}${width})`;
+}
+
 const COMPARISONS: Record<string, string> = {
   string_equals: '=',
   numeric_equals: '=',
@@ -173,6 +183,13 @@ export function toMermaid(flow: Flow): string {
         nodes.push(`${indent}end`);
         return;
       }
+      case 'Map': {
+        nodes.push(`${indent}subgraph ${id} ["${escapeLabel(mapLabel(name, step))}"]`);
+        nodes.push(`${indent}  direction TB`);
+        drawScope({ flow: step.iterator, prefix: [...path, 'iterator'], top: false }, `${indent}  `);
+        nodes.push(`${indent}end`);
+        return;
+      }
     }
   };
 
@@ -197,7 +214,7 @@ function edgesOf(step: Step, id: string, idOf: ReadonlyMap<string, string>): str
     return lines;
   }
   if ('next' in step && step.next !== undefined) lines.push(`${id} --> ${to(step.next)}`);
-  if (step.type === 'Task' || step.type === 'Wait') {
+  if (step.type === 'Task' || step.type === 'Wait' || step.type === 'Map') {
     for (const rule of step.catch ?? [])
       lines.push(`${id} -.->|"catch ${escapeLabel(rule.errors.join(', '))}"| ${to(rule.next)}`);
   }

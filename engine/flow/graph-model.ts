@@ -1,10 +1,11 @@
 /**
  * The flow as a graph: the nodes and edges `toMermaid` draws (graph-mermaid.ts), as data, with
  * every step node keyed by its path (`Step2/1/Branch2`) so a renderer can colour it by the step's
- * state. Parallels are clusters holding one cluster per branch, as in the Mermaid drawing; start
+ * state. Parallels are clusters holding one cluster per branch, as in the Mermaid drawing, and a Map
+ * a cluster holding its iterator (nodes `<Map path>/iterator/<name>`); start
  * and end markers are nodes of their own. No layout here: the console lays it out.
  */
-import { describeRule, taskDetails } from './graph-mermaid.ts';
+import { describeRule, mapLabel, taskDetails } from './graph-mermaid.ts';
 import type { Flow, Step } from './model.ts';
 
 /** `join`: where a Parallel's branches meet (its outgoing edges leave from there). */
@@ -94,6 +95,14 @@ export function flowGraph(flow: Flow): FlowGraph {
           drawScope(branch, `${path}/${i}`, id, leaves);
         });
         nodes.push({ id: leaves, kind: 'join', lines: [], parent: `${path}#` });
+      } else if (step.type === 'Map') {
+        // Like a Parallel of one branch: the iterator every item runs (as a child execution).
+        leaves = `${path}#join`;
+        clusters.push({ id: `${path}#`, label: mapLabel(name, step), step: path, ...inside });
+        nodes.push({ id: path, kind: 'step', type: 'Map', name, lines: [name, 'map'], parent: `${path}#` });
+        edges.push({ from: path, to: `${path}/iterator/${step.iterator.start}`, kind: 'next' });
+        drawScope(step.iterator, `${path}/iterator`, `${path}#`, leaves);
+        nodes.push({ id: leaves, kind: 'join', lines: [], parent: `${path}#` });
       } else {
         nodes.push({ id: path, kind: 'step', type: step.type, name, lines: linesOf(name, step), ...inside });
       }
@@ -122,7 +131,7 @@ function edgesOf(step: Step, from: string, pathOf: (name: string) => string): Gr
   }
   if ('next' in step && typeof step.next === 'string')
     out.push({ from, to: pathOf(step.next), kind: 'next' });
-  if (step.type === 'Task') {
+  if (step.type === 'Task' || step.type === 'Map') {
     for (const rule of step.catch ?? [])
       out.push({ from, to: pathOf(rule.next), label: `catch ${rule.errors.join(', ')}`, kind: 'catch' });
   }

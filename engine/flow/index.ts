@@ -17,6 +17,8 @@ export {
   type FlowOptionsInput,
   fail,
   gcsTrigger,
+  type MapInput,
+  map,
   type NextOrEndInput,
   type ParallelInput,
   type PassInput,

@@ -25,7 +25,7 @@ export const TARGET_TYPES = [
  */
 export type TargetType = (typeof TARGET_TYPES)[number] | 'StorageObject';
 
-export const STEP_TYPES = ['Task', 'Parallel', 'Condition', 'Wait', 'Pass', 'Fail', 'End'] as const;
+export const STEP_TYPES = ['Task', 'Parallel', 'Condition', 'Wait', 'Pass', 'Map', 'Fail', 'End'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** A step continues to `next`, or ends its (sub-)flow. Exactly one, by construction. */
@@ -223,6 +223,35 @@ export type WaitStep =
  */
 export type PassStep = { type: 'Pass'; value: Json } & NextOrEnd;
 
+/**
+ * Runs its `iterator` once per element of the array `items` reads, each iteration as a child
+ * execution (Step Functions' Distributed Map). Inside the iterator `$.input` is the iteration's
+ * input (`item_selector` resolved with `$.item`/`$.index`, default `$.item`), `$.item`/`$.index`
+ * the element and its position, and `$.steps.X` the iteration's own steps. The output is the array
+ * of iteration outputs in item order (`{error, cause}` for a tolerated failure).
+ */
+export type MapStep = {
+  type: 'Map';
+  /** A reference to an array (`$.steps.List.output.files`, `$.input.tables`). */
+  items: string;
+  /** The iteration's input, resolved per item; may read `$.item`, `$.index`, `$.input`, `$.steps`. */
+  item_selector?: Json;
+  /** Iterations running at once; 0 or absent = no limit but the deployment's cap. */
+  max_concurrency?: number;
+  /** Failed iterations the Map tolerates (default 0). */
+  tolerated_failure_count?: number;
+  /** Percentage (0–100) of failed iterations the Map tolerates (default 0). */
+  tolerated_failure_percentage?: number;
+  iterator: Branch;
+  retry?: RetryPolicy[];
+  catch?: CatchRule[];
+} & NextOrEnd;
+
+/** Most items one Map runs (more fails the step with `States.ItemsTooMany`). */
+export const MAP_MAX_ITEMS = 10_000;
+/** Most iterations of one Map running at once, whatever `max_concurrency` says (0 = this cap). */
+export const MAP_CONCURRENCY_CAP = 1_000;
+
 export interface FailStep {
   type: 'Fail';
   error?: string;
@@ -233,7 +262,15 @@ export interface EndStep {
   type: 'End';
 }
 
-export type Step = TaskStep | ParallelStep | ConditionStep | WaitStep | PassStep | FailStep | EndStep;
+export type Step =
+  | TaskStep
+  | ParallelStep
+  | ConditionStep
+  | WaitStep
+  | PassStep
+  | MapStep
+  | FailStep
+  | EndStep;
 
 /**
  * Starts the flow on a cron schedule (unix-cron, five fields, as Cloud Scheduler reads it) in
@@ -317,4 +354,12 @@ export const ERROR_NAMES = {
   branchFailed: 'States.BranchFailed',
   /** A reference in a step's input has no value; the step is not launched (never retried). */
   referenceNotFound: 'States.ReferenceNotFound',
+  /** The engine cannot run this step (e.g. a Map on an engine without child executions). */
+  runtime: 'States.Runtime',
+  /** A Map's `items` did not read an array. */
+  itemsNotArray: 'States.ItemsNotArray',
+  /** A Map's `items` held more than the deployment's maximum. */
+  itemsTooMany: 'States.ItemsTooMany',
+  /** More Map iterations failed than the Map tolerates. */
+  mapFailed: 'States.ExceedToleratedFailureThreshold',
 } as const;

@@ -51,6 +51,9 @@ export class RunOrder {
     if (target === reader.name) return `a step cannot read its own output`;
     if (this.before(reader).has(target)) return undefined;
     const where = this.byName.get(target)?.step.path;
+    const iterator = iteratorOf(reader.path);
+    if (where !== undefined && iterator !== undefined && !where.startsWith(`${iterator}.`))
+      return `step ${JSON.stringify(target)} is outside the Map iterator; each iteration runs as a child execution that sees only its own steps: pass the value in with "item_selector" and read it as $.input…`;
     for (const parent of this.parents(reader)) {
       if (where !== undefined && where.startsWith(`${parent.path}.`)) {
         return `step ${JSON.stringify(target)} is in another branch of ${JSON.stringify(parent.name)}, which has not joined yet; read it in a step after ${JSON.stringify(parent.name)}`;
@@ -73,7 +76,8 @@ export class RunOrder {
         const step = located.scope.steps.find((s) => s.name === name);
         if (step !== undefined) for (const nested of this.nestedIn(step)) names.add(nested);
       }
-      current = this.parentOf(located.scope);
+      // A Map iteration is a child execution: it sees only its own steps (and $.input, $.item).
+      current = isIterator(located.scope) ? undefined : this.parentOf(located.scope);
     }
     this.cache.set(reader.path, names);
     return names;
@@ -100,6 +104,17 @@ export class RunOrder {
       .filter((scope) => scope.path.startsWith(prefix))
       .flatMap((scope) => scope.steps.map((s) => s.name));
   }
+}
+
+/** A Map's iterator (JSON path `….iterator`): a scope that runs as a child execution. */
+function isIterator(scope: ScopeOutline): boolean {
+  return scope.path.endsWith('.iterator');
+}
+
+/** JSON path of the innermost Map iterator holding `path`, if any. */
+function iteratorOf(path: string): string | undefined {
+  const cut = path.lastIndexOf('.iterator.');
+  return cut < 0 ? undefined : path.slice(0, cut + '.iterator'.length);
 }
 
 /** Steps of `scope` from which `name` can be reached (excluding `name` itself unless on a cycle). */

@@ -9,6 +9,7 @@ import type { FlowOutline, ScopeOutline, StepOutline } from './outline.ts';
 import { pathIn } from './paths.ts';
 import { childPath, type ProblemList } from './problems.ts';
 import { readChoices } from './read-condition.ts';
+import { readMap } from './read-map.ts';
 import { readReferences } from './read-references.ts';
 import { hintFor, liftTarget, readCatch, readRetry, readTarget } from './read-task.ts';
 import {
@@ -23,7 +24,7 @@ import {
 } from './read-values.ts';
 import type { ReferenceScope } from './reference.ts';
 
-const FIELDS: Record<Exclude<StepType, 'Task'>, readonly string[]> = {
+const FIELDS: Record<Exclude<StepType, 'Task' | 'Map'>, readonly string[]> = {
   Parallel: ['type', 'branches', 'next', 'end'],
   Condition: ['type', 'choices', 'default', 'next', 'end'], // next/end: reported by name below
   Wait: ['type', 'seconds', 'for_object', 'timeout_seconds', 'catch', 'next', 'end'],
@@ -64,7 +65,7 @@ export interface Reader {
 /** Reads a flow (or a branch) at `path`; returns the scope's model when its shape is whole. */
 export function readScope(raw: unknown, path: string, reader: Reader): Flow | undefined {
   const { out } = reader;
-  const what = path === '' ? 'a flow' : 'a branch';
+  const what = path === '' ? 'a flow' : path.endsWith('.iterator') ? 'a Map iterator' : 'a branch';
   const at: ScopePosition = reader.at ?? { scope: '', depth: 0 };
   const tooDeep = depthProblem(at.depth);
   if (tooDeep !== undefined) {
@@ -203,6 +204,8 @@ function readStep(
         return undefined;
       return { type, value: raw.value, ...flow } as Step;
     }
+    case 'Map':
+      return readMap(raw, path, reader, onEdge);
     case 'Fail':
     case 'End': {
       rejectUnknownFields(raw, FIELDS[type], path, out, `a ${type} step`);
@@ -288,7 +291,7 @@ function readBranches(raw: unknown, path: string, reader: Reader, name: string):
 }
 
 /** Exactly one of `next` (a step name) and `end: true`. */
-function readNextOrEnd(
+export function readNextOrEnd(
   raw: RawObject,
   path: string,
   out: ProblemList,

@@ -14,6 +14,7 @@ import {
   end,
   type FlowDefinition,
   fail,
+  map,
   parallel,
   task,
   wait,
@@ -45,6 +46,43 @@ describe('defineFlow checks step references at compile time', () => {
       });
       expectTypeOf(def).toEqualTypeOf<FlowDefinition>();
     });
+  });
+
+  test('a Map: its next and catch name steps of its scope, its iterator names its own steps', () => {
+    typeOnly(() =>
+      defineFlow({
+        id: 'm',
+        start: 'A',
+        steps: {
+          A: map({
+            items: '$.input.files',
+            iterator: branch({ start: 'L', steps: { L: task(cf, { end: true }) } }),
+            catch: [{ next: 'B' }],
+            next: 'B',
+          }),
+          B: end(),
+        },
+      }),
+    );
+    typeOnly(() =>
+      defineFlow({
+        id: 'm',
+        start: 'A',
+        steps: {
+          // @ts-expect-error "Bee" is not a step of this flow
+          A: map({
+            items: '$.input.files',
+            iterator: branch({ start: 'L', steps: { L: end() } }),
+            next: 'Bee',
+          }),
+          B: end(),
+        },
+      }),
+    );
+    typeOnly(() =>
+      // @ts-expect-error the iterator's start "Lx" is not one of its steps
+      branch({ start: 'Lx', steps: { L: end() } }),
+    );
   });
 
   test('a misspelt next is a type error', () => {

@@ -117,7 +117,7 @@ describe('firestep validate', { timeout: 180_000 }, () => {
       (f) => {
         f.steps.Step1.type = 'Tsak';
       },
-      'steps.Step1.type: unknown step type "Tsak" (did you mean "Task"?); expected one of Task, Parallel, Condition, Wait, Pass, Fail, End',
+      'steps.Step1.type: unknown step type "Tsak" (did you mean "Task"?); expected one of Task, Parallel, Condition, Wait, Pass, Map, Fail, End',
     ],
     [
       'dataflow-without-template',

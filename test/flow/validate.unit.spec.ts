@@ -70,7 +70,7 @@ const variants: Array<[string, (f: RawFlow) => void, string[]]> = [
       f.steps.Step1.type = 'Taks';
     },
     [
-      'steps.Step1.type: unknown step type "Taks" (did you mean "Task"?); expected one of Task, Parallel, Condition, Wait, Pass, Fail, End',
+      'steps.Step1.type: unknown step type "Taks" (did you mean "Task"?); expected one of Task, Parallel, Condition, Wait, Pass, Map, Fail, End',
     ],
   ],
   [
