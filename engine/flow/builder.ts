@@ -81,8 +81,8 @@ export type WaitInput<N extends string> =
       catch?: CatchInput<N>[];
     } & NextOrEndInput<N>);
 export type PassInput<N extends string> = { type: 'Pass'; value: Json } & NextOrEndInput<N>;
-export type MapInput<N extends string> = {
-  type: 'Map';
+/** A Map's own fields, shared by its input type and the `map()` builder's options. */
+interface MapFields {
   items: string;
   item_selector?: Json;
   max_concurrency?: number;
@@ -90,8 +90,9 @@ export type MapInput<N extends string> = {
   tolerated_failure_percentage?: number;
   iterator: BranchInput;
   retry?: RetryInput | RetryInput[];
-  catch?: CatchInput<N>[];
-} & NextOrEndInput<N>;
+}
+export type MapInput<N extends string> = { type: 'Map'; catch?: CatchInput<N>[] } & MapFields &
+  NextOrEndInput<N>;
 
 /** A step whose references may only name `N`. */
 export type StepInput<N extends string> =
@@ -266,16 +267,7 @@ export function pass<const N extends string = never>(
  *   next: 'Report' })
  */
 export function map<const N extends string = never>(
-  options: {
-    items: string;
-    item_selector?: Json;
-    max_concurrency?: number;
-    tolerated_failure_count?: number;
-    tolerated_failure_percentage?: number;
-    iterator: BranchInput;
-    retry?: RetryInput | RetryInput[];
-    catch?: CatchInput<NoInfer<N>>[];
-  } & NextOrEndInput<N>,
+  options: MapFields & { catch?: CatchInput<NoInfer<N>>[] } & NextOrEndInput<N>,
 ): MapInput<NoInfer<N>> {
   return { type: 'Map', ...options } as MapInput<N>;
 }

@@ -11,7 +11,7 @@
  * EXECUTION_LEFTOVERS naming them (start-execution.ts), never a 500.
  */
 import { FieldValue, Timestamp } from '@google-cloud/firestore';
-import type { ExecutionEvent, ExecutionState } from '../core/index.ts';
+import { type ExecutionEvent, type ExecutionState, TERMINAL_EXECUTION_EVENTS } from '../core/index.ts';
 import { log } from '../log.ts';
 import type { StoreContext } from './context.ts';
 import { COLLECTIONS, ExecutionRefs } from './paths.ts';
@@ -58,9 +58,8 @@ export async function syncRetention(
   events: readonly ExecutionEvent[],
 ): Promise<void> {
   if (ctx.retentionMs === undefined) return;
-  const finished = events.some(
-    (e) => e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed' || e.type === 'ExecutionCancelled',
-  );
+  const terminal: readonly string[] = TERMINAL_EXECUTION_EVENTS;
+  const finished = events.some((e) => terminal.includes(e.type));
   const redriven = events.some((e) => e.type === 'ExecutionRedriven');
   if (!finished && !redriven) return;
   const expireAt = expiryOf(ctx, state);
@@ -68,11 +67,22 @@ export async function syncRetention(
   const refs = new ExecutionRefs(ctx.db, state.executionId);
   try {
     const writer = ctx.db.bulkWriter();
+    // The writer reports a failed document on its own promise, never through close(): count them,
+    // so an unstamped document (left for ever by TTL) is logged, not lost silently.
+    let unstamped = 0;
     for (const name of EXECUTION_SUBCOLLECTIONS) {
       const docs = await refs.head.collection(name).select().get();
-      for (const doc of docs.docs) void writer.update(doc.ref, { expireAt: value }).catch(() => {});
+      for (const doc of docs.docs)
+        void writer.update(doc.ref, { expireAt: value }).catch(() => {
+          unstamped++;
+        });
     }
     await writer.close();
+    if (unstamped > 0)
+      log.warn('store: some documents of an execution could not be (un)stamped with expireAt', {
+        executionId: state.executionId,
+        unstamped,
+      });
   } catch (error) {
     log.warn('store: stamping expireAt on the documents of an execution failed', {
       executionId: state.executionId,
