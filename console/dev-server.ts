@@ -11,9 +11,15 @@ import { definitionHash } from '../engine/flow/hash.ts';
 import type { FlowDefinition, Json } from '../engine/flow/model.ts';
 import { formatProblem } from '../engine/flow/problems.ts';
 import { validateFlow } from '../engine/flow/validate.ts';
-import { type DevEnvironment, type DevOptions, startDevEnvironment } from '../runtime/local/dev.ts';
+import {
+  type DevEnvironment,
+  type DevOptions,
+  RUN_BY_FILE,
+  startDevEnvironment,
+} from '../runtime/local/dev.ts';
 import { type DevInfo, devInfoPath, removeDevInfo, writeDevInfo } from '../runtime/local/dev-info.ts';
 import { freePort } from '../runtime/local/emulators.ts';
+import { type LocalTriggers, startLocalTriggers } from '../runtime/local/local-triggers.ts';
 import { readJson, sendJson, sendThrown } from './http.ts';
 import { type ConsoleHandler, createConsoleHandler } from './server.ts';
 import { storeSource } from './source.ts';
@@ -23,11 +29,17 @@ export interface DevServerOptions extends DevOptions {
   port?: number;
   /** Where to write dev.json (default `.firestep/dev.json`). */
   infoPath?: string;
+  /** Fire the flows' schedules on the local clock (default true; `dev --no-schedules` turns it off). */
+  schedules?: boolean;
+  /** The clock schedules fire on (tests pass a shifted one; default the system clock). */
+  triggerClock?: () => Date;
 }
 
 export interface DevServer {
   info: DevInfo;
   dev: DevEnvironment;
+  /** The flows' triggers under `dev`: schedules on the local clock, fake storage events. */
+  triggers: LocalTriggers;
   /** Notes for the person running it (a busy port, a missing Pub/Sub emulator, flow problems). */
   notes: string[];
   close(): Promise<void>;
@@ -75,14 +87,39 @@ function optionalString(value: unknown, field: string): string | undefined {
   return value;
 }
 
+/**
+ * `POST /dev/storage:land {uri, content?}`: write an object to the fake Cloud Storage; its finalized
+ * CloudEvent goes to every matching gcs trigger, and the answer lists what each started.
+ */
+async function land(
+  dev: DevEnvironment,
+  triggers: LocalTriggers,
+  b: Record<string, unknown>,
+): Promise<{ status: number; body: unknown }> {
+  const uri = optionalString(b.uri, 'uri') ?? '';
+  if (!/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]\/.+$/.test(uri))
+    throw new FirestepError(
+      'SIGNAL_MALFORMED',
+      `body.uri: expected gs://bucket/object, got ${JSON.stringify(uri)}`,
+    );
+  const content = optionalString(b.content, 'content') ?? '';
+  const object = dev.env.fakes.storage.land(uri, content, 'text/plain');
+  const eventId = `${object.bucket}/${object.name}/${object.generation}`;
+  const deliveries = (await triggers.deliveriesOf(eventId)) ?? [];
+  return { status: 200, body: { uri, generation: object.generation, eventId, deliveries } };
+}
+
 /** The `/dev/…` routes; `undefined` when the path is not one of them. */
 async function controlRoute(
   dev: DevEnvironment,
+  triggers: LocalTriggers,
   method: string,
   path: string,
   body: () => Promise<unknown>,
 ): Promise<{ status: number; body: unknown } | undefined> {
   if (path === '/dev/health') return { status: 200, body: { ok: true } };
+  if (path === '/dev/storage:land' && method === 'POST')
+    return land(dev, triggers, (await body()) as Record<string, unknown>);
   if (path === '/dev/runs' && method === 'POST') {
     const b = (await body()) as Record<string, unknown>;
     const fail = strings(b.fail, 'fail');
@@ -167,6 +204,22 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const apiPort = await listen(apiServer, await freePort());
     closers.push(() => new Promise((r) => apiServer.close(() => r(undefined))));
 
+    const apiUrl = `http://127.0.0.1:${apiPort}/v1`;
+    const directoryFlows = () =>
+      dev
+        .flows()
+        .filter((f) => f.file !== RUN_BY_FILE)
+        .map((f) => f.definition);
+    const triggers = startLocalTriggers({
+      apiUrl,
+      flows: directoryFlows,
+      ...(opts.triggerClock === undefined ? {} : { now: opts.triggerClock }),
+      schedules: opts.schedules !== false,
+    });
+    closers.push(async () => triggers.close());
+    dev.env.onStorageEvent((event) => void triggers.storageEvent(event));
+    dev.onFlowsChanged(() => triggers.rearm());
+
     const source = storeSource({
       store: dev.runtime.store,
       db: dev.runtime.db,
@@ -187,7 +240,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://local');
       const route = `${req.method} ${url.pathname}`;
-      controlRoute(dev, req.method ?? 'GET', url.pathname, () => readJson(req))
+      controlRoute(dev, triggers, req.method ?? 'GET', url.pathname, () => readJson(req))
         .then((out) => {
           if (out) sendJson(res, out.status, out.body);
           else consoleHandler.handle(req, res, url);
@@ -215,7 +268,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const info: DevInfo = {
       pid: process.pid,
       consoleUrl: `${base}/`,
-      apiUrl: `http://127.0.0.1:${apiPort}/v1`,
+      apiUrl,
       controlUrl: `${base}/dev`,
       projectId: dev.env.projectId,
       firestoreHost: dev.env.firestore.host,
@@ -225,6 +278,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         dataflow: dev.env.fakes.dataflow.url,
         dataproc: dev.env.fakes.dataproc.url,
         http: dev.env.fakes.http.url,
+        storage: dev.env.fakes.storage.url,
       },
       flowsDirs: opts.flowsDirs,
       startedAt: new Date().toISOString(),
@@ -232,7 +286,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const infoPath = opts.infoPath ?? devInfoPath();
     await writeDevInfo(info, infoPath);
     closers.push(() => removeDevInfo(process.pid, infoPath));
-    return { info, dev, notes, close };
+    return { info, dev, triggers, notes, close };
   } catch (e) {
     await close();
     throw e;

@@ -13,9 +13,19 @@ export interface DevFlags {
   flows?: string[];
   speed?: string;
   project?: string;
+  /** commander's `--no-schedules`: false turns the local schedules off. */
+  schedules?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `2 schedules armed, next 2026-01-01T02:00:00.000Z (nightly-schedule#0)`. */
+function triggerLine(armed: Map<string, string>, on: boolean): string {
+  if (!on) return 'schedules off (--no-schedules)';
+  const first = [...armed].sort((a, b) => a[1].localeCompare(b[1]))[0];
+  if (first === undefined) return 'no schedules';
+  return `${armed.size} schedule${armed.size === 1 ? '' : 's'} armed, next ${first[1]} (${first[0]})`;
+}
 
 export function command(): Command {
   return new Command('dev')
@@ -28,6 +38,7 @@ export function command(): Command {
     )
     .option('--speed <n>', 'run Wait / retry / timeout timers n times faster', undefined)
     .option('--project <id>', 'project id on the emulators (default firestep-local)')
+    .option('--no-schedules', "do not fire the flows' schedules on the local clock")
     .action(async (flags: DevFlags) => {
       const io = processIo();
       process.env.FIRESTEP_LOG ??= 'warn';
@@ -46,6 +57,7 @@ export function command(): Command {
         flowsDirs: flags.flows ?? ['flows', 'examples'],
         ...(port === undefined ? {} : { port }),
         timerSpeedup: speed,
+        schedules: flags.schedules !== false,
         ...(flags.project === undefined ? {} : { projectId: flags.project }),
       });
       const { info, dev } = server;
@@ -58,6 +70,7 @@ export function command(): Command {
           `  api        ${info.apiUrl}`,
           `  firestore  ${info.firestoreHost}${info.pubsubHost ? `   pubsub ${info.pubsubHost}` : ''}`,
           `  flows      ${flows.join(', ') || '(none)'} from ${info.flowsDirs.join(', ')} (re-registered on change)`,
+          `  triggers   ${triggerLine(server.triggers.armed(), flags.schedules !== false)}; storage fake ${info.fakes.storage ?? ''}`,
           `  written to .firestep/dev.json; now \`run --local\`, \`start --local\`, \`status --local\`, \`cancel --local\` … use it`,
           '',
         ].join('\n'),

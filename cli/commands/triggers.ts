@@ -3,11 +3,13 @@
  * schedules. `firestep triggers fire FLOW --at ISO [--trigger I] (--local | --project P) [--json]`:
  * start the execution of one schedule tick by hand — the same execution (same name, same
  * `$.trigger`) Cloud Scheduler's call for that tick starts, so firing twice starts one.
+ * `firestep triggers fire FLOW --gcs gs://bucket/object [--content TEXT] --local [--json]`: write the
+ * object to `dev`'s fake Cloud Storage; its finalized CloudEvent starts the flow's matching gcs trigger.
  */
 import { Command } from 'commander';
 import { FirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition, ScheduleTrigger } from '../../engine/flow/model.ts';
-import { isTick, nextTicks, schedulesOf, triggeredStart } from '../../engine/flow/triggers.ts';
+import { gcsMatches, isTick, nextTicks, schedulesOf, triggeredStart } from '../../engine/flow/triggers.ts';
 import type { ProjectFlags } from '../../runtime/local/project.ts';
 import { type Io, processIo } from '../render/colors.ts';
 import { resolveFlow } from './start.ts';
@@ -97,7 +99,11 @@ function localTime(iso: string, timeZone: string): string {
 }
 
 export interface FireFlags extends ProjectFlags {
-  at: string;
+  at?: string;
+  /** `gs://bucket/object` to write to `dev`'s fake Cloud Storage (with `--local`). */
+  gcs?: string;
+  /** The object's content (default empty). */
+  content?: string;
   trigger?: string;
   local?: boolean;
   json?: boolean;
@@ -108,8 +114,14 @@ export interface FireFlags extends ProjectFlags {
  * @example await fire('examples/nightly-schedule.json', { at: '2026-01-01T01:00:00Z', local: true }, processIo());
  */
 export async function fire(flow: string, flags: FireFlags, io: Io): Promise<number> {
+  if ((flags.at === undefined) === (flags.gcs === undefined))
+    throw new FirestepError(
+      'CONFIG',
+      'triggers fire needs exactly one of --at ISO (a schedule tick) and --gcs gs://bucket/object (a storage event)',
+    );
   const def = await resolveFlow(flow, flags.flows);
-  const at = parseTime(flags.at, '--at');
+  if (flags.gcs !== undefined) return fireGcs(def, flags.gcs, flags, io);
+  const at = parseTime(flags.at as string, '--at');
   const { index, trigger } = scheduleOf(def, flags.trigger === undefined ? undefined : Number(flags.trigger));
   if (!isTick(trigger, at))
     throw new FirestepError(
@@ -133,6 +145,55 @@ export async function fire(flow: string, flags: FireFlags, io: Io): Promise<numb
   }
 }
 
+/**
+ * `--gcs gs://bucket/object --local`: land the object in `dev`'s fake Cloud Storage; its finalized
+ * CloudEvent reaches the flow's matching gcs trigger through the API route, as Eventarc delivers it.
+ * Each landing is a new generation, hence a new event and a new execution.
+ */
+async function fireGcs(def: FlowDefinition, uri: string, flags: FireFlags, io: Io): Promise<number> {
+  const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!m) throw new FirestepError('CONFIG', `--gcs must be gs://bucket/object, got "${uri}"`);
+  const [, bucket = '', name = ''] = m;
+  const matching = (def.flow.triggers ?? []).flatMap((t, i) =>
+    'gcs' in t && gcsMatches(t, bucket, name) ? [i] : [],
+  );
+  if (matching.length === 0) {
+    const watched = (def.flow.triggers ?? []).flatMap((t) =>
+      'gcs' in t ? [`gs://${t.gcs.bucket}/${t.gcs.prefix ?? ''}*${t.gcs.suffix ?? ''}`] : [],
+    );
+    throw new FirestepError(
+      'CONFIG',
+      `no gcs trigger of flow "${def.id}" matches ${uri}${watched.length ? ` (it watches ${watched.join(', ')})` : '; add {"gcs": {"bucket": …}} to its "triggers"'}`,
+    );
+  }
+  if (!flags.local)
+    throw new FirestepError(
+      'CONFIG',
+      '--gcs writes the object to the fake Cloud Storage of `firestep dev`: add --local (deployed, upload the object to the bucket itself)',
+    );
+  const { devLand, requireDev } = await import('../local/dev-client.ts');
+  const landed = await devLand(await requireDev('triggers fire --gcs'), uri, flags.content ?? '');
+  const mine = landed.deliveries.filter((d) => d.flowId === def.id);
+  if (mine.length === 0)
+    throw new FirestepError(
+      'CONFIG',
+      `flow "${def.id}" is not registered in the running \`firestep dev\` (the object landed, nothing started); put the flow in one of its --flows directories`,
+    );
+  for (const d of mine) {
+    if (d.executionId === undefined)
+      throw new FirestepError(
+        'CONFIG',
+        `triggers[${d.index}] refused the event (HTTP ${d.status}): ${d.note ?? ''}`,
+      );
+    io.stdout.write(
+      flags.json
+        ? `${JSON.stringify({ uri, eventId: landed.eventId, trigger: d.index, executionId: d.executionId, created: d.created === true, started: d.created === true })}\n`
+        : `${d.executionId}${d.created ? '' : ' (this event already has an execution)'}\n`,
+    );
+  }
+  return 0;
+}
+
 export function command(): Command {
   const triggers = new Command('triggers').description("inspect and fire a flow's schedule triggers");
   triggers
@@ -148,14 +209,21 @@ export function command(): Command {
     });
   triggers
     .command('fire')
-    .description('start the execution of one schedule tick (idempotent: a tick has one execution)')
+    .description(
+      'start the execution of one schedule tick (idempotent: a tick has one execution), or land an object for a gcs trigger under dev',
+    )
     .argument('<flow>', 'flow file (.json / .ts) or flow id in the flows directory')
-    .requiredOption('--at <iso>', 'the tick (a fire time of the schedule)')
+    .option('--at <iso>', 'the tick (a fire time of the schedule)')
+    .option(
+      '--gcs <uri>',
+      'with --local: write gs://bucket/object to the dev fake Cloud Storage (a finalized event)',
+    )
+    .option('--content <text>', 'with --gcs: the object content (default empty)')
     .option('--trigger <index>', 'which schedule, by its position in "triggers" (default the first)')
     .option('--local', 'start on the running `firestep dev`')
     .option('--project <id>', 'Firestore project (default GOOGLE_CLOUD_PROJECT)')
     .option('--flows <dir>', 'flows directory for a flow id')
-    .option('--json', 'print {tick, executionId, created, started}')
+    .option('--json', 'print {tick, executionId, created, started} ({uri, eventId, trigger, …} with --gcs)')
     .action(async (flow: string, flags: FireFlags) => {
       process.env.FIRESTEP_LOG ??= 'error';
       process.exitCode = await fire(flow, flags, processIo());

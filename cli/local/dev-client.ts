@@ -96,3 +96,27 @@ export function devStart(
 ): Promise<{ executionId: string; created: boolean }> {
   return post(dev, '/runs', request);
 }
+
+/** What `dev` answered for an object landed in its fake Cloud Storage. */
+export interface DevLanded {
+  uri: string;
+  generation: string;
+  eventId: string;
+  deliveries: Array<{
+    flowId: string;
+    index: number;
+    status: number;
+    executionId?: string;
+    created?: boolean;
+    note?: string;
+  }>;
+}
+
+/**
+ * Write `uri` to `dev`'s fake Cloud Storage: its finalized CloudEvent goes to every matching gcs trigger.
+ *
+ * @example const { deliveries } = await devLand(dev, 'gs://acme-landing/orders/1.csv', 'id,qty');
+ */
+export function devLand(dev: DevInfo, uri: string, content: string): Promise<DevLanded> {
+  return post(dev, '/storage:land', { uri, content });
+}

@@ -21,7 +21,7 @@ export interface DevInfo {
   /** `host:port` of the Pub/Sub emulator, when signals go through it. */
   pubsubHost?: string;
   /** The fakes' URLs. */
-  fakes: { functions: string; dataflow: string; dataproc: string; http: string };
+  fakes: { functions: string; dataflow: string; dataproc: string; http: string; storage?: string };
   flowsDirs: string[];
   startedAt: string;
 }

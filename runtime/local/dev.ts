@@ -48,6 +48,9 @@ export interface DevRunRequest {
   trigger?: Json;
 }
 
+/** The `file` of a flow `dev` runs by file, not from a watched directory (its triggers are not armed). */
+export const RUN_BY_FILE = '(run by file)';
+
 /** A registered flow and the file it came from. */
 export interface DevFlow {
   definition: FlowDefinition;
@@ -212,7 +215,7 @@ export async function startDevEnvironment(opts: DevOptions): Promise<DevEnvironm
       const name = request.name ?? localRunName('dev');
       const executionId = namedExecutionId(def.id, name);
       if (!scanned.flows.has(def.id) || scanned.flows.get(def.id)?.definition.hash !== def.hash) {
-        adHoc.set(def.id, { definition: def, file: '(run by file)' });
+        adHoc.set(def.id, { definition: def, file: RUN_BY_FILE });
         rebuild();
       }
       await register(def);

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PubSub } from '@google-cloud/pubsub';
+import type { CloudEventLike } from '../../adapters/fakes/log-entries.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import { log } from '../../engine/log.ts';
 import { createLocalRuntime } from '../create-local-runtime.ts';
@@ -44,6 +45,8 @@ export interface LocalEnvironment {
   notes: string[];
   /** Create the topics and trigger subscriptions a flow's Pub/Sub steps need (no-op without Pub/Sub). */
   prepareTopics(def: FlowDefinition): Promise<void>;
+  /** Be told of every object written to the fake Cloud Storage (its finalized CloudEvent). */
+  onStorageEvent(listener: (event: CloudEventLike) => void): void;
   close(): Promise<void>;
 }
 
@@ -115,8 +118,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
       parts.pubsubClient = new PubSub({ projectId, apiEndpoint: pubsubEmulator.host });
     }
 
+    const storageListeners: Array<(event: CloudEventLike) => void> = [];
     const fakes = await startLocalFakes({
       publish: (message) => bus.publish(message),
+      onStorageEvent: (event) => {
+        for (const listener of storageListeners) listener(event);
+      },
       deliver: (message) => bus.deliver(message),
       ...(opts.functionMs === undefined ? {} : { functionMs: opts.functionMs }),
       ...(opts.jobMs === undefined ? {} : { jobMs: opts.jobMs }),
@@ -167,6 +174,9 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
       notes,
       close,
       prepareTopics: prepare,
+      onStorageEvent: (listener) => {
+        storageListeners.push(listener);
+      },
     };
   } catch (e) {
     await close();

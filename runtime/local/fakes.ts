@@ -18,6 +18,7 @@ import { bigQueryJobId } from '../../adapters/bigquery/job-id.ts';
 import { runKey } from '../../adapters/cloud-run-job/launcher.ts';
 import { dataflowJobName } from '../../adapters/dataflow/job-name.ts';
 import {
+  type CloudEventLike,
   EndpointError,
   type FakeBigQuery,
   type FakeCloudRunJobs,
@@ -57,6 +58,8 @@ export interface FakesOptions {
    * `publish`. A fake function answers and logs only after this resolves.
    */
   deliver?: (message: unknown) => Promise<void>;
+  /** Also told of every finalized object of the fake Cloud Storage (`dev`'s gcs triggers). */
+  onStorageEvent?: (event: CloudEventLike) => void;
   /** How long a fake function or job runs before it finishes, in ms (default 40 / 60). */
   functionMs?: number;
   jobMs?: number;
@@ -97,7 +100,12 @@ export async function startLocalFakes(opts: FakesOptions): Promise<LocalFakes> {
       onCloudEvent: (event) => opts.publish(event),
       defaultBehavior: { runMs: opts.jobMs ?? 60 },
     }),
-    startFakeStorage({ onCloudEvent: (event) => opts.publish(event) }),
+    startFakeStorage({
+      onCloudEvent: (event) => {
+        opts.publish(event);
+        opts.onStorageEvent?.(event);
+      },
+    }),
   ]);
   // An object a Wait looks for and does not find lands a little later, as if produced upstream.
   storage.setAutoLand({ delayMs: opts.jobMs ?? 60 });
