@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { FirestepError } from '../engine/errors.ts';
+import { DEFAULT_REQUEST_BUDGET_MS, MIN_REQUEST_BUDGET_MS } from './request-budget.ts';
 
 /** How commands reach Cloud Functions: through a Cloud Tasks HTTP task (default) or a direct call. */
 export type LaunchMode = 'task' | 'direct';
@@ -40,6 +41,11 @@ export interface CloudRuntimeConfig {
   firestoreDatabase?: string;
   /** Days a finished execution's head is kept before Firestore TTL may delete it (`FIRESTEP_RETENTION_DAYS`). */
   retentionDays?: number;
+  /**
+   * How long one push or API request may wait for Firestore before it answers 503
+   * (`FIRESTEP_REQUEST_BUDGET_MS`, default 20 000; runtime/request-budget.ts).
+   */
+  requestBudgetMs: number;
 }
 
 const nonEmpty = (what: string) =>
@@ -87,6 +93,14 @@ const EnvSchema = z.object({
       .positive('must be a positive number of days')
       .optional(),
   ),
+  FIRESTEP_REQUEST_BUDGET_MS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce
+      .number({ error: `must be a whole number of milliseconds ≥ ${MIN_REQUEST_BUDGET_MS}` })
+      .int(`must be a whole number of milliseconds ≥ ${MIN_REQUEST_BUDGET_MS}`)
+      .min(MIN_REQUEST_BUDGET_MS, `must be a whole number of milliseconds ≥ ${MIN_REQUEST_BUDGET_MS}`)
+      .optional(),
+  ),
 });
 
 /** The variables {@link loadRuntimeConfig} reads, for docs and error messages. */
@@ -130,5 +144,6 @@ export function loadRuntimeConfig(
     ...(e.FIRESTEP_SNAPSHOT_EVERY ? { snapshotEvery: e.FIRESTEP_SNAPSHOT_EVERY } : {}),
     ...(e.FIRESTEP_FIRESTORE_DATABASE ? { firestoreDatabase: e.FIRESTEP_FIRESTORE_DATABASE } : {}),
     ...(e.FIRESTEP_RETENTION_DAYS ? { retentionDays: e.FIRESTEP_RETENTION_DAYS } : {}),
+    requestBudgetMs: e.FIRESTEP_REQUEST_BUDGET_MS ?? DEFAULT_REQUEST_BUDGET_MS,
   };
 }

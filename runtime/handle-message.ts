@@ -10,6 +10,7 @@
 
 import { log } from '../engine/log.ts';
 import { type IngestOutcome, type IngestRoute, ingest } from '../engine/signals/ingest.ts';
+import { budgetSpentAlready, withRequestBudget } from './request-budget.ts';
 import type { Runtime } from './runtime.ts';
 import { isTransient } from './transient.ts';
 
@@ -22,6 +23,11 @@ export interface MessageContext {
   via?: string;
   /** A route that accepts only some message kinds (others are dead-lettered). */
   route?: IngestRoute;
+  /**
+   * Milliseconds the message may wait for Firestore (runtime/request-budget.ts): past it the call
+   * throws STORE_UNAVAILABLE (retryable) and the message is redelivered. None: no bound of its own.
+   */
+  budgetMs?: number;
 }
 
 /**
@@ -38,7 +44,10 @@ export async function handleEngineMessage(
 ): Promise<EngineOutcome> {
   const logCtx = ctx.trace ? { trace: ctx.trace } : undefined;
   try {
-    const outcome = await ingest(raw, runtime.ingestDeps, ctx.route);
+    const work = () => ingest(raw, runtime.ingestDeps, ctx.route);
+    const outcome = await (ctx.budgetMs === undefined
+      ? work()
+      : withRequestBudget(ctx.budgetMs, `handling a ${ctx.via ?? 'engine'} message`, work));
     const fields = {
       via: ctx.via,
       status: outcome.status,
@@ -50,6 +59,8 @@ export async function handleEngineMessage(
     else log.debug('engine message handled', { ...fields, reason: outcome.reason }, logCtx);
     return outcome;
   } catch (e) {
+    // Abandoned work of a request that already answered (its budget ran out, and was logged): quiet.
+    if (budgetSpentAlready()) throw e;
     const transient = isTransient(e);
     const fields = { via: ctx.via, transient, error: e };
     if (transient) log.warn('engine message failed transiently; it will be redelivered', fields, logCtx);

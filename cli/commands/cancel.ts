@@ -31,16 +31,25 @@ export async function cancel(
     io.stdout.write(`${outcome.message}\n`);
     return 0;
   }
-  const [{ openWriterStore }, { cancelExecution }] = await Promise.all([
-    import('../../runtime/local/writer.ts'),
-    import('../../runtime/local/actions.ts'),
-  ]);
+  const [{ openWriterStore }, { cancelExecution }, { requestBudgetFromEnv, withRequestBudget }] =
+    await Promise.all([
+      import('../../runtime/local/writer.ts'),
+      import('../../runtime/local/actions.ts'),
+      import('../../runtime/request-budget.ts'),
+    ]);
+  const budgetMs = requestBudgetFromEnv(process.env);
   const w = writer ?? (await openWriterStore(flags, { needsLaunch: false }));
   try {
-    const outcome = await cancelExecution(w.store, executionId, {
-      ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-      where: `project ${w.projectId}`,
-    });
+    // Bounded like an API request: an unreachable Firestore is one STORE_UNAVAILABLE line.
+    const outcome = await withRequestBudget(
+      budgetMs,
+      `cancelling "${executionId}" in project ${w.projectId}`,
+      () =>
+        cancelExecution(w.store, executionId, {
+          ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+          where: `project ${w.projectId}`,
+        }),
+    );
     io.stdout.write(`${outcome.message}\n`);
     if (outcome.result === 'done' && w.mode === 'deferred') {
       io.stderr.write("firestep: stopping the steps still running is left to the engine's sweep\n");

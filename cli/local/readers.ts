@@ -4,7 +4,7 @@
  * leaves in `.firestep/` (`--local`). One interface, two sources, so every command works on both.
  */
 import type { ExecutionEvent } from '../../engine/core/events.ts';
-import { FirestepError } from '../../engine/errors.ts';
+import { FirestepError, isFirestepError } from '../../engine/errors.ts';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
 import type { ProjectFlags } from '../../runtime/local/project.ts';
 import type { HeadView } from '../render/step-table.ts';
@@ -63,13 +63,21 @@ export async function openReader(flags: ReaderFlags): Promise<ExecutionReader> {
     );
   }
   // Firestore's client is loaded only when a project is read (not for `--local`).
-  const { openProjectStore } = await import('../../runtime/local/project.ts');
+  const [{ openProjectStore }, { requestBudgetFromEnv, withRequestBudget }] = await Promise.all([
+    import('../../runtime/local/project.ts'),
+    import('../../runtime/request-budget.ts'),
+  ]);
   const project = await openProjectStore(flags);
   const { store } = project;
+  // Each read waits for Firestore at most FIRESTEP_REQUEST_BUDGET_MS: an unreachable or black-holed
+  // Firestore is one STORE_UNAVAILABLE line, not a minute of silence and a stack.
+  const budgetMs = requestBudgetFromEnv(process.env);
+  const within = <T>(what: string, read: () => Promise<T>) =>
+    withRequestBudget(budgetMs, `${what} in project ${project.projectId}`, read);
   return {
     where: `project ${project.projectId}${project.emulator ? ` (emulator ${project.emulator})` : ''}`,
     head: async (id) => {
-      const head = await store.getHead(id);
+      const head = await within(`reading execution "${id}"`, () => store.getHead(id));
       if (head === undefined) {
         throw new FirestepError(
           'EXECUTION_NOT_FOUND',
@@ -81,13 +89,20 @@ export async function openReader(flags: ReaderFlags): Promise<ExecutionReader> {
     events: async (id) => {
       const all: ExecutionEvent[] = [];
       for (;;) {
-        const page = await store.readEvents(id, { afterSeq: all.length, limit: 1000 });
+        const page = await within(`reading the events of "${id}"`, () =>
+          store.readEvents(id, { afterSeq: all.length, limit: 1000 }),
+        );
         all.push(...page);
         if (page.length < 1000) return all;
       }
     },
-    list: async (filter) => (await store.listExecutions(filter)) as unknown as StoredHeadView[],
-    definition: (hash) => store.getDefinition(hash).catch(() => undefined),
+    list: async (filter) =>
+      (await within('listing executions', () => store.listExecutions(filter))) as unknown as StoredHeadView[],
+    definition: (hash) =>
+      within('reading a flow definition', () => store.getDefinition(hash)).catch((e: unknown) => {
+        if (isFirestepError(e, 'STORE_UNAVAILABLE')) throw e;
+        return undefined;
+      }),
     close: () => project.close(),
   };
 }

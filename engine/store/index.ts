@@ -20,6 +20,13 @@ export { firestoreCorrelationLookup, readCorrelation } from './correlations.ts';
 export { DEAD_LETTER_RAW_LIMIT, firestoreDeadLetters } from './dead-letters.ts';
 export { ExecutionStore } from './execution-store.ts';
 export { COLLECTIONS, namedExecutionId, safeDocId, seqDocId } from './paths.ts';
+export {
+  budgetSpentAlready,
+  DEFAULT_REQUEST_BUDGET_MS,
+  isBudgetSpent,
+  remainingBudgetMs,
+  withRequestBudget,
+} from './request-budget.ts';
 export type {
   ApplyResult,
   ExecutionStoreOptions,

@@ -6,6 +6,7 @@
  */
 import { FirestepError, isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
+import { checkBudget } from './request-budget.ts';
 
 /** gRPC status codes. */
 export const GRPC = {
@@ -69,6 +70,8 @@ export async function withStoreRetry<T>(
         );
       }
       const delay = Math.min(2000, baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      // Inside a request whose budget cannot cover another attempt: stop now (request-budget.ts).
+      checkBudget(delay);
       log.debug('store: transient error, retrying', {
         what,
         attempt,

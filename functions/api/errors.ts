@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { type ErrorCode, isFirestepError } from '../../engine/errors.ts';
 import { log } from '../../engine/log.ts';
-import { isTransient } from '../../runtime/transient.ts';
+import { isTransient, retryAfterSeconds } from '../../runtime/transient.ts';
 import { type ApiResponse, errorResponse } from './router.ts';
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -59,7 +59,7 @@ export function errorFromThrown(e: unknown, context: Record<string, unknown>): A
     if (isTransient(e)) {
       log.warn('api request failed, retryable', { ...context, code: e.code, error: e.message });
       return errorResponse(503, e.code, `${e.message} (temporary; retry later)`, {
-        headers: { 'retry-after': '5' },
+        headers: { 'retry-after': String(retryAfterSeconds(e) ?? 5) },
       });
     }
     log.error('api request failed', { ...context, code: e.code, error: e.message });

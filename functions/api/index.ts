@@ -8,4 +8,9 @@ import { createApiHandler } from './handler.ts';
 
 const boot = await bootFromEnv(process.env);
 
-functions.http('firestepApi', createApiHandler(boot.getRuntime, boot.timerAuth, boot.triggerAuth));
+functions.http(
+  'firestepApi',
+  createApiHandler(boot.getRuntime, boot.timerAuth, boot.triggerAuth, {
+    budgetMs: boot.config.requestBudgetMs,
+  }),
+);

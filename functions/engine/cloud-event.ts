@@ -6,6 +6,7 @@
  */
 import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
 import { type EngineOutcome, handleEngineMessage } from '../../runtime/handle-message.ts';
+import { DEFAULT_REQUEST_BUDGET_MS } from '../../runtime/request-budget.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
 import { logTrace } from '../shared/trace.ts';
 
@@ -17,13 +18,19 @@ import { logTrace } from '../shared/trace.ts';
 export function engineCloudEventHandler(
   getRuntime: RuntimeProvider,
   projectId?: string,
+  opts: { budgetMs?: number } = {},
 ): CloudEventFunction<unknown> {
+  const budgetMs = opts.budgetMs ?? DEFAULT_REQUEST_BUDGET_MS;
   return async (event: CloudEvent<unknown>): Promise<EngineOutcome> => {
     const traceparent = typeof event.traceparent === 'string' ? event.traceparent : undefined;
     const trace = logTrace(projectId, { traceparent });
     const runtime = await getRuntime();
     // The CloudEvent object carries methods and undefined members; the parser wants plain JSON.
     const plain: unknown = JSON.parse(JSON.stringify(event));
-    return handleEngineMessage(plain, runtime, { via: 'cloudEvent', ...(trace ? { trace } : {}) });
+    return handleEngineMessage(plain, runtime, {
+      via: 'cloudEvent',
+      budgetMs,
+      ...(trace ? { trace } : {}),
+    });
   };
 }

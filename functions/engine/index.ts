@@ -11,10 +11,14 @@ import { enginePushHandler } from './push.ts';
 
 const boot = await bootFromEnv(process.env);
 
-functions.cloudEvent('firestepEngine', engineCloudEventHandler(boot.getRuntime, boot.config.projectId));
+const budget = { budgetMs: boot.config.requestBudgetMs };
+functions.cloudEvent(
+  'firestepEngine',
+  engineCloudEventHandler(boot.getRuntime, boot.config.projectId, budget),
+);
 functions.http(
   'firestepEnginePush',
-  enginePushHandler(boot.getRuntime, boot.pushAuth, boot.config.projectId),
+  enginePushHandler(boot.getRuntime, boot.pushAuth, boot.config.projectId, budget),
 );
 
 export { handleEngineMessage } from '../../runtime/handle-message.ts';

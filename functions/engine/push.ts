@@ -5,11 +5,14 @@
  * 2xx acknowledges (applied, duplicate, ignored, not ours, dead-lettered), anything else is a nack
  * and the message comes back with backoff: 429 when the engine knows a fact is not settled yet
  * (`RETRY_LATER`, e.g. the Dataflow API lagging), 503 for other transient faults, 500 for the rest.
+ * Each push has a time budget (`FIRESTEP_REQUEST_BUDGET_MS`): a Firestore outage answers 503
+ * (STORE_UNAVAILABLE, with Retry-After) within it instead of blocking until the function times out.
  */
 import type { HttpFunction, Request } from '@google-cloud/functions-framework';
 import { isFirestepError } from '../../engine/errors.ts';
 import { log } from '../../engine/log.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
+import { DEFAULT_REQUEST_BUDGET_MS } from '../../runtime/request-budget.ts';
 import { isTransient, retryAfterSeconds } from '../../runtime/transient.ts';
 import type { RuntimeProvider } from '../shared/runtime-provider.ts';
 import { logTrace } from '../shared/trace.ts';
@@ -49,7 +52,9 @@ export function enginePushHandler(
   getRuntime: RuntimeProvider,
   auth: PushAuthConfig,
   projectId?: string,
+  opts: { budgetMs?: number } = {},
 ): HttpFunction {
+  const budgetMs = opts.budgetMs ?? DEFAULT_REQUEST_BUDGET_MS;
   return async (req, res) => {
     const trace = logTrace(projectId, req.headers);
     const logCtx = trace ? { trace } : undefined;
@@ -70,6 +75,7 @@ export function enginePushHandler(
       const runtime = await getRuntime();
       const outcome = await handleEngineMessage(rawMessage(req), runtime, {
         via: 'push',
+        budgetMs,
         ...(trace ? { trace } : {}),
       });
       res.status(200).json(outcome);

@@ -52,6 +52,9 @@ export const readOnlyDispatcher: CommandDispatcher = {
   correlationKeys: () => [],
 };
 
+/** How long closing a project's client waits for calls still in flight. */
+const CLOSE_WAIT_MS = 1000;
+
 /**
  * Open the store of a project.
  *
@@ -78,7 +81,15 @@ export async function openProjectStore(
     db,
     store,
     close: async () => {
-      await db.terminate().catch(() => {});
+      // terminate() waits for calls in flight; after a request budget ran out (Firestore not
+      // answering) that is forever, so give it a moment and leave the rest to process exit.
+      let timer: NodeJS.Timeout | undefined;
+      const moment = new Promise<void>((done) => {
+        timer = setTimeout(done, CLOSE_WAIT_MS);
+        timer.unref();
+      });
+      await Promise.race([db.terminate().catch(() => {}), moment]);
+      clearTimeout(timer);
     },
   };
 }

@@ -25,7 +25,17 @@ describe('loadRuntimeConfig', () => {
       apiFunction: 'firestep-api',
       launchMode: 'task',
       flowsDir: '/workspace/flows',
+      requestBudgetMs: 20_000,
     });
+  });
+
+  it('given FIRESTEP_REQUEST_BUDGET_MS, when loaded, then it is the request budget; a value below 100 ms or not whole is a CONFIG error naming it', () => {
+    expect(loadRuntimeConfig({ ...VALID, FIRESTEP_REQUEST_BUDGET_MS: '1500' }).requestBudgetMs).toBe(1500);
+    for (const bad of ['50', '1.5', 'soon']) {
+      expect(() => loadRuntimeConfig({ ...VALID, FIRESTEP_REQUEST_BUDGET_MS: bad })).toThrow(
+        /FIRESTEP_REQUEST_BUDGET_MS: must be a whole number of milliseconds/,
+      );
+    }
   });
 
   it('given optional variables, when loaded, then they are typed (number, enum) and empty strings count as unset', () => {
