@@ -9,7 +9,7 @@ import {
   DEFAULT_REQUEST_BUDGET_MS,
   isBudgetSpent,
   withRequestBudget,
-} from '../engine/store/index.ts';
+} from '../engine/store/request-budget.ts';
 
 export { budgetSpentAlready, DEFAULT_REQUEST_BUDGET_MS, isBudgetSpent, withRequestBudget };
 
