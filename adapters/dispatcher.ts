@@ -101,6 +101,18 @@ export function createDispatcher(opts: DispatcherOptions): AdapterDispatcher {
           }
           return { status: 'done' };
         }
+        case 'startChild':
+        case 'cancelChild':
+        case 'notifyParent':
+          // The store carries these out itself (engine/store/children.ts); never an adapter's.
+          return {
+            status: 'failed',
+            error: {
+              name: 'States.Runtime',
+              kind: 'launch',
+              message: `command "${command.id}" (${command.kind}) is the store's own; the dispatcher cannot carry it out`,
+            },
+          };
       }
     },
   };

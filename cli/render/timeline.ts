@@ -19,6 +19,12 @@ export function describeEvent(e: ExecutionEvent): string {
       if (e.input !== undefined) parts.push(`input ${truncate(JSON.stringify(e.input) ?? 'null')}`);
       return parts.join(' ');
     }
+    case 'MapStarted':
+      return `${e.total} items, ${e.concurrency} at once`;
+    case 'MapIterationSucceeded':
+      return `item ${e.index} (${e.childId}) output ${truncate(JSON.stringify(e.output) ?? 'null')}`;
+    case 'MapIterationFailed':
+      return `item ${e.index} (${e.childId}) ${e.error.name}: ${e.error.message}`;
     case 'StepSucceeded':
       return `output ${truncate(JSON.stringify(e.output) ?? 'null')}`;
     case 'StepFailed':

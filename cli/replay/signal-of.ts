@@ -33,7 +33,8 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
       };
     case 'StepFailed':
       // A missing reference fails the step inside the decision that tried to launch it.
-      if (event.error.kind === 'reference') return undefined;
+      // So does a Map whose items are unreadable or whose failures breach its tolerance.
+      if (event.error.kind === 'reference' || event.error.kind === 'child') return undefined;
       return event.error.kind === 'launch'
         ? {
             kind: 'launchFailed',
@@ -64,11 +65,34 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
         attempt: event.attempt,
         source,
       };
+    case 'MapIterationSucceeded':
+      return {
+        kind: 'child',
+        outcome: 'succeeded',
+        output: event.output,
+        index: event.index,
+        childId: event.childId,
+        path: event.path,
+        attempt: event.attempt,
+        source,
+      };
+    case 'MapIterationFailed':
+      return {
+        kind: 'child',
+        outcome: 'failed',
+        error: event.error,
+        index: event.index,
+        childId: event.childId,
+        path: event.path,
+        attempt: event.attempt,
+        source,
+      };
     case 'ExecutionCancelled':
       return { kind: 'cancel', reason: event.reason, source };
     case 'ExecutionRedriven':
       return { kind: 'redrive', source };
     case 'ExecutionStarted':
+    case 'MapStarted':
     case 'ChoiceTaken':
     case 'StepRetryScheduled':
     case 'ExecutionSucceeded':

@@ -20,7 +20,8 @@ export interface Ignored {
 
 export type Admission = { ignored: Ignored } | { events: EventBody[] };
 
-type StepSignal = Exclude<Signal, { kind: 'cancel' } | { kind: 'redrive' }>;
+type StepSignal = Exclude<Signal, { kind: 'cancel' } | { kind: 'redrive' } | { kind: 'child' }>;
+type ChildSignal = Extract<Signal, { kind: 'child' }>;
 
 /**
  * Check a signal against the state; step-level signals become the events that record them.
@@ -43,7 +44,46 @@ export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal
     );
   }
   if (signal.kind === 'cancel') return { events: [] };
+  if (signal.kind === 'child') return admitChild(def, state, signal);
   return admitStepSignal(def, state, signal);
+}
+
+/**
+ * A child execution's end, for its parent's Map: admitted once per (Map attempt, index) while the
+ * Map runs; anything else (a duplicate, a child of an earlier attempt, a Map already ended) is
+ * ignored. O(1): the index is looked up in the Map's results.
+ */
+function admitChild(def: FlowDefinition, state: ExecutionState, signal: ChildSignal): Admission {
+  const { path, attempt, index } = signal;
+  const step = stepAt(def.flow, path);
+  if (step?.type !== 'Map')
+    return ignore('UNKNOWN_STEP', `flow "${def.id}" has no Map step at path "${path}"`);
+  const row = state.steps[path];
+  const progress = state.maps?.[path];
+  if (
+    row === undefined ||
+    progress === undefined ||
+    row.attempt !== attempt ||
+    progress.attempt !== attempt
+  ) {
+    return ignore(
+      'STALE_ATTEMPT',
+      `Map "${path}" is not running attempt ${attempt}; the end of child "${signal.childId}" is stale`,
+    );
+  }
+  if (row.status !== 'RUNNING') return terminal(`Map "${path}" attempt ${attempt} is already ${row.status}`);
+  if (index >= progress.next) {
+    return ignore(
+      'STALE_ATTEMPT',
+      `Map "${path}" has not launched item ${index} (next is ${progress.next}); child "${signal.childId}" is not one of its iterations`,
+    );
+  }
+  if (state.mapResults?.[path]?.[index] !== undefined)
+    return terminal(`item ${index} of Map "${path}" attempt ${attempt} already ended`);
+  const ref = { step: row.step, path, attempt, index, childId: signal.childId };
+  return signal.outcome === 'succeeded'
+    ? { events: [{ type: 'MapIterationSucceeded', output: signal.output, ...ref }] }
+    : { events: [{ type: 'MapIterationFailed', error: signal.error, ...ref }] };
 }
 
 function admitRedrive(state: ExecutionState): Admission {
@@ -153,7 +193,7 @@ function admitStepSignal(def: FlowDefinition, state: ExecutionState, signal: Ste
   }
 }
 
-const STEP_KINDS = new Set(['launched', 'launchFailed', 'completed', 'logged', 'timer']);
+const STEP_KINDS = new Set(['launched', 'launchFailed', 'completed', 'logged', 'timer', 'child']);
 
 /** Signals may come from stored JSON (inbox, dead letters): a wrong shape is the caller's fault, said clearly. */
 function checkShape(signal: Signal): void {
@@ -163,10 +203,10 @@ function checkShape(signal: Signal): void {
   if (typeof kind !== 'string' || !STEP_KINDS.has(kind)) {
     throw new FirestepError(
       'SIGNAL_MALFORMED',
-      `signal kind ${JSON.stringify(kind)} is not one of launched, launchFailed, completed, logged, timer, cancel, redrive`,
+      `signal kind ${JSON.stringify(kind)} is not one of launched, launchFailed, completed, logged, timer, child, cancel, redrive`,
     );
   }
-  const { path, attempt, timer, outcome, error } = raw as Record<string, unknown>;
+  const { path, attempt, timer, outcome, error, index } = raw as Record<string, unknown>;
   const malformed = (what: string) =>
     new FirestepError('SIGNAL_MALFORMED', `a ${kind} signal for ${JSON.stringify(path)} needs ${what}`);
   if (typeof path !== 'string' || path === '') throw malformed('a step path');
@@ -175,10 +215,13 @@ function checkShape(signal: Signal): void {
   if (kind === 'timer' && timer !== 'retry' && timer !== 'wait' && timer !== 'timeout') {
     throw malformed(`timer retry, wait or timeout, not ${JSON.stringify(timer)}`);
   }
-  if (kind === 'completed' && outcome !== 'succeeded' && outcome !== 'failed') {
+  if (kind === 'child' && (!Number.isInteger(index) || (index as number) < 0))
+    throw malformed(`an item index ≥ 0, not ${JSON.stringify(index)}`);
+  if ((kind === 'completed' || kind === 'child') && outcome !== 'succeeded' && outcome !== 'failed') {
     throw malformed(`outcome succeeded or failed, not ${JSON.stringify(outcome)}`);
   }
-  const failing = kind === 'launchFailed' || (kind === 'completed' && outcome === 'failed');
+  const failing =
+    kind === 'launchFailed' || ((kind === 'completed' || kind === 'child') && outcome === 'failed');
   if (
     failing &&
     (typeof error !== 'object' || error === null || typeof (error as { name?: unknown }).name !== 'string')
@@ -199,6 +242,8 @@ function describe(signal: Signal): string {
   switch (signal.kind) {
     case 'completed':
       return `completion (${signal.outcome}) of "${nameOf(signal.path)}" attempt ${signal.attempt}`;
+    case 'child':
+      return `end (${signal.outcome}) of item ${signal.index} of Map "${nameOf(signal.path)}" attempt ${signal.attempt}`;
     case 'launched':
     case 'launchFailed':
     case 'logged':

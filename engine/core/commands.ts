@@ -5,7 +5,7 @@
  * name, Dataproc requestId, Dataflow job name suffix).
  */
 import type { Json, Target } from '../flow/model.ts';
-import type { Receipt } from './events.ts';
+import type { Receipt, StepError } from './events.ts';
 
 interface CommandBase {
   /** Unique within the execution and deterministic; see {@link commandId}. */
@@ -49,7 +49,52 @@ export interface CancelCommand extends CommandBase {
   receipt?: Receipt;
 }
 
-export type Command = LaunchCommand | TimerCommand | CancelCommand;
+/** Start the child execution of Map iteration `index` (the store creates it; id = `childId`). */
+export interface StartChildCommand extends CommandBase {
+  kind: 'startChild';
+  index: number;
+  childId: string;
+  /** Hash of the parent's definition: the iterator's own definition is derived from it. */
+  parentDefinitionHash: string;
+  /** The iteration's input (`item_selector` resolved, default the item). */
+  input: Json;
+  item: Json;
+}
+
+/** Cancel a running Map iteration's child execution (the Map failed or the parent was cancelled). */
+export interface CancelChildCommand extends CommandBase {
+  kind: 'cancelChild';
+  index: number;
+  childId: string;
+  reason: string;
+}
+
+/**
+ * Tell the parent that this child execution ended: applied to the parent as a `child` signal.
+ * `path`/`attempt`/`step` are the parent's Map step's.
+ */
+export interface NotifyParentCommand extends CommandBase {
+  kind: 'notifyParent';
+  parentId: string;
+  index: number;
+  outcome: 'succeeded' | 'failed';
+  output?: Json;
+  error?: StepError;
+}
+
+/** The commands the store carries out itself (no adapter): the child-execution machinery. */
+export type ChildCommand = StartChildCommand | CancelChildCommand | NotifyParentCommand;
+
+export type Command = LaunchCommand | TimerCommand | CancelCommand | ChildCommand;
+
+/**
+ * Whether the store carries the command out itself rather than an adapter.
+ *
+ * @example isChildCommand({ kind: 'launch' } as Command) === false
+ */
+export function isChildCommand(command: Command): command is ChildCommand {
+  return command.kind === 'startChild' || command.kind === 'cancelChild' || command.kind === 'notifyParent';
+}
 
 /**
  * Build the deterministic command id (a valid Firestore document id: `/` is percent-encoded).
@@ -63,4 +108,18 @@ export function commandId(
   attempt: number,
 ): string {
   return `${name}~${encodeURIComponent(path)}~${attempt}`;
+}
+
+/**
+ * The id of a command about one Map iteration.
+ *
+ * @example childCommandId('child', 'PerFile', 1, 7) === 'child~PerFile~1~7'
+ */
+export function childCommandId(
+  name: 'child' | 'cancel-child' | 'notify-parent',
+  path: string,
+  attempt: number,
+  index: number,
+): string {
+  return `${name}~${encodeURIComponent(path)}~${attempt}~${index}`;
 }

@@ -8,14 +8,37 @@ import { FirestepError } from '../errors.ts';
 import { launchable } from '../flow/launchable.ts';
 import type { MachineAction } from '../flow/machine-contract.ts';
 import { type WriteScope, withWriteScope } from '../flow/machine-logic.ts';
-import { ERROR_NAMES, type FlowDefinition, type TaskStep } from '../flow/model.ts';
+import {
+  ERROR_NAMES,
+  type FlowDefinition,
+  type Json,
+  MAP_MAX_ITEMS,
+  type MapStep,
+  type TaskStep,
+} from '../flow/model.ts';
 import { resolveParametersDetailed, resolveValueDetailed } from '../flow/parameters.ts';
 import { stepAt } from '../flow/paths.ts';
+import { lookup, type ReferenceContext } from '../flow/reference.ts';
 import { admit, type Ignored } from './admit.ts';
-import { type Command, commandId, type LaunchCommand } from './commands.ts';
-import type { EventBody, ExecutionEvent, SignalSource, StepError } from './events.ts';
+import { type Command, childCommandId, commandId, type LaunchCommand } from './commands.ts';
+import {
+  type EventBody,
+  type ExecutionEvent,
+  type SignalSource,
+  type StepError,
+  TERMINAL_EXECUTION_EVENTS,
+} from './events.ts';
 import { evolveWithActions } from './evolve.ts';
 import { contextOf, stepMachine } from './machine.ts';
+import {
+  breachesTolerance,
+  childExecutionId,
+  iterationInput,
+  mapConcurrency,
+  mapFinished,
+  mapOutput,
+  runningIndices,
+} from './map.ts';
 import { replay } from './replay.ts';
 import type { Signal } from './signals.ts';
 import type { ExecutionState } from './state.ts';
@@ -125,13 +148,25 @@ export class Run {
       ...(this.source === undefined ? {} : { source: this.source }),
     } as ExecutionEvent;
     const before = this.state;
+    const launchedBefore =
+      'path' in body && body.path !== undefined ? (before?.maps?.[body.path]?.next ?? 0) : 0;
     const { state, actions } = withWriteScope(this.scope, () => evolveWithActions(this.def, before, event));
     this.state = state;
     this.events.push(event);
     for (const action of actions) this.translate(action);
+    if (
+      body.type === 'MapStarted' ||
+      body.type === 'MapIterationSucceeded' ||
+      body.type === 'MapIterationFailed'
+    ) {
+      this.followMap(body.path, launchedBefore);
+    }
     const after = this.state;
     if (after.status === 'RUNNING' && after.machine.status === 'done') {
       this.emit({ type: 'ExecutionSucceeded', output: contextOf(after.machine).lastOutput });
+    }
+    if ((TERMINAL_EXECUTION_EVENTS as readonly string[]).includes(body.type) && after.parent !== undefined) {
+      this.notifyParent(after);
     }
   }
 
@@ -139,6 +174,10 @@ export class Run {
     const state = this.require();
     for (const row of Object.values(state.steps)) {
       if (row.type !== 'Task' || !ACTIVE_ATTEMPT.has(row.status)) continue;
+      if (stepAt(this.def.flow, row.path)?.type === 'Map') {
+        this.cancelChildren(state, row.path, `parent execution cancelled: ${reason}`);
+        continue;
+      }
       const task = this.task(row.path);
       this.commands.push({
         id: commandId('cancel', row.path, row.attempt),
@@ -210,19 +249,18 @@ export class Run {
     if (this.state !== undefined && this.state.status !== 'RUNNING') return;
     const pass = stepAt(this.def.flow, path);
     if (pass?.type === 'Pass') {
-      const { value, missing } = resolveValueDetailed(pass.value, contextOf(state.machine));
+      const { value, missing } = resolveValueDetailed(pass.value, this.references(state));
       if (missing.length > 0)
         this.emit({ type: 'StepFailed', step, path, attempt, error: referenceNotFound(step, missing) });
       else this.emit({ type: 'StepSucceeded', step, path, attempt, output: value });
       return;
     }
     if (pass?.type === 'Map') {
-      // Validated and drawn, not yet run: fail the step (catchable) rather than launch anything.
-      this.emit({ type: 'StepFailed', step, path, attempt, error: mapNotRunnable(step) });
+      this.startMap(state, pass, step, path, attempt);
       return;
     }
     const task = this.task(path);
-    const { value, missing } = resolveParametersDetailed(task.parameters, contextOf(state.machine));
+    const { value, missing } = resolveParametersDetailed(task.parameters, this.references(state));
     if (missing.length > 0) {
       // Launching with a hole would run the target on wrong data: fail the step, launch nothing.
       this.emit({ type: 'StepFailed', step, path, attempt, error: referenceNotFound(step, missing) });
@@ -245,6 +283,137 @@ export class Run {
     if (task.timeout_seconds !== undefined) {
       this.timer(state, 'timeout', step, path, attempt, addSeconds(this.now, task.timeout_seconds));
     }
+  }
+
+  /** What references read here: the machine's context, plus `$.item`/`$.index` in a Map iteration. */
+  private references(state: ExecutionState): ReferenceContext {
+    const context = contextOf(state.machine);
+    if (state.parent === undefined) return context;
+    return { ...context, item: state.parent.item, index: state.parent.index };
+  }
+
+  /** Enter a Map: read its items, fail the step on bad ones, else record MapStarted (children follow). */
+  private startMap(state: ExecutionState, map: MapStep, step: string, path: string, attempt: number): void {
+    const read = lookup(this.references(state), map.items);
+    if (!read.found) {
+      this.emit({ type: 'StepFailed', step, path, attempt, error: referenceNotFound(step, [map.items]) });
+      return;
+    }
+    const items = read.value;
+    if (!Array.isArray(items)) {
+      this.emit({ type: 'StepFailed', step, path, attempt, error: itemsNotArray(step, map.items, items) });
+      return;
+    }
+    if (items.length > MAP_MAX_ITEMS) {
+      this.emit({ type: 'StepFailed', step, path, attempt, error: itemsTooMany(step, items.length) });
+      return;
+    }
+    this.emit({
+      type: 'MapStarted',
+      step,
+      path,
+      attempt,
+      total: items.length,
+      concurrency: mapConcurrency(map),
+    });
+  }
+
+  /**
+   * After a Map event: start the children the cursor moved over, then end the Map when every item
+   * finished, or fail it (cancelling the iterations still running) when failures breach its tolerance.
+   */
+  private followMap(path: string, launchedBefore: number): void {
+    const state = this.require();
+    const progress = state.maps?.[path];
+    const map = stepAt(this.def.flow, path);
+    const row = state.steps[path];
+    if (progress === undefined || map?.type !== 'Map' || row === undefined || row.status !== 'RUNNING')
+      return;
+    const { step, attempt, total } = progress;
+    const results = state.mapResults?.[path] ?? {};
+    if (breachesTolerance(map, progress.failed, total)) {
+      this.cancelChildren(state, path, `Map "${step}" failed`);
+      this.emit({
+        type: 'StepFailed',
+        step,
+        path,
+        attempt,
+        error: toleranceExceeded(step, progress.failed, total),
+      });
+      return;
+    }
+    if (progress.next > launchedBefore) {
+      const context = this.references(state);
+      const read = lookup(context, map.items);
+      const items = read.found && Array.isArray(read.value) ? read.value : [];
+      for (let index = launchedBefore; index < progress.next; index++) {
+        const item = items[index] ?? null;
+        const input = iterationInput(map, item, index, context);
+        if (input.missing.length > 0) {
+          this.commands.splice(this.commands.length - (index - launchedBefore));
+          this.cancelChildren(state, path, `Map "${step}" failed`);
+          const error = referenceNotFound(step, input.missing);
+          this.emit({ type: 'StepFailed', step, path, attempt, error });
+          return;
+        }
+        this.commands.push({
+          id: childCommandId('child', path, attempt, index),
+          kind: 'startChild',
+          executionId: state.executionId,
+          step,
+          path,
+          attempt,
+          index,
+          childId: childExecutionId(state.executionId, path, attempt, index),
+          parentDefinitionHash: state.definitionHash,
+          input: input.value,
+          item,
+        });
+      }
+    }
+    if (mapFinished(progress)) {
+      this.emit({ type: 'StepSucceeded', step, path, attempt, output: mapOutput(total, results) });
+    }
+  }
+
+  private cancelChildren(state: ExecutionState, path: string, reason: string): void {
+    const progress = state.maps?.[path];
+    if (progress === undefined) return;
+    const results = state.mapResults?.[path] ?? {};
+    for (const index of runningIndices(progress, results)) {
+      this.commands.push({
+        id: childCommandId('cancel-child', path, progress.attempt, index),
+        kind: 'cancelChild',
+        executionId: state.executionId,
+        step: progress.step,
+        path,
+        attempt: progress.attempt,
+        index,
+        childId: childExecutionId(state.executionId, path, progress.attempt, index),
+        reason,
+      });
+    }
+  }
+
+  /** A child execution ended: tell its parent's Map (after commit, through the parent's intake). */
+  private notifyParent(state: ExecutionState): void {
+    const parent = state.parent;
+    if (parent === undefined) return;
+    const ended: { outcome: 'succeeded'; output: Json } | { outcome: 'failed'; error: StepError } =
+      state.status === 'SUCCEEDED'
+        ? { outcome: 'succeeded', output: state.output ?? null }
+        : { outcome: 'failed', error: state.error ?? childCancelled(state.executionId) };
+    this.commands.push({
+      id: childCommandId('notify-parent', parent.path, parent.attempt, parent.index),
+      kind: 'notifyParent',
+      executionId: state.executionId,
+      step: parent.path.split('/').at(-1) ?? parent.path,
+      path: parent.path,
+      attempt: parent.attempt,
+      parentId: parent.executionId,
+      index: parent.index,
+      ...ended,
+    });
   }
 
   private trace(state: ExecutionState, path: string, attempt: number) {
@@ -297,15 +466,52 @@ export class Run {
 }
 
 /**
- * The failure of a Map step on an engine that does not run Map iterations yet (issue 15, increment 2).
+ * A Map whose `items` did not read an array.
  *
- * @example mapNotRunnable('PerFile').name === 'States.Runtime'
+ * @example itemsNotArray('PerFile', '$.input.files', 'x').name === 'States.ItemsNotArray'
  */
-export function mapNotRunnable(step: string): StepError {
+export function itemsNotArray(step: string, reference: string, value: Json): StepError {
+  const kind = value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
   return {
-    name: ERROR_NAMES.runtime,
-    kind: 'launch',
-    message: `step "${step}" is a Map: this engine validates and draws Map steps but does not run their iterations yet; nothing was launched`,
+    name: ERROR_NAMES.itemsNotArray,
+    kind: 'reference',
+    message: `Map "${step}": items ${JSON.stringify(reference)} read ${kind}, not an array; point items at an array (e.g. "$.steps.List.output.files")`,
+  };
+}
+
+/**
+ * A Map with more items than one Map runs.
+ *
+ * @example itemsTooMany('PerFile', 20000).name === 'States.ItemsTooMany'
+ */
+export function itemsTooMany(step: string, count: number): StepError {
+  return {
+    name: ERROR_NAMES.itemsTooMany,
+    kind: 'reference',
+    message: `Map "${step}": items holds ${count} elements, more than the ${MAP_MAX_ITEMS} one Map runs; split the list (e.g. a Map of batches whose iterator holds a Map)`,
+    cause: { count, max: MAP_MAX_ITEMS },
+  };
+}
+
+/**
+ * A Map whose failed iterations exceed what it tolerates.
+ *
+ * @example toleranceExceeded('PerFile', 3, 10).name === 'States.ExceedToleratedFailureThreshold'
+ */
+export function toleranceExceeded(step: string, failed: number, total: number): StepError {
+  return {
+    name: ERROR_NAMES.mapFailed,
+    kind: 'child',
+    message: `Map "${step}": ${failed} of ${total} iterations failed, more than tolerated_failure_count/percentage allow; the iterations still running were cancelled`,
+    cause: { failed, total },
+  };
+}
+
+function childCancelled(executionId: string): StepError {
+  return {
+    name: 'States.Cancelled',
+    kind: 'cancelled',
+    message: `child execution "${executionId}" was cancelled`,
   };
 }
 

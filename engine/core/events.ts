@@ -4,6 +4,7 @@
  * `evolve` (a `switch` with no `default`), so the compiler points at every place to update.
  */
 import type { Json } from '../flow/model.ts';
+import type { ParentRef } from './state.ts';
 
 /** Where a fact came from, for audit (log insertId, CloudEvent id, callback id, timer id, api request). */
 export interface SignalSource {
@@ -27,7 +28,8 @@ export interface StepError {
     | 'fail'
     | 'branch'
     | 'cancelled'
-    | 'reference';
+    | 'reference'
+    | 'child';
   message: string;
   cause?: Json;
 }
@@ -68,6 +70,8 @@ export type EventBody =
       traceKeyVersion?: number;
       /** What started it (`$.trigger`: schedule, gcs, pubsub); absent: a person or the API. */
       trigger?: Json;
+      /** Set when the execution is an iteration of a parent's Map step. */
+      parent?: ParentRef;
     }
   | ({
       type: 'StepLaunched';
@@ -81,6 +85,12 @@ export type EventBody =
   | ({ type: 'StepRetryScheduled'; nextAttempt: number; delaySeconds: number; dueAt: string } & StepRef)
   | ({ type: 'StepTimedOut' } & StepRef)
   | ({ type: 'TimerFired'; timer: 'retry' | 'wait' } & StepRef)
+  /** A Map step resolved its items and launched its first iterations (`concurrency` at most). */
+  | ({ type: 'MapStarted'; total: number; concurrency: number } & StepRef)
+  /** A Map iteration's child execution succeeded (its output) and freed its slot. */
+  | ({ type: 'MapIterationSucceeded'; index: number; childId: string; output: Json } & StepRef)
+  /** A Map iteration's child execution failed or was cancelled. */
+  | ({ type: 'MapIterationFailed'; index: number; childId: string; error: StepError } & StepRef)
   | ({ type: 'StepLogged'; lines: string[]; metadata?: Json } & StepRef)
   /** A Condition routed to `next` by choice `choice` (0-based), or by its default (`choice: null`). */
   | { type: 'ChoiceTaken'; step: string; path: string; next: string; choice: number | null }

@@ -6,11 +6,14 @@
  */
 import { FirestepError } from '../errors.ts';
 import type { MachineAction, MachineEvent } from '../flow/machine-contract.ts';
-import type { FlowDefinition } from '../flow/model.ts';
+import { editable } from '../flow/machine-logic.ts';
+import type { FlowDefinition, MapStep } from '../flow/model.ts';
 import { ERROR_NAMES } from '../flow/model.ts';
+import { stepAt } from '../flow/paths.ts';
 import type { ExecutionEvent } from './events.ts';
 import { startMachine, stepMachine } from './machine.ts';
-import type { ExecutionState } from './state.ts';
+import { recordIteration, startProgress } from './map.ts';
+import type { ExecutionState, MapResult } from './state.ts';
 import {
   cancelOpenSteps,
   enterSteps,
@@ -67,10 +70,23 @@ export function evolveWithActions(
           event.input === undefined ? undefined : { value: event.input, seq: event.seq },
         ),
       });
+    case 'MapStarted': {
+      const row = s.steps[event.path];
+      const steps = row === undefined ? s.steps : editable(s.steps);
+      if (row !== undefined) steps[event.path] = { ...row, status: 'RUNNING', launchedAt: at };
+      const maps = editable(s.maps ?? {});
+      maps[event.path] = startProgress(event.step, event.attempt, event.total, event.concurrency);
+      const results = editable(s.mapResults ?? {});
+      results[event.path] = {};
+      return same({ ...s, steps, maps, mapResults: results });
+    }
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed':
+      return same(iterationEnded(def, s, event));
     case 'StepSucceeded':
       return drive(
         def,
-        s,
+        closeMap(s, event.path),
         finishStep(s.steps, event.path, 'SUCCEEDED', at, undefined, { value: event.output, seq: event.seq }),
         at,
         {
@@ -81,12 +97,18 @@ export function evolveWithActions(
         },
       );
     case 'StepFailed':
-      return drive(def, s, finishStep(s.steps, event.path, 'FAILED', at, event.error), at, {
-        type: 'STEP_FAILED',
-        path: event.path,
-        attempt: event.attempt,
-        error: event.error,
-      });
+      return drive(
+        def,
+        closeMap(s, event.path),
+        finishStep(s.steps, event.path, 'FAILED', at, event.error),
+        at,
+        {
+          type: 'STEP_FAILED',
+          path: event.path,
+          attempt: event.attempt,
+          error: event.error,
+        },
+      );
     case 'StepTimedOut': {
       const error = {
         name: ERROR_NAMES.timeout,
@@ -152,6 +174,7 @@ function started(
     definitionHash: event.definitionHash,
     ...(event.name === undefined ? {} : { name: event.name }),
     ...(event.traceKeyVersion === undefined ? {} : { traceKeyVersion: event.traceKeyVersion }),
+    ...(event.parent === undefined ? {} : { parent: event.parent }),
     status: 'RUNNING',
     input: event.input,
     startedAt: event.at,
@@ -191,6 +214,40 @@ function checkDefinition(def: FlowDefinition, hash: string, executionId: string)
       { details: { executionId, expected: hash, given: def.hash } },
     );
   }
+}
+
+/** Record one finished iteration: counters and cursor (O(1)) and its result under its index. */
+function iterationEnded(
+  def: FlowDefinition,
+  s: ExecutionState,
+  event: Extract<ExecutionEvent, { type: 'MapIterationSucceeded' | 'MapIterationFailed' }>,
+): ExecutionState {
+  const progress = s.maps?.[event.path];
+  const step = stepAt(def.flow, event.path);
+  if (progress === undefined || step?.type !== 'Map') {
+    throw new FirestepError(
+      'INTERNAL',
+      `execution "${s.executionId}": event ${event.seq} (${event.type}) names "${event.path}", which is not a running Map`,
+    );
+  }
+  const ok = event.type === 'MapIterationSucceeded';
+  const maps = editable(s.maps ?? {});
+  maps[event.path] = recordIteration(step as MapStep, progress, ok);
+  const all = editable(s.mapResults ?? {});
+  const mine = editable(all[event.path] ?? {});
+  const result: MapResult = ok
+    ? { output: event.output }
+    : { failure: { error: event.error.name, cause: event.error.message } };
+  mine[event.index] = result;
+  all[event.path] = mine;
+  return { ...s, maps, mapResults: all };
+}
+
+/** A Map's step ended: its results now live in the StepSucceeded/StepFailed event, not the state. */
+function closeMap(s: ExecutionState, path: string): ExecutionState {
+  if (s.mapResults?.[path] === undefined) return s;
+  const { [path]: _done, ...rest } = s.mapResults;
+  return { ...s, mapResults: rest };
 }
 
 function same(state: ExecutionState): Evolution {

@@ -5,7 +5,7 @@
 import type { ExecutionState } from './state.ts';
 
 /** `ExecutionState` minus `machine`: status, input/output/error, times, lastSeq, per-step table. */
-export type HeadDocument = Omit<ExecutionState, 'machine'>;
+export type HeadDocument = Omit<ExecutionState, 'machine' | 'mapResults'>;
 
 /**
  * Project a state to its head document (a fresh, JSON-ready object).
@@ -13,7 +13,7 @@ export type HeadDocument = Omit<ExecutionState, 'machine'>;
  * @example toHead(state).steps['Step2/1/Branch2']?.status // 'RUNNING'
  */
 export function toHead(state: ExecutionState): HeadDocument {
-  const { machine: _machine, ...head } = state;
+  const { machine: _machine, mapResults: _results, ...head } = state;
   return withoutUndefined(head) as HeadDocument;
 }
 

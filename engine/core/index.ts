@@ -6,8 +6,18 @@
 export { MACHINE_VERSION } from '../flow/compile.ts';
 export type { WriteScope } from '../flow/machine-logic.ts';
 export type { Ignored } from './admit.ts';
-export type { CancelCommand, Command, LaunchCommand, TimerCommand, TraceContext } from './commands.ts';
-export { commandId } from './commands.ts';
+export type {
+  CancelChildCommand,
+  CancelCommand,
+  ChildCommand,
+  Command,
+  LaunchCommand,
+  NotifyParentCommand,
+  StartChildCommand,
+  TimerCommand,
+  TraceContext,
+} from './commands.ts';
+export { childCommandId, commandId, isChildCommand } from './commands.ts';
 export { applyDecision, type DecideOptions, type Decision, decide } from './decide.ts';
 export type {
   EventBody,
@@ -20,10 +30,19 @@ export type {
 export { TERMINAL_EXECUTION_EVENTS } from './events.ts';
 export { evolve } from './evolve.ts';
 export { type HeadDocument, toHead } from './head.ts';
+export { childExecutionId, type MapProgress } from './map.ts';
 export { replay } from './replay.ts';
 export type { Signal, SignalKind, StepAttemptRef } from './signals.ts';
 export { signalKey } from './signals.ts';
 export { type StartOptions, start } from './start.ts';
-export type { ExecutionState, ExecutionStatus, MachineState, StepState, StepStatus } from './state.ts';
+export type {
+  ExecutionState,
+  ExecutionStatus,
+  MachineState,
+  MapResult,
+  ParentRef,
+  StepState,
+  StepStatus,
+} from './state.ts';
 export { addSeconds } from './time.ts';
 export { traceFor, traceparent } from './trace.ts';

@@ -5,7 +5,10 @@
  * recording one child's end costs O(1) whatever the width.
  */
 import { definitionHash } from '../flow/hash.ts';
-import { type FlowDefinition, MAP_CONCURRENCY_CAP, type MapStep } from '../flow/model.ts';
+import { type FlowDefinition, type Json, MAP_CONCURRENCY_CAP, type MapStep } from '../flow/model.ts';
+import { resolveValueDetailed } from '../flow/parameters.ts';
+import type { ReferenceContext } from '../flow/reference.ts';
+import type { MapResult } from './state.ts';
 
 /** A running Map's counters and cursor (on the head, so the Firestore console shows them). */
 export interface MapProgress {
@@ -63,4 +66,91 @@ export function breachesTolerance(step: MapStep, failed: number, total: number):
   if (count === undefined && percentage === undefined) return failed > 0;
   if (count !== undefined && failed > count) return true;
   return percentage !== undefined && total > 0 && (failed * 100) / total > percentage;
+}
+
+/**
+ * The progress of a Map just started: the first `concurrency` items (at most `total`) launched.
+ *
+ * @example startProgress('PerFile', 1, 10, 4).running === 4
+ */
+export function startProgress(
+  step: string,
+  attempt: number,
+  total: number,
+  concurrency: number,
+): MapProgress {
+  const first = Math.min(concurrency, total);
+  return { step, attempt, total, concurrency, next: first, running: first, succeeded: 0, failed: 0 };
+}
+
+/**
+ * The progress after one iteration ended: its slot goes to the next item, unless the failures now
+ * breach the tolerance (the Map fails and launches nothing more). O(1) whatever the width.
+ *
+ * @example recordIteration(step, startProgress('M', 1, 10, 2), true).next === 3
+ */
+export function recordIteration(step: MapStep, progress: MapProgress, succeeded: boolean): MapProgress {
+  const done = {
+    ...progress,
+    running: progress.running - 1,
+    succeeded: progress.succeeded + (succeeded ? 1 : 0),
+    failed: progress.failed + (succeeded ? 0 : 1),
+  };
+  if (breachesTolerance(step, done.failed, done.total) || done.next >= done.total) return done;
+  return { ...done, next: done.next + 1, running: done.running + 1 };
+}
+
+/**
+ * Whether every item of the Map has finished.
+ *
+ * @example mapFinished({ total: 2, next: 2, running: 0 } as MapProgress) === true
+ */
+export function mapFinished(progress: MapProgress): boolean {
+  return progress.running === 0 && progress.next >= progress.total;
+}
+
+/**
+ * Indices launched and not finished (to cancel them): O(launched), used only when a Map stops early.
+ *
+ * @example runningIndices({ next: 3 } as MapProgress, { '1': { output: 1 } }) // [0, 2]
+ */
+export function runningIndices(
+  progress: MapProgress,
+  results: Readonly<Record<string, MapResult>>,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < progress.next; i++) if (results[i] === undefined) out.push(i);
+  return out;
+}
+
+/**
+ * The Map's output: each iteration's output in item order, `{error, cause}` for a tolerated failure.
+ *
+ * @example mapOutput(2, { '0': { output: 'a' }, '1': { failure: { error: 'E', cause: 'c' } } }) // ['a', {error: 'E', cause: 'c'}]
+ */
+export function mapOutput(total: number, results: Readonly<Record<string, MapResult>>): Json[] {
+  const out: Json[] = [];
+  for (let i = 0; i < total; i++) {
+    const result = results[i];
+    if (result === undefined) out.push(null);
+    else if ('output' in result) out.push(result.output);
+    else out.push({ error: result.failure.error, cause: result.failure.cause });
+  }
+  return out;
+}
+
+/**
+ * The input of iteration `index`: `item_selector` resolved against the parent's references plus
+ * `$.item`/`$.index` (default: the item itself). References that cannot be read are reported.
+ *
+ * @example iterationInput({ item_selector: { f: '$.item' } } as MapStep, 'a.csv', 0, ctx).value // {f: 'a.csv'}
+ */
+export function iterationInput(
+  step: MapStep,
+  item: Json,
+  index: number,
+  ctx: ReferenceContext,
+): { value: Json; missing: string[] } {
+  if (step.item_selector === undefined) return { value: item, missing: [] };
+  return resolveValueDetailed(step.item_selector, { ...ctx, item, index });
 }

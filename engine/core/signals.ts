@@ -30,6 +30,23 @@ export type Signal =
   | ({ kind: 'logged'; lines: string[]; metadata?: Json; source: SignalSource } & StepAttemptRef)
   /** A timer the engine scheduled is due. */
   | ({ kind: 'timer'; timer: 'retry' | 'wait' | 'timeout'; source: SignalSource } & StepAttemptRef)
+  /** A Map iteration's child execution ended (its `notifyParent` command, after the child's commit). */
+  | ({
+      kind: 'child';
+      index: number;
+      childId: string;
+      outcome: 'succeeded';
+      output: Json;
+      source: SignalSource;
+    } & StepAttemptRef)
+  | ({
+      kind: 'child';
+      index: number;
+      childId: string;
+      outcome: 'failed';
+      error: StepError;
+      source: SignalSource;
+    } & StepAttemptRef)
   | { kind: 'cancel'; reason: string; source: SignalSource }
   /** Re-run a FAILED execution from its failed/unfinished steps (Step Functions "redrive"). */
   | { kind: 'redrive'; source: SignalSource };
@@ -54,6 +71,8 @@ export function signalKey(signal: Signal, redriveCount = 0): string {
       return `${signal.path}#${signal.attempt}#log#${signal.source.id ?? ''}`;
     case 'timer':
       return `${signal.path}#${signal.attempt}#timer-${signal.timer}`;
+    case 'child':
+      return `${signal.path}#${signal.attempt}#child#${signal.index}`;
     case 'cancel':
       return 'cancel';
     case 'redrive':

@@ -7,7 +7,7 @@ import { FirestepError } from '../errors.ts';
 import type { FlowDefinition, Json } from '../flow/model.ts';
 import { type Decision, Run } from './decide.ts';
 import type { SignalSource } from './events.ts';
-import type { ExecutionState } from './state.ts';
+import type { ExecutionState, ParentRef } from './state.ts';
 import { TRACE_KEY_VERSION } from './trace.ts';
 
 export interface StartOptions {
@@ -22,6 +22,8 @@ export interface StartOptions {
   traceKey?: string;
   /** What started the execution (`$.trigger`), recorded on ExecutionStarted; absent: manual. */
   trigger?: Json;
+  /** The Map iteration this execution runs, when it is a child execution. */
+  parent?: ParentRef;
 }
 
 /**
@@ -46,6 +48,7 @@ export function start(
     ...(opts.name === undefined ? {} : { name: opts.name }),
     ...(opts.traceKey === undefined ? {} : { traceKeyVersion: TRACE_KEY_VERSION }),
     ...(opts.trigger === undefined ? {} : { trigger: opts.trigger }),
+    ...(opts.parent === undefined ? {} : { parent: opts.parent }),
   });
   const state = run.current;
   if (state === undefined) throw new FirestepError('INTERNAL', 'ExecutionStarted produced no state');

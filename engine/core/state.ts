@@ -5,6 +5,7 @@
  */
 import type { Json } from '../flow/model.ts';
 import type { Receipt, StepError } from './events.ts';
+import type { MapProgress } from './map.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -57,6 +58,22 @@ export interface MachineState {
   status: string;
 }
 
+/** A child execution's link to the Map iteration it runs (on ExecutionStarted and the head). */
+export interface ParentRef {
+  executionId: string;
+  /** Path of the parent's Map step. */
+  path: string;
+  /** The Map step's attempt the child belongs to. */
+  attempt: number;
+  /** The item's position (0-based). */
+  index: number;
+  /** The element itself (`$.item` inside the iterator). */
+  item: Json;
+}
+
+/** One finished iteration of a Map: its output, or a tolerated failure as `{error, cause}`. */
+export type MapResult = { output: Json } | { failure: { error: string; cause: string } };
+
 export interface ExecutionState {
   executionId: string;
   flowId: string;
@@ -73,5 +90,14 @@ export interface ExecutionState {
   lastSeq: number;
   redriveCount: number;
   steps: Record<string, StepState>;
+  /** Set on a Map iteration's child execution. */
+  parent?: ParentRef;
+  /** Counters and cursor of each Map entered, keyed by the Map's path (on the head). */
+  maps?: Record<string, MapProgress>;
+  /**
+   * Finished iterations of each running Map, keyed by path then item index. Snapshot only (the head
+   * leaves it out); dropped once the Map's StepSucceeded/StepFailed carries the result.
+   */
+  mapResults?: Record<string, Record<string, MapResult>>;
   machine: MachineState;
 }

@@ -57,6 +57,7 @@ export const StepErrorSchema = z.object({
     'branch',
     'cancelled',
     'reference',
+    'child',
   ]),
   message: z.string(),
   cause: json.optional(),
@@ -133,6 +134,32 @@ const headFields = {
   lastSeq: z.number().int().nonnegative(),
   redriveCount: z.number().int().nonnegative(),
   steps: z.record(z.string(), StepStateSchema),
+  /** A Map iteration's link to its parent (issue 15). */
+  parent: z
+    .object({
+      executionId: z.string().min(1),
+      path: z.string().min(1),
+      attempt,
+      index: z.number().int().nonnegative(),
+      item: json,
+    })
+    .optional(),
+  /** Each Map's counters and cursor, keyed by the Map's path. */
+  maps: z
+    .record(
+      z.string(),
+      z.object({
+        step: z.string(),
+        attempt,
+        total: z.number().int().nonnegative(),
+        concurrency: z.number().int().positive(),
+        next: z.number().int().nonnegative(),
+        running: z.number().int().nonnegative(),
+        succeeded: z.number().int().nonnegative(),
+        failed: z.number().int().nonnegative(),
+      }),
+    )
+    .optional(),
 };
 
 /** `executions/{executionId}`, as written by the store (payloads resolved). */
@@ -173,6 +200,7 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     name: z.string().optional(),
     traceKeyVersion: z.number().int().positive().optional(),
     trigger: json.optional(),
+    parent: headFields.parent,
   }),
   z.object({
     ...eventBase,
@@ -191,6 +219,29 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     choice: z.number().int().nonnegative().nullable(),
   }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepSucceeded'), output: json }),
+  z.object({
+    ...eventBase,
+    ...stepRef,
+    type: z.literal('MapStarted'),
+    total: z.number().int().nonnegative(),
+    concurrency: z.number().int().positive(),
+  }),
+  z.object({
+    ...eventBase,
+    ...stepRef,
+    type: z.literal('MapIterationSucceeded'),
+    index: z.number().int().nonnegative(),
+    childId: z.string().min(1),
+    output: json,
+  }),
+  z.object({
+    ...eventBase,
+    ...stepRef,
+    type: z.literal('MapIterationFailed'),
+    index: z.number().int().nonnegative(),
+    childId: z.string().min(1),
+    error: StepErrorSchema,
+  }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepFailed'), error: StepErrorSchema }),
   z.object({
     ...eventBase,
@@ -239,6 +290,18 @@ export type SnapshotDoc = z.infer<typeof SnapshotDocSchema>;
 /** The `state` text of a snapshot, once JSON-parsed: the head fields plus the machine. */
 export const ExecutionStateSchema = z.object({
   ...headFields,
+  mapResults: z
+    .record(
+      z.string(),
+      z.record(
+        z.string(),
+        z.union([
+          z.object({ output: json }),
+          z.object({ failure: z.object({ error: z.string(), cause: z.string() }) }),
+        ]),
+      ),
+    )
+    .optional(),
   machine: z.object({ value: json, context: json, status: z.string() }),
 });
 /** The snapshot with its state text parsed (so an issue is reported under `state.`). */
@@ -265,6 +328,31 @@ export const CommandSchema = z.discriminatedUnion('kind', [
     dueAt: iso,
   }),
   z.object({ ...commandBase, kind: z.literal('cancel'), target, receipt: ReceiptSchema.optional() }),
+  z.object({
+    ...commandBase,
+    kind: z.literal('startChild'),
+    index: z.number().int().nonnegative(),
+    childId: z.string().min(1),
+    parentDefinitionHash: z.string().min(1),
+    input: json,
+    item: json,
+  }),
+  z.object({
+    ...commandBase,
+    kind: z.literal('cancelChild'),
+    index: z.number().int().nonnegative(),
+    childId: z.string().min(1),
+    reason: z.string(),
+  }),
+  z.object({
+    ...commandBase,
+    kind: z.literal('notifyParent'),
+    parentId: z.string().min(1),
+    index: z.number().int().nonnegative(),
+    outcome: z.enum(['succeeded', 'failed']),
+    output: json.optional(),
+    error: StepErrorSchema.optional(),
+  }),
 ]);
 
 const outboxStatus = z.enum(['PENDING', 'DISPATCHING', 'DONE', 'FAILED']);
@@ -274,7 +362,7 @@ export const OutboxDocSchema = z.object({
   command: CommandSchema,
   commandId: z.string().min(1),
   executionId: z.string().min(1),
-  kind: z.enum(['launch', 'timer', 'cancel']),
+  kind: z.enum(['launch', 'timer', 'cancel', 'startChild', 'cancelChild', 'notifyParent']),
   path: z.string().min(1),
   attempt,
   status: outboxStatus,
@@ -318,6 +406,22 @@ export const SignalSchema = z.union([
     metadata: json.optional(),
   }),
   z.object({ ...stepSignal, kind: z.literal('timer'), timer: z.enum(['retry', 'wait', 'timeout']) }),
+  z.object({
+    ...stepSignal,
+    kind: z.literal('child'),
+    index: z.number().int().nonnegative(),
+    childId: z.string().min(1),
+    outcome: z.literal('succeeded'),
+    output: json,
+  }),
+  z.object({
+    ...stepSignal,
+    kind: z.literal('child'),
+    index: z.number().int().nonnegative(),
+    childId: z.string().min(1),
+    outcome: z.literal('failed'),
+    error: StepErrorSchema,
+  }),
   z.object({ kind: z.literal('cancel'), reason: z.string(), source: SignalSourceSchema }),
   z.object({ kind: z.literal('redrive'), source: SignalSourceSchema }),
 ]);
@@ -328,7 +432,7 @@ export const SignalSchema = z.union([
  */
 export const SignalRecordSchema = z.object({
   key: z.string().min(1),
-  kind: z.enum(['launched', 'launchFailed', 'completed', 'logged', 'timer', 'cancel', 'redrive']),
+  kind: z.enum(['launched', 'launchFailed', 'completed', 'logged', 'timer', 'child', 'cancel', 'redrive']),
   acceptedAt: iso,
   seqs: z.array(seq),
   source: SignalSourceSchema,

@@ -12,7 +12,13 @@ import {
   FieldValue,
   type Transaction,
 } from '@google-cloud/firestore';
-import type { Command, Signal, SignalSource, StepError } from '../core/index.ts';
+import {
+  type Command,
+  isChildCommand,
+  type Signal,
+  type SignalSource,
+  type StepError,
+} from '../core/index.ts';
 import { isFirestepError } from '../errors.ts';
 import { log } from '../log.ts';
 import {
@@ -21,6 +27,7 @@ import {
   correlationDocId,
   type DispatchOutcome,
 } from '../ports/index.ts';
+import { dispatchChild } from './children.ts';
 import type { StoreContext } from './context.ts';
 import { correlationTarget } from './decision-writer.ts';
 import { corruptDocument, OutboxDocSchema, OutboxDueSchema, readDocument } from './documents.ts';
@@ -31,6 +38,12 @@ import type { OutboxEntry } from './types.ts';
 
 /** Longest backoff between two dispatch attempts of one command. */
 const MAX_BACKOFF_SECONDS = 300;
+
+/**
+ * Commands dispatched even when their execution is no longer running: stopping work (cancel, a
+ * child's cancel) and a child telling its parent that it ended.
+ */
+const SETTLES_FINISHED: ReadonlySet<Command['kind']> = new Set(['cancel', 'cancelChild', 'notifyParent']);
 
 /** A command that went through the dispatcher, waiting for its outcome to be recorded. */
 export interface Dispatched {
@@ -81,11 +94,13 @@ async function dispatchOne(ctx: StoreContext, snap: DocumentSnapshot): Promise<D
   if (entry === undefined) return undefined;
   await ctx.faults.beforeDispatch?.(entry.command);
   if (!(await claim(ctx, snap))) return undefined;
-  if (entry.command.kind !== 'cancel' && !(await stillRunning(ctx, entry))) return undefined;
+  if (!SETTLES_FINISHED.has(entry.command.kind) && !(await stillRunning(ctx, entry))) return undefined;
   ctx.stats.commandsDispatched++;
   let outcome: DispatchOutcome;
   try {
-    outcome = await ctx.dispatcher.dispatch(entry.command);
+    outcome = isChildCommand(entry.command)
+      ? await dispatchChild(ctx, entry.command)
+      : await ctx.dispatcher.dispatch(entry.command);
   } catch (e) {
     outcome = {
       status: 'retry',
@@ -216,6 +231,14 @@ async function claim(ctx: StoreContext, snap: DocumentSnapshot): Promise<boolean
 
 /** The signals a dispatch outcome means for the execution. */
 export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] {
+  if (command.kind === 'startChild' && outcome.status === 'failed') {
+    // The child could not be created: the iteration fails (the Map's tolerance decides the rest).
+    const { path, attempt, index, childId } = command;
+    const source: SignalSource = { kind: 'dispatcher', id: command.id };
+    return [
+      { kind: 'child', outcome: 'failed', error: outcome.error, path, attempt, index, childId, source },
+    ];
+  }
   if (command.kind !== 'launch') return [];
   const ref = { commandId: command.id, path: command.path, attempt: command.attempt };
   const source: SignalSource = { kind: 'dispatcher', id: command.id };

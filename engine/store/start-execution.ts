@@ -10,6 +10,7 @@ import {
   type Command,
   type ExecutionEvent,
   type ExecutionState,
+  type ParentRef,
   type SignalSource,
   start,
 } from '../core/index.ts';
@@ -37,6 +38,8 @@ export interface StartCommit {
 const PREVIEW = 200;
 
 /**
+ * `child` starts a Map iteration: its deterministic id and its link to the parent (children.ts).
+ *
  * @example const { executionId, created } = await startInStore(ctx, def, { date: '2024-01-01' }, { name: 'nightly-2024-01-01' });
  */
 export async function startInStore(
@@ -44,8 +47,10 @@ export async function startInStore(
   def: FlowDefinition,
   input: Json,
   opts: StartOptions = {},
+  child?: { executionId: string; parent: ParentRef },
 ): Promise<StartCommit> {
-  const executionId = opts.name === undefined ? ctx.newId() : namedExecutionId(def.id, opts.name);
+  const executionId =
+    child?.executionId ?? (opts.name === undefined ? ctx.newId() : namedExecutionId(def.id, opts.name));
   const refs = new ExecutionRefs(ctx.db, executionId);
   const normalized = JSON.parse(JSON.stringify(input ?? null)) as Json;
   const source: SignalSource = opts.source ?? { kind: 'api' };
@@ -72,6 +77,7 @@ export async function startInStore(
         ...(opts.name === undefined ? {} : { name: opts.name }),
         ...(ctx.traceKey === undefined ? {} : { traceKey: ctx.traceKey }),
         ...(opts.trigger === undefined ? {} : { trigger: opts.trigger }),
+        ...(child === undefined ? {} : { parent: child.parent }),
       });
       await createDefinition();
       const head = await writeDecisions(

@@ -146,6 +146,9 @@ export function answersTo(command: Command, random: () => number): Signal[] {
         { kind: 'timer', timer: command.timer, path, attempt, source: { kind: 'timer', id: command.id } },
       ];
     case 'cancel':
+    case 'startChild':
+    case 'cancelChild':
+    case 'notifyParent':
       return [];
   }
 }

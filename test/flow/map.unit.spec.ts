@@ -13,7 +13,6 @@ import {
   toMermaid,
   validateFlow,
 } from '../../engine/flow/index.ts';
-import { Execution, succeeded } from '../core/fixtures.ts';
 
 const example = JSON.parse(
   readFileSync(new URL('../../examples/per-file-map.json', import.meta.url), 'utf8'),
@@ -217,14 +216,5 @@ describe('Map: builder, graph, machine', () => {
     const state = config.states?.PerFile;
     expect(state?.initial).toBe('running');
     expect(JSON.stringify(config)).not.toContain('Load');
-  });
-
-  test('until iterations run, entering a Map fails the step (catchable) and launches nothing', () => {
-    const x = new Execution(built, {});
-    const d = x.send(succeeded('List', 1, { files: ['a', 'b'] }));
-    expect(d.commands).toEqual([]);
-    expect(d.events.map((e) => e.type)).toEqual(['StepSucceeded', 'StepFailed', 'ExecutionSucceeded']);
-    expect(x.state.steps.PerFile).toMatchObject({ status: 'FAILED', error: { name: 'States.Runtime' } });
-    x.expectReplayMatches();
   });
 });
