@@ -299,9 +299,9 @@ variable "retention_days" {
 }
 
 variable "ttl_collection_groups" {
-  description = "Collection groups that get the expireAt TTL policy when enable_ttl is true. TTL does not delete subcollections, so every per-execution collection is listed: the engine stamps each of their documents with the head's expireAt (engine/store/retention.ts)."
+  description = "Collection groups that get the expireAt TTL policy when enable_ttl is true. TTL does not delete subcollections, so every per-execution collection is listed, and the top-level ones holding an execution's documents (correlations, its own chunks, dead letters): the engine stamps each of their documents with the head's expireAt (engine/store/retention.ts TTL_COLLECTION_GROUPS). Dead letters also carry a fixed 30-day expiry of their own."
   type        = list(string)
-  default     = ["executions", "events", "signals", "commands", "snapshots", "inbox", "rejected"]
+  default     = ["executions", "events", "signals", "commands", "snapshots", "inbox", "rejected", "correlations", "chunks", "deadletters"]
 }
 
 # ---------------------------------------------------------------------------------------------------

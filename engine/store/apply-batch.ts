@@ -147,8 +147,9 @@ async function withCommandCheckFallback<T>(run: (checkCommands: boolean) => Prom
 async function afterBatch(ctx: StoreContext, executionId: string, result: BatchResult): Promise<void> {
   if (result.events.length > 0) ctx.states.set(result.state);
   ctx.stats.signalsApplied += result.outcomes.filter((o) => o.status === 'applied').length;
-  await syncRetention(ctx, result.state, result.events);
   await committed(ctx, executionId, result.events);
+  // After the crash seam: a crash here leaves the marker written by the commit, and the sweep stamps.
+  await syncRetention(ctx, executionId, result.events);
 }
 
 interface BodyOptions extends BatchOptions {
@@ -267,7 +268,8 @@ async function batchBody(
   for (const ref of settle)
     tx.update(ref, { status: 'DONE', finishedAt: now, settledBy: 'ExecutionCancelled' });
   for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
-  for (const r of rejected) tx.set(refs.rejected(r.inboxId), await rejectedDoc(ctx, r, now));
+  for (const r of rejected)
+    tx.set(refs.rejected(r.inboxId), await rejectedDoc(ctx, refs.executionId, r, now));
   opts.alsoWrite?.(tx);
   return {
     outcomes,
@@ -277,17 +279,25 @@ async function batchBody(
   };
 }
 
-async function rejectedDoc(ctx: StoreContext, r: Rejected, now: string): Promise<Record<string, unknown>> {
+async function rejectedDoc(
+  ctx: StoreContext,
+  executionId: string,
+  r: Rejected,
+  now: string,
+): Promise<Record<string, unknown>> {
   const error = r.error as { code?: unknown; message?: unknown };
   log.error('store: a queued signal could not be decided; set aside in rejected/', {
     inboxId: r.inboxId,
     error: r.error,
   });
-  return ctx.chunks.pack({
-    signal: r.signal,
-    rejectedAt: now,
-    error: { code: String(error?.code ?? 'INTERNAL'), message: String(error?.message ?? r.error) },
-  });
+  return ctx.chunks.pack(
+    {
+      signal: r.signal,
+      rejectedAt: now,
+      error: { code: String(error?.code ?? 'INTERNAL'), message: String(error?.message ?? r.error) },
+    },
+    { executionId },
+  );
 }
 
 async function existingCommands(tx: Transaction, refs: ExecutionRefs, ids: string[]): Promise<Set<string>> {

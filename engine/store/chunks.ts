@@ -8,9 +8,15 @@
  * immutable and named by their content, so writing one twice is harmless and a transaction that
  * retries or fails leaves at worst an unreferenced chunk. It is the only write a transaction body
  * causes outside its own commit.
+ *
+ * Chunks of an execution's documents are that execution's own (`chunks/{sha256}-{i}~{owner}`, with
+ * an `owner` field naming the execution): retention stamps them all with the execution's `expireAt`
+ * (retention.ts) — including chunks no document refers to any more (an overwritten output, a
+ * transaction that retried) — and no other execution's payload can share them. Definitions' chunks
+ * (`chunks/{sha256}-{i}`, no owner) are shared and kept.
  */
 import { createHash } from 'node:crypto';
-import type { Firestore } from '@google-cloud/firestore';
+import type { Firestore, Timestamp } from '@google-cloud/firestore';
 import { FirestepError, isFirestepError } from '../errors.ts';
 import { ChunkDocSchema, ChunkRefSchema, corruptDocument, parseDocument } from './documents.ts';
 import { CHUNKS_MARKER, fromFirestore, toFirestore } from './firestore-json.ts';
@@ -20,9 +26,24 @@ import { COLLECTIONS } from './paths.ts';
 export const CHUNK_BYTES = 900 * 1024;
 export const DEFAULT_INLINE_LIMIT = 256 * 1024;
 
-/** What an out-of-line field holds in its document. */
+/** What an out-of-line field holds in its document (`owner`: the owning execution's tag). */
 export interface ChunkRef {
-  [CHUNKS_MARKER]: { sha256: string; parts: number; bytes: number };
+  [CHUNKS_MARKER]: { sha256: string; parts: number; bytes: number; owner?: string };
+}
+
+/** The execution whose document a payload belongs to, and its expiry once it has finished. */
+export interface ChunkOwner {
+  executionId: string;
+  expireAt?: Timestamp | undefined;
+}
+
+/**
+ * The tag of an execution in its chunk ids: 16 hex digits of the id's sha256 (ids may be long).
+ *
+ * @example ownerTag('nightly~2024-01-01') // '3f5a…' (16 hex digits)
+ */
+export function ownerTag(executionId: string): string {
+  return createHash('sha256').update(executionId).digest('hex').slice(0, 16);
 }
 
 /**
@@ -45,7 +66,7 @@ export class ChunkStore {
    * Encode a document for Firestore, moving its largest top-level fields out of line (largest
    * first) until what stays inline fits the limit.
    */
-  async pack(doc: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async pack(doc: Record<string, unknown>, owner?: ChunkOwner): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     const sizes = new Map<string, number>();
     let total = 0;
@@ -60,7 +81,7 @@ export class ChunkStore {
     const largestFirst = [...sizes.entries()].sort((a, b) => b[1] - a[1]);
     for (const [key, size] of largestFirst) {
       if (total <= this.inlineLimitBytes) break;
-      out[key] = await this.store(JSON.stringify(doc[key]));
+      out[key] = await this.store(JSON.stringify(doc[key]), owner);
       total += jsonBytes(out[key]) - size;
     }
     return out;
@@ -88,42 +109,47 @@ export class ChunkStore {
     return out as T;
   }
 
-  /** Store a JSON text as chunk documents and return the reference. */
-  async store(text: string): Promise<ChunkRef> {
+  /** Store a JSON text as chunk documents (an execution's own with `owner`) and return the reference. */
+  async store(text: string, owner?: ChunkOwner): Promise<ChunkRef> {
     const bytes = Buffer.from(text, 'utf8');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const parts = Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
-    const ref: ChunkRef = { [CHUNKS_MARKER]: { sha256, parts, bytes: bytes.length } };
-    if (this.written.has(sha256)) return ref;
+    const tag = owner === undefined ? undefined : ownerTag(owner.executionId);
+    const ref: ChunkRef = {
+      [CHUNKS_MARKER]: { sha256, parts, bytes: bytes.length, ...(tag === undefined ? {} : { owner: tag }) },
+    };
+    const key = tag === undefined ? sha256 : `${tag}:${sha256}`;
+    if (this.written.has(key)) return ref;
+    const ownership =
+      owner === undefined
+        ? {}
+        : { owner: owner.executionId, ...(owner.expireAt === undefined ? {} : { expireAt: owner.expireAt }) };
     // Two parts per commit keep each RPC far below its size limit (4 MiB on the emulator).
     for (let first = 0; first < parts; first += 2) {
       const batch = this.db.batch();
       for (let i = first; i < Math.min(parts, first + 2); i++) {
         const data = bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
-        batch.set(this.chunkDoc(sha256, i), { sha256, part: i, parts, data });
+        batch.set(this.chunkDoc(sha256, i, tag), { sha256, part: i, parts, data, ...ownership });
       }
       await batch.commit();
     }
-    this.remember(sha256);
+    this.remember(key);
     return ref;
   }
 
   /** Read the JSON text a reference points at, checking its hash. */
   async load(ref: ChunkRef, where?: { kind: string; path: string }): Promise<string> {
-    const { sha256, parts, bytes } = parseDocument(
+    const { sha256, parts, bytes, owner } = parseDocument(
       ChunkRefSchema,
       where?.kind ?? 'chunk reference',
       `${where?.path ?? '(a document)'} field ${CHUNKS_MARKER}`,
       ref[CHUNKS_MARKER],
     );
-    const refs = Array.from({ length: parts }, (_, i) => this.chunkDoc(sha256, i));
+    const refs = Array.from({ length: parts }, (_, i) => this.chunkDoc(sha256, i, owner));
     const snaps = await this.db.getAll(...refs);
     const buffers = snaps.map((snap, i) => {
       if (!snap.exists) {
-        throw new FirestepError(
-          'INTERNAL',
-          `chunk ${COLLECTIONS.chunks}/${sha256}-${i} is missing; the payload it held is lost`,
-        );
+        throw new FirestepError('INTERNAL', `chunk ${snap.ref.path} is missing; the payload it held is lost`);
       }
       return parseDocument(ChunkDocSchema, 'chunk', snap.ref.path, snap.data()).data;
     });
@@ -138,13 +164,14 @@ export class ChunkStore {
     return all.toString('utf8');
   }
 
-  private chunkDoc(sha256: string, part: number) {
-    return this.db.collection(COLLECTIONS.chunks).doc(`${sha256}-${part}`);
+  private chunkDoc(sha256: string, part: number, owner: string | undefined) {
+    const id = owner === undefined ? `${sha256}-${part}` : `${sha256}-${part}~${owner}`;
+    return this.db.collection(COLLECTIONS.chunks).doc(id);
   }
 
-  private remember(sha256: string): void {
+  private remember(key: string): void {
     if (this.written.size > 10_000) this.written.clear();
-    this.written.add(sha256);
+    this.written.add(key);
   }
 }
 

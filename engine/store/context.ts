@@ -27,6 +27,8 @@ export interface StoreContext {
   traceKey: string | undefined;
   /** `retentionDays` in ms: how long after finishing a head is kept (undefined: forever). */
   retentionMs: number | undefined;
+  /** The finishing request stamps an execution of at most this many documents; the sweep the rest. */
+  retentionInlineLimit: number;
   dispatchClaimMs: number;
   maxDispatchAttempts: number;
   dispatchConcurrency: number;
@@ -62,6 +64,7 @@ export function createContext(opts: ExecutionStoreOptions): StoreContext {
     snapshotEvery: positive('snapshotEvery', opts.snapshotEvery ?? 25),
     traceKey: opts.traceKey,
     retentionMs: opts.retentionDays === undefined ? undefined : retentionMs(opts.retentionDays),
+    retentionInlineLimit: positive('retentionInlineLimit', opts.retentionInlineLimit ?? 500),
     dispatchClaimMs: opts.dispatchClaimMs ?? 5 * 60_000,
     maxDispatchAttempts: positive('maxDispatchAttempts', opts.maxDispatchAttempts ?? 10),
     dispatchConcurrency: positive('dispatchConcurrency', opts.dispatchConcurrency ?? 32),

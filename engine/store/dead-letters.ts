@@ -2,8 +2,15 @@
  * The Firestore dead-letter sink (`deadletters/{id}`), implementing engine/ports/dead-letters.ts.
  */
 import { createHash } from 'node:crypto';
-import { FieldValue, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, type Firestore, Timestamp } from '@google-cloud/firestore';
 import type { DeadLetter, DeadLetterSink } from '../ports/index.ts';
+import { COLLECTIONS } from './paths.ts';
+
+/**
+ * Days a dead letter is kept after its last delivery (its `expireAt`, for the TTL policy on
+ * `deadletters`). One about an execution is kept at least as long as that execution (retention.ts).
+ */
+export const DEAD_LETTER_RETENTION_DAYS = 30;
 
 /** Raw text kept in a dead letter (Firestore documents are limited to 1 MiB). */
 export const DEAD_LETTER_RAW_LIMIT = 64 * 1024;
@@ -21,6 +28,7 @@ export function firestoreDeadLetters(db: Firestore, now: () => Date = () => new 
       const sha256 = createHash('sha256').update(text).digest('hex');
       const bytes = Buffer.byteLength(text, 'utf8');
       const truncated = bytes > DEAD_LETTER_RAW_LIMIT;
+      const at = now();
       const doc: Record<string, unknown> = {
         raw: truncated ? truncateUtf8(text, DEAD_LETTER_RAW_LIMIT) : text,
         rawEncoding: encoding,
@@ -28,12 +36,16 @@ export function firestoreDeadLetters(db: Firestore, now: () => Date = () => new 
         truncated,
         sha256,
         reason: letter.reason,
-        receivedAt: now().toISOString(),
+        receivedAt: at.toISOString(),
+        expireAt: Timestamp.fromMillis(at.getTime() + DEAD_LETTER_RETENTION_DAYS * 24 * 60 * 60 * 1000),
         source: strip(letter.transport ?? { kind: 'direct' }),
         deliveries: FieldValue.increment(1),
       };
       if (letter.observation) doc.observation = strip(letter.observation);
-      await db.collection('deadletters').doc(sha256).set(doc, { merge: true });
+      // Top level, so retention finds the dead letters about an execution.
+      const executionId = letter.observation?.executionId;
+      if (typeof executionId === 'string') doc.executionId = executionId;
+      await db.collection(COLLECTIONS.deadletters).doc(sha256).set(doc, { merge: true });
       return sha256;
     },
   };

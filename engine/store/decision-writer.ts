@@ -16,7 +16,7 @@ import { type CorrelationTarget, correlationDocId } from '../ports/index.ts';
 import type { StoreContext } from './context.ts';
 import type { SnapshotDoc } from './documents.ts';
 import { COLLECTIONS, type ExecutionRefs } from './paths.ts';
-import { expiryOf, stamped } from './retention.ts';
+import { expiryOf, markRetention, stamped } from './retention.ts';
 import type { OutboxEntry, StoredHead } from './types.ts';
 
 export interface DecisionBatch {
@@ -47,14 +47,17 @@ export async function writeDecisions(
   const now = ctx.clock().toISOString();
   // A finished execution's documents all carry the head's expireAt (retention.ts).
   const expireAt = expiryOf(ctx, state);
+  // Payloads out of line are the execution's own chunks, stamped like its documents.
+  const owner = { executionId: refs.executionId, expireAt };
+  markRetention(ctx, tx, state, batch.events);
 
-  const events = await Promise.all(batch.events.map((event) => ctx.chunks.pack({ ...event })));
+  const events = await Promise.all(batch.events.map((event) => ctx.chunks.pack({ ...event }, owner)));
   for (const [i, event] of batch.events.entries())
     tx.create(refs.event(event.seq), stamped(events[i] ?? {}, expireAt));
 
   if (snapshotDue) {
     const doc: SnapshotDoc = { seq: state.lastSeq, at: state.updatedAt, state: JSON.stringify(state) };
-    tx.set(refs.snapshot(state.lastSeq), stamped(await ctx.chunks.pack({ ...doc }), expireAt));
+    tx.set(refs.snapshot(state.lastSeq), stamped(await ctx.chunks.pack({ ...doc }, owner), expireAt));
   }
 
   const head: StoredHead = {
@@ -63,13 +66,13 @@ export async function writeDecisions(
     definition: `${COLLECTIONS.definitions}/${state.definitionHash}`,
   };
   // A head written without it — running again after a redrive — loses the stamp, since `set` replaces it.
-  tx.set(refs.head, stamped(await ctx.chunks.pack({ ...head }), expireAt));
+  tx.set(refs.head, stamped(await ctx.chunks.pack({ ...head }, owner), expireAt));
 
   for (const command of batch.commands) {
     if (existingCommands.has(command.id)) continue;
     tx.create(
       refs.command(command.id),
-      stamped(await ctx.chunks.pack({ ...outboxEntry(command, now) }), expireAt),
+      stamped(await ctx.chunks.pack({ ...outboxEntry(command, now) }, owner), expireAt),
     );
     if (command.kind !== 'launch') continue;
     const target = correlationTarget(command);

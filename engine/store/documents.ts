@@ -491,6 +491,11 @@ export const ChunkRefSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
   parts: z.number().int().positive(),
   bytes: z.number().int().nonnegative(),
+  /** The owning execution's tag (chunks.ts `ownerTag`); absent for shared chunks (definitions, older payloads). */
+  owner: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, 'expected an owner tag')
+    .optional(),
 });
 
 /** `leases/{executionId}`: the drain lease. Only `expiresAt` is read; the rest is for people. */

@@ -11,6 +11,7 @@ import { drainInbox, submitGrouped } from './intake.ts';
 import { registerCorrelations } from './outbox.ts';
 import { pump, sweep } from './pump.ts';
 import * as read from './readers.ts';
+import { repairRetention } from './retention.ts';
 import { asStoreError } from './retry.ts';
 import { startInStore } from './start-execution.ts';
 import type {
@@ -88,7 +89,10 @@ export class ExecutionStore {
 
   /** Dispatch commands left PENDING (crash after commit, retry backoff over) and drain stranded inboxes. */
   async sweepPending(opts: SweepOptions = {}): Promise<SweepReport> {
-    return sweep(this.ctx, opts);
+    const report = await sweep(this.ctx, opts);
+    // Retention passes still owed (a crash after the finishing commit, a large execution).
+    const stamped = await repairRetention(this.ctx);
+    return stamped > 0 ? { ...report, retentionStamped: stamped } : report;
   }
 
   getHead(executionId: string): Promise<StoredHead | undefined> {

@@ -357,7 +357,7 @@ async function enqueue(
       sortKey: `${queuedAt}~${String(queueCounter++).padStart(10, '0')}`,
       queuedAt,
     };
-    const packed = await ctx.chunks.pack({ ...doc });
+    const packed = await ctx.chunks.pack({ ...doc }, { executionId });
     try {
       await withStoreRetry('queueing a signal', () => refs.inbox(id).create(packed));
       ctx.stats.signalsQueued++;

@@ -18,6 +18,9 @@ export const COLLECTIONS = {
   definitions: 'definitions',
   chunks: 'chunks',
   leases: 'leases',
+  deadletters: 'deadletters',
+  /** `retentionPending/{executionId}`: an (un)stamping pass is owed (retention.ts). */
+  retentionPending: 'retentionPending',
 } as const;
 
 /** A name longer than this is refused: it ends up in document ids and console URLs. */

@@ -28,6 +28,11 @@ export interface StoreFaults {
 
 export interface ExecutionStoreOptions {
   db: Firestore;
+  /**
+   * With `retentionDays`: an execution of at most this many documents (default 500) is stamped with
+   * `expireAt` by the request that finished it; a larger one by `sweepPending` (engine/store/retention.ts).
+   */
+  retentionInlineLimit?: number;
   dispatcher: CommandDispatcher;
   /**
    * The deployment's trace key (the callback secret, `FIRESTEP_CALLBACK_SECRET`). With it, new
@@ -148,6 +153,8 @@ export interface SweepReport {
   drained: number;
   /** Commands given up (marked FAILED). */
   failed: number;
+  /** Finished (or redriven) executions whose documents the sweep (un)stamped with expireAt; absent when 0. */
+  retentionStamped?: number;
 }
 
 /** Counters, for tests and benchmarks (per store instance). */

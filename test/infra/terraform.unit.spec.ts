@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXECUTION_SUBCOLLECTIONS } from '../../engine/store/retention.ts';
+import { TTL_COLLECTION_GROUPS } from '../../engine/store/retention.ts';
 import { pushAuthConfigFromEnv } from '../../functions/engine/push-auth.ts';
 import { loadRuntimeConfig, RUNTIME_ENV_VARIABLES } from '../../runtime/config.ts';
 import {
@@ -57,13 +57,13 @@ describe('the firestep module (infra/*.tf)', () => {
     expect(m.resources.get('google_secret_manager_secret')?.has('callback')).toBe(true);
   });
 
-  it('then the TTL policy (expireAt, ttl_config) covers the head and every per-execution collection the engine stamps', () => {
+  it('then the TTL policy (expireAt, ttl_config) covers the head and every collection the engine stamps (per-execution, correlations, chunks, dead letters)', () => {
     const ttl = m.resources.get('google_firestore_field')?.get('ttl');
     expect(ttl?.field).toBe('expireAt');
     expect(ttl?.ttl_config).toBeDefined();
     expect(String(ttl?.for_each)).toContain('var.ttl_collection_groups');
     const groups = variableDefaults(m).ttl_collection_groups as string[];
-    const missing = ['executions', ...EXECUTION_SUBCOLLECTIONS].filter((c) => !groups.includes(c));
+    const missing = TTL_COLLECTION_GROUPS.filter((c) => !groups.includes(c));
     expect(missing).toEqual([]);
   });
 
