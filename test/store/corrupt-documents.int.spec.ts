@@ -222,8 +222,10 @@ describe('documents parsed on read', () => {
     const events = await t.db.collection(`executions/${executionId}/events`).get();
     const withChunk = events.docs.find((d) => d.get('type') === 'StepSucceeded');
     const sha256 = withChunk?.get('output')?.$chunks?.sha256 as string;
+    const owner = withChunk?.get('output')?.$chunks?.owner as string;
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
-    const chunk = t.db.collection('chunks').doc(`${sha256}-0`);
+    // The execution's own chunk (chunks.ts): `{sha256}-{part}~{owner}`.
+    const chunk = t.db.collection('chunks').doc(`${sha256}-0~${owner}`);
     await chunk.update({ data: 'not bytes' });
 
     await expectCorrupt(store.readEvents(executionId), chunk.path, 'data');
