@@ -23,7 +23,9 @@ export async function history(executionId: string, flags: HistoryFlags, io: Io):
   try {
     const events = await reader.events(executionId);
     if (events.length === 0) await reader.head(executionId); // EXECUTION_NOT_FOUND if it does not exist
-    const lines = flags.json ? events.map(toJsonLine) : formatTimeline(events, colorsFor(io.stdout));
+    const lines = flags.json
+      ? events.map((e) => toJsonLine(e))
+      : formatTimeline(events, colorsFor(io.stdout));
     io.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   } finally {

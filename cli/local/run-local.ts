@@ -15,8 +15,8 @@ import { parseFaults } from '../../runtime/local/faults.ts';
 import { attemptBound, localRunName } from '../../runtime/local/run-naming.ts';
 import { followExecution, settleOutbox } from '../../runtime/local/watch.ts';
 import type { Io } from '../render/colors.ts';
-import { toJsonLine } from '../render/event-line.ts';
 import { LiveView } from '../render/live-view.ts';
+import { ChildLines } from './child-lines.ts';
 import {
   DEFAULT_RECORD_DIR,
   type RunRecordPaths,
@@ -111,6 +111,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
     });
     const { store, db } = env.runtime;
     const events: ExecutionEvent[] = [];
+    const children = opts.json ? new ChildLines(store, (text) => opts.io.stdout.write(text)) : undefined;
+    let printing = Promise.resolve();
     const follower = followExecution({
       db,
       store,
@@ -120,7 +122,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
       drain: true,
       onEvents: (batch, head) => {
         events.push(...batch);
-        if (opts.json) opts.io.stdout.write(batch.map((e) => `${toJsonLine(e)}\n`).join(''));
+        if (children !== undefined) printing = printing.then(() => children.root(batch, executionId));
         else view?.update(batch, head);
       },
     });
@@ -142,6 +144,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<LocalRunResult> {
       // A cancel recorded elsewhere leaves its stops (Dataflow jobs.update) to this engine.
       await follower.stop();
       await settleOutbox(store, executionId);
+      await printing;
+      await children?.rest(executionId, head);
       const records =
         opts.recordDir === null
           ? undefined

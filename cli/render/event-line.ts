@@ -10,14 +10,17 @@ import { FirestepError } from '../../engine/errors.ts';
 const LEADING = ['seq', 'type', 'at', 'step', 'path', 'attempt'] as const;
 
 /**
- * One event as one JSON line (no trailing newline).
+ * One event as one JSON line (no trailing newline). `childOf`: the id of the child execution the
+ * event belongs to, for the child lines `run --json` prints among its own.
  *
  * @example toJsonLine({ seq: 1, type: 'ExecutionCancelled', at: '2026-01-01T00:00:00.000Z', reason: 'x' })
  * // '{"seq":1,"type":"ExecutionCancelled","at":"2026-01-01T00:00:00.000Z","step":null,"path":null,"attempt":null,"reason":"x"}'
  */
-export function toJsonLine(event: ExecutionEvent): string {
+export function toJsonLine(event: ExecutionEvent, childOf?: string): string {
   const e = event as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
+  // A child execution's line (run --json prints Map iterations too) names its execution first.
+  if (childOf !== undefined) out.executionId = childOf;
   for (const key of LEADING) out[key] = e[key] ?? null;
   for (const [key, value] of Object.entries(e)) {
     if (key === 'source' || (LEADING as readonly string[]).includes(key) || value === undefined) continue;
@@ -36,6 +39,7 @@ export function toJsonLine(event: ExecutionEvent): string {
 export function parseEventLines(text: string, origin: string): ExecutionEvent[] {
   const events: ExecutionEvent[] = [];
   const lines = text.split(/\r?\n/);
+  let root: string | undefined;
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     const where = `${origin}:${index + 1}`;
@@ -45,7 +49,16 @@ export function parseEventLines(text: string, origin: string): ExecutionEvent[] 
     } catch (e) {
       throw new FirestepError('LOG_INVALID', `${where}: not JSON (${(e as Error).message})`);
     }
-    events.push(fromJsonObject(value, where));
+    const event = fromJsonObject(value, where);
+    // `run --json` interleaves child executions' lines (Map iterations): keep the first execution's.
+    const owner = (value as { executionId?: unknown }).executionId;
+    if (event.type === 'ExecutionStarted') root ??= event.executionId;
+    else if (typeof owner === 'string') {
+      if (owner !== root) continue;
+      delete (event as { executionId?: unknown }).executionId;
+    }
+    if (event.type === 'ExecutionStarted' && event.executionId !== root) continue;
+    events.push(event);
   }
   return events;
 }

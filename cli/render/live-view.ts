@@ -70,7 +70,7 @@ export class LiveView {
     if (!this.head) return;
     const lines = [
       `${this.colors.bold(this.head.executionId)}  ${this.colors.dim(`flow ${this.head.flowId}`)}  ${this.head.status}`,
-      ...renderStepTable(this.head.steps, this.now(), this.colors, this.out.columns),
+      ...renderStepTable(this.head.steps, this.now(), this.colors, this.out.columns, this.head.maps),
     ];
     this.out.write(`${ERASE_UP(this.drawn)}${lines.join('\n')}\n`);
     this.drawn = lines.length;

@@ -4,6 +4,7 @@
  * that nothing here knows whether stdout is a terminal.
  */
 
+import type { MapProgress } from '../../engine/core/map.ts';
 import type { ExecutionStatus, StepState, StepStatus } from '../../engine/core/state.ts';
 import type { Colors } from './colors.ts';
 
@@ -16,6 +17,8 @@ export interface HeadView {
   updatedAt: string;
   lastSeq: number;
   steps: Record<string, StepState>;
+  /** Each Map's counters (issue 15): shown as the Map row's detail. */
+  maps?: Record<string, MapProgress>;
   output?: unknown;
   error?: { name: string; message: string };
 }
@@ -68,6 +71,17 @@ function detail(step: StepState): string {
   return r.url ?? r.operation ?? r.messageId ?? '';
 }
 
+/**
+ * A Map's progress in a few characters: finished / total, then successes and failures.
+ *
+ * @example mapDetail({ total: 10000, succeeded: 7400, failed: 12 } as MapProgress) === '7,412 / 10,000 ✓7,400 ✗12'
+ */
+export function mapDetail(progress: MapProgress): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  const done = progress.succeeded + progress.failed;
+  return `${n(done)} / ${n(progress.total)} ✓${n(progress.succeeded)} ✗${n(progress.failed)}`;
+}
+
 /** Rows in the order steps were entered (launch time, then path). */
 export function orderedSteps(steps: Record<string, StepState>): StepState[] {
   return Object.values(steps).sort(
@@ -88,12 +102,16 @@ export function renderStepTable(
   colors: Colors,
   /** Terminal width: the detail column is cut so that no row wraps (a wrapped row breaks redraws). */
   maxWidth?: number,
+  maps?: Record<string, MapProgress>,
 ): string[] {
   const rows = orderedSteps(steps).map((s) => {
     const start = s.launchedAt ? Date.parse(s.launchedAt) : undefined;
     const end = s.finishedAt ? Date.parse(s.finishedAt) : ACTIVE.has(s.status) ? now : undefined;
     const elapsed = start !== undefined && end !== undefined ? formatElapsed(end - start) : '';
-    return { path: s.path, status: s.status, attempt: String(s.attempt), elapsed, detail: detail(s) };
+    const map = maps?.[s.path];
+    const own =
+      map !== undefined && map.attempt === s.attempt && s.status !== 'FAILED' ? mapDetail(map) : detail(s);
+    return { path: s.path, status: s.status, attempt: String(s.attempt), elapsed, detail: own };
   });
   const width = {
     path: Math.max(4, ...rows.map((r) => r.path.length)),
@@ -123,7 +141,7 @@ export function renderSummary(head: HeadView, now: number, colors: Colors): stri
   const took = formatElapsed(end - Date.parse(head.startedAt));
   const lines = [
     `${colors.bold(head.executionId)}  flow ${head.flowId}  ${paintStatus(colors, head.status)}  ${took}  (${head.lastSeq} events)`,
-    ...renderStepTable(head.steps, now, colors),
+    ...renderStepTable(head.steps, now, colors, undefined, head.maps),
   ];
   if (head.status === 'SUCCEEDED' && head.output !== undefined)
     lines.push(`output: ${JSON.stringify(head.output)}`);

@@ -51,11 +51,20 @@ export class FaultPlan {
 }
 
 /** Every Task step of a flow with its path (a Wait with `for_object` counts: it launches a watcher). */
+/**
+ * A Map's iterator runs as child executions of its own flow, so its Task steps are listed with their
+ * path inside the iterator (`Load`, not `PerFile/…/Load`): the path a child's launch carries. A
+ * fault on such a step then applies in every iteration.
+ */
 export function taskSteps(flow: Flow): Array<{ path: string; name: string; step: TaskStep }> {
   const out: Array<{ path: string; name: string; step: TaskStep }> = [];
   for (const located of walkSteps(flow)) {
     const task = launchable(located.step);
     if (task !== undefined) out.push({ path: located.path, name: located.name, step: task });
+    if (located.step.type === 'Map') {
+      const iterator = { start: located.step.iterator.start, steps: located.step.iterator.steps };
+      for (const inner of taskSteps(iterator)) if (!out.some((t) => t.path === inner.path)) out.push(inner);
+    }
   }
   return out;
 }
