@@ -72,6 +72,11 @@ const FIELD_SCHEMAS: Record<
   gen: z.union([z.literal(1), z.literal(2)]).describe('1 = gen1 (default), 2 = gen2 / Cloud Run'),
   trigger: z.enum(['http', 'pubsub']),
   topic: z.string().min(1),
+  wait_for_callback: z
+    .boolean()
+    .describe(
+      'the function replies with the firestep SDK and the step waits for that callback (its output); needs timeout_seconds',
+    ),
   container_gcs_path: z.string().startsWith('gs://').describe('flex template spec'),
   template_path: z.string().startsWith('gs://').describe('classic template'),
   workflow: jsonObject.describe('inline WorkflowTemplate (REST shape)'),

@@ -37,6 +37,10 @@ export function describeEvent(e: ExecutionEvent): string {
       return `${e.timer} timer`;
     case 'StepLogged':
       return truncate(e.lines.join(' | '));
+    case 'StepConfirmed':
+      return 'ended well (platform log); waiting for its callback';
+    case 'LateOutputRejected':
+      return `output ${truncate(JSON.stringify(e.output) ?? 'null', 60)} came too late: ${truncate(e.reason, 80)}`;
     case 'ChoiceTaken':
       return `→ ${e.next} (${e.choice === null ? 'default' : `choice ${e.choice}`})`;
     case 'ExecutionSucceeded':
@@ -58,7 +62,8 @@ function paintType(colors: Colors, type: ExecutionEvent['type']): string {
   if (type === 'StepSucceeded' || type === 'ExecutionSucceeded') return colors.green(type);
   if (type === 'StepFailed' || type === 'ExecutionFailed' || type === 'StepTimedOut') return colors.red(type);
   if (type === 'ExecutionCancelled') return colors.magenta(type);
-  if (type === 'StepRetryScheduled' || type === 'ExecutionRedriven') return colors.yellow(type);
+  if (type === 'StepRetryScheduled' || type === 'ExecutionRedriven' || type === 'LateOutputRejected')
+    return colors.yellow(type);
   return type;
 }
 

@@ -31,6 +31,25 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
         attempt: event.attempt,
         source,
       };
+    case 'StepConfirmed':
+      return {
+        kind: 'completed',
+        outcome: 'succeeded',
+        output: null,
+        platform: true,
+        path: event.path,
+        attempt: event.attempt,
+        source,
+      };
+    case 'LateOutputRejected':
+      return {
+        kind: 'completed',
+        outcome: 'succeeded',
+        output: event.output,
+        path: event.path,
+        attempt: event.attempt,
+        source,
+      };
     case 'StepFailed':
       // A missing reference fails the step inside the decision that tried to launch it.
       // So does a Map whose items are unreadable or whose failures breach its tolerance.

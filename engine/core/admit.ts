@@ -4,7 +4,7 @@
  * and nothing changes.
  */
 import { FirestepError } from '../errors.ts';
-import { launchable } from '../flow/launchable.ts';
+import { launchable, waitsForCallback } from '../flow/launchable.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import { nameOf, stepAt } from '../flow/paths.ts';
 import type { EventBody } from './events.ts';
@@ -38,6 +38,9 @@ export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal
   // the same facts end up in the log whatever order signals arrive in.
   if (signal.kind === 'launched') return admitStepSignal(def, state, signal);
   if (state.status !== 'RUNNING') {
+    // An output that would be lost is recorded even when the execution ended meanwhile.
+    const late = lateOutput(def, state, signal);
+    if (late !== undefined) return late;
     return ignore(
       'EXECUTION_FINISHED',
       `execution "${state.executionId}" is ${state.status}; ${describe(signal)} changes nothing`,
@@ -182,15 +185,58 @@ function admitStepSignal(def: FlowDefinition, state: ExecutionState, signal: Ste
     case 'launchFailed':
     case 'completed':
       if (FINISHED_ATTEMPT.has(row.status)) {
-        return terminal(
-          `step "${path}" attempt ${attempt} is already ${row.status}; ${describe(signal)} ignored`,
+        return (
+          lateOutput(def, state, signal) ??
+          terminal(`step "${path}" attempt ${attempt} is already ${row.status}; ${describe(signal)} ignored`)
         );
       }
       if (signal.kind === 'completed' && signal.outcome === 'succeeded') {
+        const task = launchable(step);
+        if (signal.platform === true && task !== undefined && waitsForCallback(task.target)) {
+          // The platform's line carries no output: it confirms, the callback completes the step.
+          if (row.confirmedAt !== undefined)
+            return terminal(
+              `step "${path}" attempt ${attempt} is already confirmed; waiting for its callback`,
+            );
+          return { events: [{ type: 'StepConfirmed', ...ref }] };
+        }
         return { events: [{ type: 'StepSucceeded', output: signal.output, ...ref }] };
       }
       return { events: [{ type: 'StepFailed', error: signal.error, ...ref }] };
   }
+}
+
+/**
+ * A callback's output for an attempt that already SUCCEEDED without one (its platform line, which
+ * carries none, was applied first and the step does not wait for its callback). The flow has moved
+ * on, so nothing changes, but the output is recorded as `LateOutputRejected` — never dropped unseen.
+ */
+function lateOutput(def: FlowDefinition, state: ExecutionState, signal: Signal): Admission | undefined {
+  if (signal.kind !== 'completed' || signal.outcome !== 'succeeded') return undefined;
+  if (signal.platform === true || signal.output === null) return undefined;
+  const row = state.steps[signal.path];
+  const task = launchable(stepAt(def.flow, signal.path));
+  if (task === undefined || row === undefined || row.type !== 'Task') return undefined;
+  if (row.attempt !== signal.attempt || row.status !== 'SUCCEEDED' || row.output !== null) return undefined;
+  const wait =
+    task.target.type === 'Http'
+      ? '"mode": "async"'
+      : task.target.type === 'PubSub'
+        ? '"mode": "callback"'
+        : '"wait_for_callback": true';
+  const reason = `the callback of "${row.step}" attempt ${signal.attempt} brought an output after the step had already succeeded without one (its platform log line came first) and the flow moved on without it; give the step ${wait} so that it waits for its callback's output`;
+  return {
+    events: [
+      {
+        type: 'LateOutputRejected',
+        step: row.step,
+        path: signal.path,
+        attempt: signal.attempt,
+        output: signal.output,
+        reason,
+      },
+    ],
+  };
 }
 
 const STEP_KINDS = new Set(['launched', 'launchFailed', 'completed', 'logged', 'timer', 'child']);

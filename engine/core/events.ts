@@ -92,6 +92,17 @@ export type EventBody =
   /** A Map iteration's child execution failed or was cancelled. */
   | ({ type: 'MapIterationFailed'; index: number; childId: string; error: StepError } & StepRef)
   | ({ type: 'StepLogged'; lines: string[]; metadata?: Json } & StepRef)
+  /**
+   * The platform reported that the attempt's process ended well (a function's end line), for a step
+   * that waits for its callback: recorded, no transition; the callback completes the step.
+   */
+  | ({ type: 'StepConfirmed' } & StepRef)
+  /**
+   * A callback with an output arrived for an attempt already SUCCEEDED without one (its platform
+   * line came first, and the step does not wait for its callback): the output is kept here for
+   * people to see, and the flow does not change — the next step already ran without it.
+   */
+  | ({ type: 'LateOutputRejected'; output: Json; reason: string } & StepRef)
   /** A Condition routed to `next` by choice `choice` (0-based), or by its default (`choice: null`). */
   | { type: 'ChoiceTaken'; step: string; path: string; next: string; choice: number | null }
   | { type: 'ExecutionSucceeded'; output: Json }

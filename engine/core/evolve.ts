@@ -16,6 +16,7 @@ import { recordIteration, startProgress } from './map.ts';
 import type { ExecutionState, MapResult } from './state.ts';
 import {
   cancelOpenSteps,
+  confirmStep,
   enterSteps,
   finishStep,
   markRetryScheduled,
@@ -110,10 +111,14 @@ export function evolveWithActions(
         },
       );
     case 'StepTimedOut': {
+      const confirmedAt = s.steps[event.path]?.confirmedAt;
       const error = {
         name: ERROR_NAMES.timeout,
         kind: 'timeout' as const,
-        message: `step "${event.step}" attempt ${event.attempt} timed out`,
+        message:
+          confirmedAt === undefined
+            ? `step "${event.step}" attempt ${event.attempt} timed out`
+            : `step "${event.step}" attempt ${event.attempt} timed out waiting for its callback: its platform log line said it ended well at ${confirmedAt}, but no callback brought its output; wrap the function with the firestep SDK (withFirestep / firestep.step), or drop "wait_for_callback" if it returns nothing`,
       };
       return drive(def, s, finishStep(s.steps, event.path, 'TIMED_OUT', at, error), at, {
         type: 'STEP_TIMED_OUT',
@@ -131,8 +136,11 @@ export function evolveWithActions(
             path: event.path,
             attempt: event.attempt,
           });
+    case 'StepConfirmed':
+      return same({ ...s, steps: confirmStep(s.steps, event.path, at) });
     case 'StepLogged':
     case 'ChoiceTaken':
+    case 'LateOutputRejected':
       return same(s);
     case 'ExecutionSucceeded':
       return same({ ...s, status: 'SUCCEEDED', output: event.output });

@@ -24,7 +24,18 @@ export type Signal =
   /** The launch failed terminally (after the dispatcher's own retries). */
   | ({ kind: 'launchFailed'; commandId: string; error: StepError; source: SignalSource } & StepAttemptRef)
   /** The step attempt finished (log entry, Eventarc, callback, sync HTTP response, probe). */
-  | ({ kind: 'completed'; outcome: 'succeeded'; output: Json; source: SignalSource } & StepAttemptRef)
+  | ({
+      kind: 'completed';
+      outcome: 'succeeded';
+      output: Json;
+      /**
+       * `true` when the platform reported it (a function's end line, a request log): the process
+       * ended well, but the report carries no output. For a step that waits for its callback it only
+       * confirms; otherwise it is the step's success (output `null`).
+       */
+      platform?: true;
+      source: SignalSource;
+    } & StepAttemptRef)
   | ({ kind: 'completed'; outcome: 'failed'; error: StepError; source: SignalSource } & StepAttemptRef)
   /** Log lines / metadata reported by a running attempt (callback SDK). */
   | ({ kind: 'logged'; lines: string[]; metadata?: Json; source: SignalSource } & StepAttemptRef)
@@ -55,7 +66,9 @@ export type SignalKind = Signal['kind'];
 
 /**
  * Business dedupe key (DESIGN.md §5): (step attempt + what happened), not the transport's message id,
- * so a callback and a log entry reporting the same success collapse into one.
+ * so two log entries, or a callback and an Eventarc event, reporting the same success collapse into
+ * one. A platform line's success (`platform: true`, no output) has its own key: the callback that
+ * carries the output must still reach `decide` after it.
  *
  * @example signalKey({kind:'completed', outcome:'succeeded', path:'Step1', attempt:1, …}) === 'Step1#1#succeeded'
  */
@@ -66,6 +79,9 @@ export function signalKey(signal: Signal, redriveCount = 0): string {
     case 'launchFailed':
       return `${signal.path}#${signal.attempt}#failed`;
     case 'completed':
+      // A platform success and a callback success are two facts (the callback carries the output).
+      if (signal.outcome === 'succeeded' && signal.platform === true)
+        return `${signal.path}#${signal.attempt}#ended`;
       return `${signal.path}#${signal.attempt}#${signal.outcome}`;
     case 'logged':
       return `${signal.path}#${signal.attempt}#log#${signal.source.id ?? ''}`;

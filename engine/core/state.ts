@@ -32,6 +32,8 @@ export interface StepState {
   attempt: number;
   launchedAt?: string;
   finishedAt?: string;
+  /** When the platform reported the process ended well, for a step still waiting for its callback. */
+  confirmedAt?: string;
   receipt?: Receipt;
   error?: StepError;
   /** What the attempt was launched with: inline when small, else where the event holding it is. */

@@ -98,6 +98,12 @@ export function finishStep(
   });
 }
 
+/** The platform says the attempt's process ended well; the step still waits for its callback. */
+export function confirmStep(steps: StepTable, path: string, at: string): StepTable {
+  const row = steps[path];
+  return row === undefined ? steps : withRow(steps, path, { ...row, confirmedAt: at });
+}
+
 /** A failed attempt that will be retried. */
 export function markRetryScheduled(steps: StepTable, path: string): StepTable {
   const row = steps[path];

@@ -41,7 +41,8 @@ export type TargetInput =
  */
 export function cloudFunction(
   name: string,
-  options: Location & Pick<CloudFunctionTarget, 'url' | 'gen' | 'trigger' | 'topic'> = {},
+  options: Location &
+    Pick<CloudFunctionTarget, 'url' | 'gen' | 'trigger' | 'topic' | 'wait_for_callback'> = {},
 ): CloudFunctionTarget {
   return { type: 'CloudFunction', name, ...options };
 }

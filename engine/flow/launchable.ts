@@ -4,7 +4,7 @@
  * (`objects.get`) and registers the object as a correlation key, its completion is the object's
  * finalized event, its `timeout_seconds` is the Task timeout (`States.Timeout`).
  */
-import type { Step, TaskStep } from './model.ts';
+import type { Step, Target, TaskStep } from './model.ts';
 
 /**
  * The Task a step launches as, or undefined for steps that launch nothing.
@@ -24,4 +24,26 @@ export function launchable(step: Step | undefined): TaskStep | undefined {
     ...(step.catch === undefined ? {} : { catch: step.catch }),
     ...flow,
   };
+}
+
+/**
+ * Whether a step of this target completes only by its callback (firestep SDK or any client of the
+ * callback protocol): a Cloud Function with `wait_for_callback`, an Http target in `async` mode, a
+ * PubSub target in `callback` mode. For these, a platform log line that reports success (a gen1 end
+ * line, a Cloud Run request log) carries no output and only confirms; the callback completes the step.
+ *
+ * @example waitsForCallback({ type: 'CloudFunction', name: 'export', wait_for_callback: true }) === true
+ * @example waitsForCallback({ type: 'Http', name: 'partner', url: 'https://x.example' }) === false
+ */
+export function waitsForCallback(target: Target): boolean {
+  switch (target.type) {
+    case 'CloudFunction':
+      return target.wait_for_callback === true;
+    case 'Http':
+      return target.mode === 'async';
+    case 'PubSub':
+      return target.mode === 'callback';
+    default:
+      return false;
+  }
 }

@@ -68,6 +68,13 @@ export interface CloudFunctionTarget extends TargetBase {
   /** `http` = HTTP invocation (default); `pubsub` = publish to `topic` (Pub/Sub-triggered function). */
   trigger?: 'http' | 'pubsub';
   topic?: string;
+  /**
+   * The function replies with the firestep SDK and its output matters: the step waits for that
+   * callback. The platform's end line (which carries no output) then only confirms the function
+   * ended well (`StepConfirmed`); a failure line still fails the step. Needs the Task's
+   * `timeout_seconds`, which ends a step whose function ended without calling back.
+   */
+  wait_for_callback?: boolean;
 }
 
 export type DataflowTemplate =

@@ -265,6 +265,16 @@ function readTask(
   const timeout_seconds = readNumber(raw, 'timeout_seconds', path, out, { min: 0, exclusive: true });
   const flow = readNextOrEnd(raw, path, out, onEdge);
   const broken = (raw.parameters !== undefined && parameters === undefined) || !referencesOk;
+  if (
+    target?.type === 'CloudFunction' &&
+    target.wait_for_callback === true &&
+    raw.timeout_seconds === undefined
+  ) {
+    out.error(
+      childPath(path, 'timeout_seconds'),
+      'missing; a step with "wait_for_callback" needs a timeout, so that a function which ends without calling back fails the step (States.Timeout) instead of leaving it waiting for ever',
+    );
+  }
   if (target === undefined || flow === undefined || broken) return undefined;
   return compact({
     type: 'Task',

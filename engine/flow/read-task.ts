@@ -1,7 +1,7 @@
 /**
  * Reads a Task step: the reference's flat target fields (`target_type`, `target_name`, `project_id`,
  * `region`, `container_gcs_path` | `template_path`, `parameters`) plus firestep's own (`url`, `gen`,
- * `trigger`, `topic`, `workflow`, `method`, `auth`, `mode`, `retry`, `catch`, `timeout_seconds`).
+ * `trigger`, `topic`, `wait_for_callback`, `workflow`, `method`, `auth`, `mode`, `retry`, `catch`, `timeout_seconds`).
  * A normalized Task (`target: {type, name, …}`, what the TypeScript builder makes) is read the same
  * way, after lifting its target fields to the flat form.
  */
@@ -21,6 +21,7 @@ import {
   describe,
   isObject,
   type RawObject,
+  readBoolean,
   readEnum,
   readJsonObject,
   readNumber,
@@ -48,7 +49,7 @@ export const TASK_FIELDS = [
 
 /** Fields that only apply to one kind of target. */
 export const TARGET_FIELDS: Record<TargetType, readonly string[]> = {
-  CloudFunction: ['url', 'gen', 'trigger', 'topic'],
+  CloudFunction: ['url', 'gen', 'trigger', 'topic', 'wait_for_callback'],
   Dataflow: ['container_gcs_path', 'template_path'],
   Dataproc: ['workflow'],
   Http: ['url', 'method', 'auth', 'mode'],
@@ -137,6 +138,7 @@ function readSpecific(type: TargetType, raw: RawObject, path: string, out: Probl
         gen: readEnum(raw, 'gen', [1, 2], path, out),
         trigger,
         topic,
+        wait_for_callback: readBoolean(raw, 'wait_for_callback', path, out),
       });
     }
     case 'Dataflow':

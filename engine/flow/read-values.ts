@@ -60,6 +60,19 @@ export function readEnum<const T extends string | number>(
   return undefined;
 }
 
+/** `true` or `false`. */
+export function readBoolean(
+  raw: RawObject,
+  key: string,
+  path: string,
+  out: ProblemList,
+): boolean | undefined {
+  const value = raw[key];
+  if (value === undefined || typeof value === 'boolean') return value;
+  out.error(childPath(path, key), `must be true or false, got ${describe(value)}`);
+  return undefined;
+}
+
 /** A number with a lower bound: `min` inclusive or exclusive, optionally an integer. */
 export function readNumber(
   raw: RawObject,

@@ -137,8 +137,10 @@ export function signalsFor(o: Correlatable, target: CorrelationTarget | undefine
     case 'cloudFunction': {
       const at = required(ref, o.kind);
       const source = o.source ?? { kind: 'log' as const };
+      // The platform's line says the process ended well but carries no output: `platform` lets a
+      // step that waits for its callback take it as a confirmation only.
       if (o.outcome === 'succeeded')
-        return [{ kind: 'completed', outcome: 'succeeded', output: null, source, ...at }];
+        return [{ kind: 'completed', outcome: 'succeeded', output: null, platform: true, source, ...at }];
       const error: StepError = {
         name: 'States.TaskFailed',
         kind: 'function',

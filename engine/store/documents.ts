@@ -107,6 +107,7 @@ export const StepStateSchema = z.object({
   attempt,
   launchedAt: iso.optional(),
   finishedAt: iso.optional(),
+  confirmedAt: iso.optional(),
   receipt: ReceiptSchema.optional(),
   error: StepErrorSchema.optional(),
   /** Inline value, or `{$event, bytes}` pointing at the event that holds it (issue 14). */
@@ -252,6 +253,14 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     dueAt: iso,
   }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('StepTimedOut') }),
+  z.object({ ...eventBase, ...stepRef, type: z.literal('StepConfirmed') }),
+  z.object({
+    ...eventBase,
+    ...stepRef,
+    type: z.literal('LateOutputRejected'),
+    output: json,
+    reason: z.string(),
+  }),
   z.object({ ...eventBase, ...stepRef, type: z.literal('TimerFired'), timer: z.enum(['retry', 'wait']) }),
   z.object({
     ...eventBase,

@@ -202,7 +202,7 @@ describe('readFlowJson: the reference format', () => {
     expect(lines(errors)).toEqual([
       'steps.Init.nxt: unknown field for a CloudFunction Task (did you mean "next"?)',
       'steps.Init.retry.max_attempt: unknown field for a retry policy (did you mean "max_attempts"?)',
-      'steps.Step2.branches[1].steps.Branch2.container_gcs_path: unknown field for a CloudFunction Task; allowed: type, next, end, target_type, target_name, project_id, region, parameters, retry, catch, timeout_seconds, url, gen, trigger, topic, "comment" or "x-…"',
+      'steps.Step2.branches[1].steps.Branch2.container_gcs_path: unknown field for a CloudFunction Task; allowed: type, next, end, target_type, target_name, project_id, region, parameters, retry, catch, timeout_seconds, url, gen, trigger, topic, wait_for_callback, "comment" or "x-…"',
     ]);
   });
 

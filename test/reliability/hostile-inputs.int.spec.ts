@@ -336,7 +336,13 @@ const HOSTILE: Hostile[] = [
     expect: ['deadLettered', 'notOurs'],
   },
   // finished executions, stale attempts, unknown executions
-  { name: 'the finished execution’s end line, redelivered', raw: () => finishedEndLine, expect: 'duplicate' },
+  // Its callbacks finished it; the end line (no output) has its own dedupe key since issue 13 item 5,
+  // so it reaches decide, which ignores it: the execution is over.
+  {
+    name: 'the finished execution’s end line, after its callbacks',
+    raw: () => finishedEndLine,
+    expect: 'ignored',
+  },
   {
     name: 'the finished execution’s callback, redelivered',
     raw: () => finishedCallback,
@@ -473,8 +479,12 @@ describe('hostile inputs through handleEngineMessage against real executions', (
 
   it('after all of them, the genuine completion of A is still applied once and B is launched', async () => {
     expect((await handle(pushBody(endOfA, 'genuine-1'))).status).toBe('applied');
+    // A does not wait for its callback: the callback's output, after the end line, is recorded as
+    // LateOutputRejected (issue 13 item 5), once, and changes nothing else.
+    expect((await handle(callbackOfA)).status).toBe('applied');
     expect((await handle(callbackOfA)).status).toBe('duplicate');
-    const { head } = await assertInvariants(r.runtime.db, running);
+    const { head, events } = await assertInvariants(r.runtime.db, running);
+    expect(events.filter((e) => e.type === 'LateOutputRejected')).toMatchObject([{ path: 'A', attempt: 1 }]);
     expect(head.steps.A?.status).toBe('SUCCEEDED');
     expect(head.steps.B?.status).toMatch(/LAUNCHING|RUNNING/);
     await assertInvariants(r.runtime.db, finished);

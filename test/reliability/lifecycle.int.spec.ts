@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../adapters/dispatcher.ts';
 import { lazyCloudTasksClient } from '../../adapters/shared/http-task.ts';
 import { CloudTasksTimerScheduler } from '../../adapters/timers/cloud-tasks.ts';
+import type { ExecutionEvent } from '../../engine/core/events.ts';
 import { traceFor } from '../../engine/core/trace.ts';
 import { cloudFunction, defineFlow, task } from '../../engine/flow/index.ts';
+import type { CallbackMessage } from '../../engine/signals/wire/callback.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
 import { handleEngineMessage } from '../../runtime/handle-message.ts';
 import { LOCAL_CALLBACK_SECRET } from '../../runtime/local-config.ts';
-import { call, serveApi } from './support/http.ts';
+import { call, type Served, serveApi, serveEnginePush } from './support/http.ts';
 import { assertInvariants } from './support/invariants.ts';
 import { endLine, eventually, pushBody, type RelRuntime, startRuntime } from './support/runtime.ts';
 
@@ -27,11 +29,37 @@ const chain = defineFlow({
   },
 });
 
+/** Issue 13 item 5: Count reports `{rows: 42}` by callback; Load reads it. */
+const lateFlow = (id: string, count: Parameters<typeof cloudFunction>[1], options: object = {}) =>
+  defineFlow({
+    id,
+    start: 'Count',
+    steps: {
+      Count: task(cloudFunction(`${id}-count`, { ...loc, ...count }), {
+        timeout_seconds: 600,
+        ...options,
+        next: 'Load',
+      }),
+      Load: task(cloudFunction(`${id}-load`, loc), {
+        parameters: { rows: '$.steps.Count.output.rows ?? null' },
+        end: true,
+      }),
+    },
+  });
+const waiting = lateFlow('rel-l-wait', { wait_for_callback: true });
+const flaky = lateFlow(
+  'rel-l-wait-retry',
+  { wait_for_callback: true },
+  { retry: { max_attempts: 1, interval_seconds: 1 } },
+);
+const silent = lateFlow('rel-l-wait-silent', { wait_for_callback: true }, { timeout_seconds: 5 });
+const plain = lateFlow('rel-l-plain', {});
+
 let r: RelRuntime;
 const handle = (raw: unknown) => handleEngineMessage(raw, r.runtime, { via: 'push' });
 
 beforeAll(async () => {
-  r = await startRuntime([chain]);
+  r = await startRuntime([chain, waiting, flaky, silent, plain]);
 }, 60_000);
 afterAll(() => r.close());
 
@@ -286,5 +314,171 @@ describe('names reused after retention (issue 13 item 4)', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('a late callback’s output (issue 13 item 5)', () => {
+  let push: Served;
+  const ROWS = { rows: 42 };
+  beforeAll(async () => {
+    push = await serveEnginePush(r.runtime);
+    for (const f of [waiting, silent, plain])
+      r.host.setBehavior(`${f.id}-count`, { kind: 'handler', run: () => ROWS });
+    r.host.setBehavior(`${flaky.id}-count`, {
+      kind: 'handler',
+      run: (_input, context) => {
+        if (context?.attempt === 1) throw new Error('injected failure of attempt 1');
+        return ROWS;
+      },
+    });
+  });
+  afterAll(() => push.close());
+
+  let n = 0;
+  /** POST one message to the engine's push endpoint, as the signal topic's push subscription does. */
+  async function deliver(raw: unknown): Promise<string> {
+    const res = await call(push.url, 'POST', '/', pushBody(raw, `late-${++n}`));
+    expect(res.status, res.text).toBe(200);
+    return String(res.body.status);
+  }
+
+  /** The platform's end line and the SDK callback of one attempt, as the fakes wrote them. */
+  async function messagesOf(executionId: string, attempt = 1) {
+    const trace = traceFor(executionId, 'Count', attempt, LOCAL_CALLBACK_SECRET).traceId;
+    const line = await eventually(() => endLine(r.entries, trace));
+    const callback = await eventually(() =>
+      r.callbacks.find((c) => c.executionId === executionId && c.path === 'Count' && c.attempt === attempt),
+    );
+    if (line === undefined || callback === undefined) throw new Error(`no messages of ${executionId}`);
+    return { line, callback };
+  }
+
+  /** Load's resolved input, once its launch is recorded. */
+  async function loadInput(executionId: string) {
+    const head = await eventually(async () => {
+      const h = await r.runtime.store.getHead(executionId);
+      return h?.steps.Load?.input === undefined ? undefined : h;
+    }, 20_000);
+    return head?.steps.Load?.input;
+  }
+
+  const forged = (c: CallbackMessage): CallbackMessage => ({
+    ...c,
+    id: `${c.id}-forged`,
+    token: 'f'.repeat(43),
+  });
+  const typesOf = (events: ExecutionEvent[]) => events.map((e) => e.type);
+
+  const ORDERS: { name: string; order: ('line' | 'callback')[]; expect: string[] }[] = [
+    {
+      name: 'line, line again, callback, callback again',
+      order: ['line', 'line', 'callback', 'callback'],
+      expect: ['applied', 'duplicate', 'applied', 'duplicate'],
+    },
+    {
+      name: 'callback, callback again, line, line again',
+      order: ['callback', 'callback', 'line', 'line'],
+      expect: ['applied', 'duplicate', 'ignored', 'ignored'],
+    },
+    {
+      name: 'line, callback, line again, callback again',
+      order: ['line', 'callback', 'line', 'callback'],
+      expect: ['applied', 'applied', 'duplicate', 'duplicate'],
+    },
+    {
+      name: 'callback, line, callback again, line again',
+      order: ['callback', 'line', 'callback', 'line'],
+      expect: ['applied', 'ignored', 'duplicate', 'ignored'],
+    },
+  ];
+
+  for (const [i, o] of ORDERS.entries()) {
+    it(`given Count waiting for its callback, when a forged callback and then ${o.name} are pushed, then the forgery is dead-lettered, the end line only confirms, and Load is launched once with rows 42`, async () => {
+      // given
+      const { executionId } = await r.runtime.store.startExecution(waiting, {}, { name: `order-${i}` });
+      const { line, callback } = await messagesOf(executionId);
+
+      // when
+      expect(await deliver(forged(callback))).toBe('deadLettered');
+      const statuses = [];
+      for (const which of o.order) statuses.push(await deliver(which === 'line' ? line : callback));
+
+      // then
+      expect(statuses).toEqual(o.expect);
+      expect(await loadInput(executionId)).toEqual(ROWS);
+      const { events } = await assertInvariants(r.runtime.db, executionId);
+      const types = typesOf(events);
+      expect(types.filter((t) => t === 'StepSucceeded')).toHaveLength(1);
+      expect(types.includes('StepConfirmed')).toBe(o.order[0] === 'line');
+      expect(types).not.toContain('LateOutputRejected');
+      expect(events.find((e) => e.type === 'StepSucceeded')).toMatchObject({ path: 'Count', output: ROWS });
+    });
+  }
+
+  it('given attempt 1 of a waiting Count failed (its end line says 500), when a success callback for attempt 1 arrives, then it is ignored, the retry runs, and attempt 2’s output reaches Load', async () => {
+    // given
+    const { executionId } = await r.runtime.store.startExecution(flaky, {}, { name: 'failed-attempt' });
+    const first = await messagesOf(executionId, 1);
+    expect(first.line.textPayload).toMatch(/status code: 500/);
+    expect(await deliver(first.line)).toBe('applied');
+
+    // when: attempt 1's callback, claiming success with another output
+    const claim = {
+      ...first.callback,
+      id: `${first.callback.id}-late`,
+      outcome: 'succeeded' as const,
+      output: { rows: 1 },
+    };
+    delete (claim as { error?: unknown }).error;
+    expect(await deliver(claim)).toBe('ignored');
+
+    // then: attempt 2 (after the retry timer) calls back; its line comes last
+    const second = await messagesOf(executionId, 2);
+    expect(await deliver(second.callback)).toBe('applied');
+    expect(await deliver(second.line)).toBe('ignored');
+    expect(await loadInput(executionId)).toEqual(ROWS);
+    const { events } = await assertInvariants(r.runtime.db, executionId);
+    expect(typesOf(events)).toContain('StepRetryScheduled');
+    expect(events.filter((e) => e.type === 'StepSucceeded' && e.path === 'Count')).toMatchObject([
+      { attempt: 2, output: ROWS },
+    ]);
+  });
+
+  it('given a waiting Count whose function ended well but never calls back, when its timeout is due, then the step times out with an error that says no callback came — it does not wait for ever', async () => {
+    // given
+    const { executionId } = await r.runtime.store.startExecution(silent, {}, { name: 'never-calls-back' });
+    const { line } = await messagesOf(executionId);
+
+    // when: only the end line arrives (the callback is lost)
+    expect(await deliver(line)).toBe('applied');
+
+    // then
+    const head = await eventually(async () => {
+      const h = await r.runtime.store.getHead(executionId);
+      return h?.status === 'RUNNING' ? undefined : h;
+    }, 20_000);
+    expect(head?.status).toBe('FAILED');
+    expect(head?.steps.Count).toMatchObject({ status: 'TIMED_OUT', confirmedAt: expect.any(String) });
+    expect(head?.steps.Count?.error?.name).toBe('States.Timeout');
+    expect(head?.steps.Count?.error?.message).toMatch(/timed out waiting for its callback/);
+    await assertInvariants(r.runtime.db, executionId);
+  });
+
+  it('given a Count that does not wait (the default), when its end line comes first and the callback with rows 42 after, then the late output is recorded as LateOutputRejected with what to change — never silently dropped', async () => {
+    // given
+    const { executionId } = await r.runtime.store.startExecution(plain, {}, { name: 'default-late' });
+    const { line, callback } = await messagesOf(executionId);
+
+    // when
+    expect(await deliver(line)).toBe('applied');
+    expect(await loadInput(executionId)).toEqual({ rows: null });
+    expect(await deliver(callback)).toBe('applied');
+    expect(await deliver(callback)).toBe('duplicate');
+
+    // then
+    const { events } = await assertInvariants(r.runtime.db, executionId);
+    const late = events.filter((e) => e.type === 'LateOutputRejected');
+    expect(late).toMatchObject([{ path: 'Count', attempt: 1, output: ROWS, source: { kind: 'callback' } }]);
+    expect((late[0] as { reason: string }).reason).toMatch(/"wait_for_callback": true/);
   });
 });

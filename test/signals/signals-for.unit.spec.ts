@@ -145,13 +145,21 @@ describe('signalsFor: outcomes become StepError / output', () => {
 });
 
 describe('signalsFor: one completion, one dedupe key', () => {
-  it('the callback and the log line of the same attempt share the store key path#attempt#succeeded', () => {
+  it('the callback and the platform line of the same attempt have two keys (#succeeded, #ended): the late one still reaches decide, which keeps one success (issue 13 item 5)', () => {
     // given the SDK callback and the platform's end line for attempt 1 of Load
     const [fromCallback] = signalsFor(correlatable(fixture('callbacks-timers', 0)), target);
     const [fromLog] = signalsFor(correlatable(gen1End('4bf92f3577b34da6a3ce929d0e0e4736')), target);
-    // then both are completions with the same business key, so the store keeps one StepSucceeded
+    // then the callback carries the output, the platform line only says the process ended well
     expect(fromCallback && signalKey(fromCallback)).toBe('Load#1#succeeded');
-    expect(fromLog && signalKey(fromLog)).toBe('Load#1#succeeded');
+    expect(fromLog && signalKey(fromLog)).toBe('Load#1#ended');
+    expect(fromLog).toMatchObject({ kind: 'completed', outcome: 'succeeded', output: null, platform: true });
+    expect(fromCallback).not.toHaveProperty('platform');
+  });
+
+  it('a failure line and a failure callback of the same attempt still share the key path#attempt#failed', () => {
+    const failedLine = gen1End('4bf92f3577b34da6a3ce929d0e0e4736', { status: 500 });
+    const [fromLog] = signalsFor(correlatable(failedLine), target);
+    expect(fromLog && signalKey(fromLog)).toBe('Load#1#failed');
   });
 
   it('an Eventarc DONE and a confirmed log line of the same attempt share a key too', () => {

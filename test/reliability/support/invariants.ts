@@ -102,11 +102,14 @@ export async function assertInvariants(
     expect(doubled, `${where}: launch dispatched more than once for`).toEqual([]);
   }
 
-  // after a terminal event only late receipts (a launch recorded after the attempt's end: a fact, not
-  // a change) or a redrive may follow; the status itself only changes through a redrive
+  // after a terminal event only late facts (a launch receipt recorded after the attempt's end, a late
+  // callback's output recorded as LateOutputRejected: facts, not changes) or a redrive may follow;
+  // the status itself only changes through a redrive
   events.forEach((e, i) => {
     if (!TERMINAL_EVENTS.has(e.type)) return;
-    const next = events.slice(i + 1).find((n) => n.type !== 'StepLaunched');
+    const next = events
+      .slice(i + 1)
+      .find((n) => n.type !== 'StepLaunched' && n.type !== 'LateOutputRejected');
     if (next !== undefined) {
       expect(next.type, `${where}: event after terminal ${e.type} (seq ${e.seq})`).toBe('ExecutionRedriven');
     }
