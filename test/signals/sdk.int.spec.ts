@@ -300,7 +300,7 @@ function dedupingStore(fs: Firestore, prefix: string): Recorder {
 }
 
 describe('a callback and the log line of the same attempt make one completion', () => {
-  it('callback first (applied), then the end-of-execution line (duplicate): one succeeded signal key', async () => {
+  it('callback first, then the end-of-execution line: two business keys, #succeeded with the output and #ended without (the store’s decide keeps one success, see callback-store.int.spec.ts)', async () => {
     // given the attempt's keys, registered as the store does in the launch transaction
     await register(db, { kind: 'callback', value: TOKEN }, target('exec-sdk', 'Count'));
     await register(db, { kind: 'trace', value: TRACE }, target('exec-sdk', 'Count'));
@@ -315,16 +315,17 @@ describe('a callback and the log line of the same attempt make one completion', 
     expect(res.status).toBe(200);
     // …and the platform's end line for the same trace arrives later through the log sink
     outcomes.push(await ingest(pushBody(gen1End(TRACE, { status: 200 })), deps(db, store)));
-    // then the callback was applied (lines + output) and the log line was a duplicate
-    expect(outcomes.map((o) => o.status)).toEqual(['applied', 'duplicate']);
+    // then both pass the key dedupe: the callback (lines + output) and the line (no output, platform)
+    expect(outcomes.map((o) => o.status)).toEqual(['applied', 'applied']);
     const completed = store.applied.filter((a) => a.signal.kind === 'completed');
-    expect(completed).toHaveLength(1);
-    expect(completed[0]?.signal).toMatchObject({
-      outcome: 'succeeded',
-      output: { rows: 3 },
-      source: { kind: 'callback' },
-    });
+    expect(completed.map((c) => c.signal)).toMatchObject([
+      { outcome: 'succeeded', output: { rows: 3 }, source: { kind: 'callback' } },
+      { outcome: 'succeeded', output: null, platform: true, source: { kind: 'log' } },
+    ]);
     const keys = (await db.collection('e2e-executions/exec-sdk/signals').listDocuments()).map((d) => d.id);
-    expect(keys.filter((k) => k.endsWith('#succeeded'))).toEqual(['Count#1#succeeded']);
+    expect(keys.filter((k) => /#(succeeded|ended)$/.test(k)).sort()).toEqual([
+      'Count#1#ended',
+      'Count#1#succeeded',
+    ]);
   });
 });
