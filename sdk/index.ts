@@ -4,10 +4,13 @@
  * and metadata straight back to the engine. Faster than log ingestion, and able to carry outputs.
  *
  * The callback is delivered *before* the function answers its HTTP request, and Cloud Functions
- * writes its end-of-execution log line only after that answer, so for one attempt the callback
- * reaches firestep first; the log entry that follows is deduplicated by the store
- * (`path#attempt#succeeded`). The HTTP status still tells the truth (200 / 500), so if the callback
- * cannot be delivered, the log line alone completes the step (without an output).
+ * writes its end-of-execution log line (which carries no output) only after that answer — but
+ * delivery through a topic or a retried callback can still arrive after the line. Declare the step
+ * `wait_for_callback: true` (`cloudFunction(name, { wait_for_callback: true })`, with the Task's
+ * `timeout_seconds`) so that the line only confirms and the callback's output always completes the
+ * step; without it, the first success wins and a later output is recorded as `LateOutputRejected`
+ * (docs/reference/flow-format.md). The HTTP status still tells the truth (200 / 500): a failure line
+ * fails the step either way.
  *
  * @example
  * import * as functions from '@google-cloud/functions-framework';

@@ -20,6 +20,11 @@ Without a context (a direct call) the handler just runs.
     def on_file(ctx):
         return {"seen": ctx.input["name"]}
 
+Declare the step ``"wait_for_callback": true`` (with ``timeout_seconds``) in the flow when its output
+matters: the platform's end-of-execution log line (no output) then only confirms, and the callback's
+output completes the step whichever arrives first. Without it, the first success wins and an output
+arriving after the end line is recorded as ``LateOutputRejected`` (docs/reference/flow-format.md).
+
 The wire format (context in, callback out) is documented in docs/reference/callbacks.md and published
 as JSON Schema in schema/; it is the same as the TypeScript SDK's (``firestep/sdk``), and both are
 tested against one shared fixture (sdk/conformance/cases.json).
