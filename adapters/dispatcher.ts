@@ -1,6 +1,7 @@
 /**
  * The store's CommandDispatcher over the adapters: a launch goes to the Launcher of its target type,
- * a timer to the TimerScheduler, a cancel to the launcher's `cancel` (best effort). A launcher that
+ * a timer to the TimerScheduler, a cancel to the launcher's `cancel` (best effort), a notify to the
+ * Notifier. A launcher that
  * throws instead of returning a result is classified like any other failed call, so a bug or an
  * outage in one adapter never escapes as an exception into the store's pump.
  */
@@ -14,12 +15,15 @@ import type {
   Launcher,
   TimerScheduler,
 } from '../engine/ports/index.ts';
+import type { Notifier } from './notify/notifier.ts';
 import { classifyLaunchError, configFailure } from './shared/launch-errors.ts';
 
 export interface DispatcherOptions {
   /** One launcher per target type (later entries win). */
   launchers: readonly Launcher[];
   timers: TimerScheduler;
+  /** Sends `notify` commands (flow `notify`); without it they fail with a configuration error. */
+  notifier?: Notifier;
 }
 
 export interface AdapterDispatcher extends CommandDispatcher {
@@ -113,6 +117,14 @@ export function createDispatcher(opts: DispatcherOptions): AdapterDispatcher {
               message: `command "${command.id}" (${command.kind}) is the store's own; the dispatcher cannot carry it out`,
             },
           };
+        case 'notify':
+          if (!opts.notifier)
+            return configFailure('this engine sends no notifications (no notifier configured)');
+          try {
+            return await opts.notifier.notify(command);
+          } catch (e) {
+            return classifyLaunchError(e, `notify[${command.rule}] of "${command.executionId}"`);
+          }
       }
     },
   };

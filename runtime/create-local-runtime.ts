@@ -44,6 +44,7 @@ export async function createLocalRuntime(
     timersModule,
     dataflowJobs,
     { localHttpOptions },
+    { createNotifier },
   ] = await Promise.all([
     import('./assemble.ts'),
     import('@google-cloud/firestore'),
@@ -52,6 +53,7 @@ export async function createLocalRuntime(
     import('../adapters/timers/local.ts'),
     import('../adapters/dataflow/jobs-client.ts'),
     import('../adapters/http/local.ts'),
+    import('../adapters/notify/notifier.ts'),
   ]);
   const db =
     options.db ?? new Firestore({ projectId: config.projectId, host: config.firestoreHost, ssl: false });
@@ -87,7 +89,15 @@ export async function createLocalRuntime(
     config,
     db,
     registry,
-    dispatcher: dispatcherModule.createDispatcher({ launchers, timers }),
+    dispatcher: dispatcherModule.createDispatcher({
+      launchers,
+      timers,
+      notifier: createNotifier({
+        secret: config.callbackSecret,
+        projectId: config.projectId,
+        ...(options.pubsub ? { pubsub: options.pubsub } : {}),
+      }),
+    }),
     dataflow: dataflowJobs.googleDataflowJobs({ rootUrl: config.fakes.dataflowUrl }),
     options,
     close: async () => {

@@ -28,15 +28,23 @@ export async function createRuntime(
   const registry = options.registry ?? (await FlowRegistry.fromDirectory(config.flowsDir));
   // What every message needs (the store over Firestore, the dispatcher); the Cloud Tasks, Pub/Sub,
   // Dataflow and Dataproc client libraries load later, when a command or a signal first needs one.
-  const [{ assembleRuntime }, { Firestore }, factories, dispatcherModule, tasksModule, timersModule] =
-    await Promise.all([
-      import('./assemble.ts'),
-      import('@google-cloud/firestore'),
-      import('../adapters/factories.ts'),
-      import('../adapters/dispatcher.ts'),
-      import('../adapters/shared/http-task.ts'),
-      import('../adapters/timers/cloud-tasks.ts'),
-    ]);
+  const [
+    { assembleRuntime },
+    { Firestore },
+    factories,
+    dispatcherModule,
+    tasksModule,
+    timersModule,
+    { createNotifier },
+  ] = await Promise.all([
+    import('./assemble.ts'),
+    import('@google-cloud/firestore'),
+    import('../adapters/factories.ts'),
+    import('../adapters/dispatcher.ts'),
+    import('../adapters/shared/http-task.ts'),
+    import('../adapters/timers/cloud-tasks.ts'),
+    import('../adapters/notify/notifier.ts'),
+  ]);
   const db =
     options.db ??
     new Firestore({
@@ -52,6 +60,11 @@ export async function createRuntime(
   const dispatcher = dispatcherModule.createDispatcher({
     launchers: factories.createCloudLaunchers(config, { pubsub: pubsub.client, tasks: queue }),
     timers: new timersModule.CloudTasksTimerScheduler({ queue, apiUrl: config.apiUrl }),
+    notifier: createNotifier({
+      pubsub: pubsub.client,
+      projectId: config.projectId,
+      secret: config.callbackSecret,
+    }),
   });
   return assembleRuntime({
     config,

@@ -51,7 +51,15 @@ export function describeEvent(e: ExecutionEvent): string {
       return e.reason;
     case 'ExecutionRedriven':
       return `redrive #${e.redriveCount}: ${e.paths.join(', ')}`;
+    case 'NotificationSent':
+      return `notify[${e.rule}] ${channelText(e.channel)}${e.messageId ? ` message ${e.messageId}` : ''}${e.httpStatus ? ` HTTP ${e.httpStatus}` : ''}`;
+    case 'NotificationFailed':
+      return `notify[${e.rule}] ${channelText(e.channel)}: ${e.error.message}`;
   }
+}
+
+function channelText(channel: { pubsub: string } | { webhook: string }): string {
+  return 'pubsub' in channel ? `pubsub ${channel.pubsub}` : `webhook ${channel.webhook}`;
 }
 
 function truncate(text: string, max = 100): string {
@@ -60,7 +68,13 @@ function truncate(text: string, max = 100): string {
 
 function paintType(colors: Colors, type: ExecutionEvent['type']): string {
   if (type === 'StepSucceeded' || type === 'ExecutionSucceeded') return colors.green(type);
-  if (type === 'StepFailed' || type === 'ExecutionFailed' || type === 'StepTimedOut') return colors.red(type);
+  if (
+    type === 'StepFailed' ||
+    type === 'ExecutionFailed' ||
+    type === 'StepTimedOut' ||
+    type === 'NotificationFailed'
+  )
+    return colors.red(type);
   if (type === 'ExecutionCancelled') return colors.magenta(type);
   if (type === 'StepRetryScheduled' || type === 'ExecutionRedriven' || type === 'LateOutputRejected')
     return colors.yellow(type);

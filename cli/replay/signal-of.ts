@@ -110,6 +110,24 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
       return { kind: 'cancel', reason: event.reason, source };
     case 'ExecutionRedriven':
       return { kind: 'redrive', source };
+    case 'NotificationSent':
+    case 'NotificationFailed':
+      return {
+        kind: 'notified',
+        outcome: event.type === 'NotificationSent' ? 'sent' : 'failed',
+        commandId: event.commandId,
+        rule: event.rule,
+        round: event.round,
+        channel: event.channel,
+        ...(event.type === 'NotificationSent' && event.messageId !== undefined
+          ? { messageId: event.messageId }
+          : {}),
+        ...(event.type === 'NotificationSent' && event.httpStatus !== undefined
+          ? { httpStatus: event.httpStatus }
+          : {}),
+        ...(event.type === 'NotificationFailed' ? { error: event.error } : {}),
+        source,
+      };
     case 'ExecutionStarted':
     case 'MapStarted':
     case 'ChoiceTaken':

@@ -130,6 +130,10 @@ function eventDetail(e: ExecutionEvent): string {
         .trim();
     case 'ExecutionRedriven':
       return e.paths.join(', ');
+    case 'NotificationSent':
+      return 'pubsub' in e.channel ? `published to ${e.channel.pubsub}` : `POSTed to ${e.channel.webhook}`;
+    case 'NotificationFailed':
+      return `${'pubsub' in e.channel ? e.channel.pubsub : e.channel.webhook}: ${e.error.message}`;
     default:
       return '';
   }

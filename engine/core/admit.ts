@@ -20,7 +20,10 @@ export interface Ignored {
 
 export type Admission = { ignored: Ignored } | { events: EventBody[] };
 
-type StepSignal = Exclude<Signal, { kind: 'cancel' } | { kind: 'redrive' } | { kind: 'child' }>;
+type StepSignal = Exclude<
+  Signal,
+  { kind: 'cancel' } | { kind: 'redrive' } | { kind: 'child' } | { kind: 'notified' }
+>;
 type ChildSignal = Extract<Signal, { kind: 'child' }>;
 
 /**
@@ -37,6 +40,9 @@ export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal
   // the execution ended meanwhile (the last step's completion often beats its launch receipt), so
   // the same facts end up in the log whatever order signals arrive in.
   if (signal.kind === 'launched') return admitStepSignal(def, state, signal);
+  // A notification is about an execution that ended: it is recorded after the end (also once a
+  // redrive runs again), once per (rule, round) — the signal key dedupes a repeated outcome.
+  if (signal.kind === 'notified') return admitNotified(signal);
   if (state.status !== 'RUNNING') {
     // An output that would be lost is recorded even when the execution ended meanwhile.
     const late = lateOutput(def, state, signal);
@@ -87,6 +93,32 @@ function admitChild(def: FlowDefinition, state: ExecutionState, signal: ChildSig
   return signal.outcome === 'succeeded'
     ? { events: [{ type: 'MapIterationSucceeded', output: signal.output, ...ref }] }
     : { events: [{ type: 'MapIterationFailed', error: signal.error, ...ref }] };
+}
+
+function admitNotified(signal: Extract<Signal, { kind: 'notified' }>): Admission {
+  const ref = {
+    commandId: signal.commandId,
+    rule: signal.rule,
+    round: signal.round,
+    channel: signal.channel,
+  };
+  if (signal.outcome === 'sent')
+    return {
+      events: [
+        {
+          type: 'NotificationSent',
+          ...ref,
+          ...(signal.messageId === undefined ? {} : { messageId: signal.messageId }),
+          ...(signal.httpStatus === undefined ? {} : { httpStatus: signal.httpStatus }),
+        },
+      ],
+    };
+  const error = signal.error ?? {
+    name: 'States.NotificationFailed',
+    kind: 'launch' as const,
+    message: 'the notification could not be delivered',
+  };
+  return { events: [{ type: 'NotificationFailed', ...ref, error }] };
 }
 
 function admitRedrive(state: ExecutionState): Admission {
@@ -246,10 +278,25 @@ function checkShape(signal: Signal): void {
   const raw = signal as unknown as Record<string, unknown> | null;
   const kind = typeof raw === 'object' && raw !== null ? raw.kind : undefined;
   if (kind === 'cancel' || kind === 'redrive') return;
+  if (kind === 'notified') {
+    const { rule, round, outcome, channel } = raw as Record<string, unknown>;
+    if (
+      !Number.isInteger(rule) ||
+      !Number.isInteger(round) ||
+      (outcome !== 'sent' && outcome !== 'failed') ||
+      typeof channel !== 'object' ||
+      channel === null
+    )
+      throw new FirestepError(
+        'SIGNAL_MALFORMED',
+        'a notified signal needs an integer rule and round, outcome sent or failed, and a channel',
+      );
+    return;
+  }
   if (typeof kind !== 'string' || !STEP_KINDS.has(kind)) {
     throw new FirestepError(
       'SIGNAL_MALFORMED',
-      `signal kind ${JSON.stringify(kind)} is not one of launched, launchFailed, completed, logged, timer, child, cancel, redrive`,
+      `signal kind ${JSON.stringify(kind)} is not one of launched, launchFailed, completed, logged, timer, child, cancel, redrive, notified`,
     );
   }
   const { path, attempt, timer, outcome, error, index } = raw as Record<string, unknown>;
@@ -299,5 +346,7 @@ function describe(signal: Signal): string {
     case 'cancel':
     case 'redrive':
       return signal.kind;
+    case 'notified':
+      return `notification ${signal.rule} of end ${signal.round}`;
   }
 }

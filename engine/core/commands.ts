@@ -6,6 +6,7 @@
  */
 import type { Json, Target } from '../flow/model.ts';
 import type { Receipt, StepError } from './events.ts';
+import type { NotifyCommand } from './notify.ts';
 
 interface CommandBase {
   /** Unique within the execution and deterministic; see {@link commandId}. */
@@ -85,7 +86,10 @@ export interface NotifyParentCommand extends CommandBase {
 /** The commands the store carries out itself (no adapter): the child-execution machinery. */
 export type ChildCommand = StartChildCommand | CancelChildCommand | NotifyParentCommand;
 
-export type Command = LaunchCommand | TimerCommand | CancelCommand | ChildCommand;
+export type { NotifyCommand } from './notify.ts';
+
+/** `notify`: an execution ended and a flow `notify` rule asks to tell someone (engine/core/notify.ts). */
+export type Command = LaunchCommand | TimerCommand | CancelCommand | ChildCommand | NotifyCommand;
 
 /**
  * Whether the store carries the command out itself rather than an adapter.

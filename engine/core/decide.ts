@@ -39,6 +39,7 @@ import {
   mapOutput,
   runningIndices,
 } from './map.ts';
+import { notifyCommands } from './notify.ts';
 import { replay } from './replay.ts';
 import type { Signal } from './signals.ts';
 import type { ExecutionState } from './state.ts';
@@ -150,9 +151,20 @@ export class Run {
     const before = this.state;
     const launchedBefore =
       'path' in body && body.path !== undefined ? (before?.maps?.[body.path]?.next ?? 0) : 0;
+    const wasRunning = before?.status === 'RUNNING';
     const { state, actions } = withWriteScope(this.scope, () => evolveWithActions(this.def, before, event));
     this.state = state;
     this.events.push(event);
+    // The event that ends the execution writes its notify commands (flow `notify`) with it.
+    if (wasRunning && state.status !== 'RUNNING')
+      this.commands.push(
+        ...notifyCommands(
+          this.def,
+          state,
+          this.now,
+          event.type === 'ExecutionCancelled' ? event.reason : undefined,
+        ),
+      );
     for (const action of actions) this.translate(action);
     if (
       body.type === 'MapStarted' ||

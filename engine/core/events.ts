@@ -4,6 +4,7 @@
  * `evolve` (a `switch` with no `default`), so the compiler points at every place to update.
  */
 import type { Json } from '../flow/model.ts';
+import type { NotifyChannel } from './notify.ts';
 import type { ParentRef } from './state.ts';
 
 /** Where a fact came from, for audit (log insertId, CloudEvent id, callback id, timer id, api request). */
@@ -108,7 +109,20 @@ export type EventBody =
   | { type: 'ExecutionSucceeded'; output: Json }
   | { type: 'ExecutionFailed'; error: StepError; step?: string; path?: string }
   | { type: 'ExecutionCancelled'; reason: string }
-  | { type: 'ExecutionRedriven'; redriveCount: number; paths: string[] };
+  | { type: 'ExecutionRedriven'; redriveCount: number; paths: string[] }
+  /** A `notify` rule's message was published / POSTed (after the execution ended). */
+  | ({ type: 'NotificationSent'; messageId?: string; httpStatus?: number } & NotificationRef)
+  /** A `notify` rule's message could not be delivered (refused, or retries exhausted). */
+  | ({ type: 'NotificationFailed'; error: StepError } & NotificationRef);
+
+/** Which notification an event is about: rule `rule` of the flow's `notify`, for the `round`-th end. */
+export interface NotificationRef {
+  commandId: string;
+  rule: number;
+  /** 1 for the first end, 2 after a redrive ended again, … */
+  round: number;
+  channel: NotifyChannel;
+}
 
 export type EventType = EventBody['type'];
 

@@ -141,6 +141,8 @@ export function evolveWithActions(
     case 'StepLogged':
     case 'ChoiceTaken':
     case 'LateOutputRejected':
+    case 'NotificationSent':
+    case 'NotificationFailed':
       return same(s);
     case 'ExecutionSucceeded':
       return same({ ...s, status: 'SUCCEEDED', output: event.output });

@@ -4,7 +4,7 @@
  * LogEntries / CloudEvents into signals is `engine/signals`' job. `decide` turns signals into events.
  */
 import type { Json } from '../flow/model.ts';
-import type { Receipt, SignalSource, StepError } from './events.ts';
+import type { NotificationRef, Receipt, SignalSource, StepError } from './events.ts';
 
 export interface StepAttemptRef {
   path: string;
@@ -60,7 +60,16 @@ export type Signal =
     } & StepAttemptRef)
   | { kind: 'cancel'; reason: string; source: SignalSource }
   /** Re-run a FAILED execution from its failed/unfinished steps (Step Functions "redrive"). */
-  | { kind: 'redrive'; source: SignalSource };
+  | { kind: 'redrive'; source: SignalSource }
+  /** A notification was delivered or given up on (dispatcher, after the execution ended). */
+  | ({
+      kind: 'notified';
+      outcome: 'sent' | 'failed';
+      messageId?: string;
+      httpStatus?: number;
+      error?: StepError;
+      source: SignalSource;
+    } & NotificationRef);
 
 export type SignalKind = Signal['kind'];
 
@@ -93,5 +102,7 @@ export function signalKey(signal: Signal, redriveCount = 0): string {
       return 'cancel';
     case 'redrive':
       return `redrive#${redriveCount + 1}`;
+    case 'notified':
+      return `notify#${signal.rule}#${signal.round}`;
   }
 }

@@ -88,6 +88,18 @@ const target = z.custom<Target>(
 
 const stepRef = { step: z.string(), path: z.string().min(1), attempt };
 
+const notifyChannel = z.union([
+  z.object({ pubsub: z.string().min(1) }).strict(),
+  z.object({ webhook: z.string().min(1) }).strict(),
+]);
+const notificationRef = {
+  commandId: z.string().min(1),
+  rule: z.number().int().nonnegative(),
+  round: z.number().int().positive(),
+  channel: notifyChannel,
+};
+const notifyStatus = z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+
 // ── executions/{id}: the head ───────────────────────────────────────────────────────────────────
 
 export const StepStateSchema = z.object({
@@ -284,6 +296,19 @@ export const EventDocSchema = z.discriminatedUnion('type', [
     redriveCount: z.number().int().positive(),
     paths: z.array(z.string()),
   }),
+  z.object({
+    ...eventBase,
+    ...notificationRef,
+    type: z.literal('NotificationSent'),
+    messageId: z.string().optional(),
+    httpStatus: z.number().int().optional(),
+  }),
+  z.object({
+    ...eventBase,
+    ...notificationRef,
+    type: z.literal('NotificationFailed'),
+    error: StepErrorSchema,
+  }),
 ]);
 
 // ── executions/{id}/snapshots/{seq} ─────────────────────────────────────────────────────────────
@@ -362,6 +387,26 @@ export const CommandSchema = z.discriminatedUnion('kind', [
     output: json.optional(),
     error: StepErrorSchema.optional(),
   }),
+  z.object({
+    ...commandBase,
+    kind: z.literal('notify'),
+    flowId: z.string().min(1),
+    rule: z.number().int().nonnegative(),
+    channel: notifyChannel,
+    payload: z.object({
+      type: z.literal('firestep.execution.finished'),
+      executionId: z.string().min(1),
+      flowId: z.string().min(1),
+      status: notifyStatus,
+      name: z.string().optional(),
+      startedAt: iso,
+      finishedAt: iso,
+      error: StepErrorSchema.optional(),
+      reason: z.string().optional(),
+      redriveCount: z.number().int().nonnegative(),
+      hint: z.string(),
+    }),
+  }),
 ]);
 
 const outboxStatus = z.enum(['PENDING', 'DISPATCHING', 'DONE', 'FAILED']);
@@ -371,7 +416,7 @@ export const OutboxDocSchema = z.object({
   command: CommandSchema,
   commandId: z.string().min(1),
   executionId: z.string().min(1),
-  kind: z.enum(['launch', 'timer', 'cancel', 'startChild', 'cancelChild', 'notifyParent']),
+  kind: z.enum(['launch', 'timer', 'cancel', 'startChild', 'cancelChild', 'notifyParent', 'notify']),
   path: z.string().min(1),
   attempt,
   status: outboxStatus,
@@ -433,6 +478,15 @@ export const SignalSchema = z.union([
   }),
   z.object({ kind: z.literal('cancel'), reason: z.string(), source: SignalSourceSchema }),
   z.object({ kind: z.literal('redrive'), source: SignalSourceSchema }),
+  z.object({
+    ...notificationRef,
+    kind: z.literal('notified'),
+    outcome: z.enum(['sent', 'failed']),
+    messageId: z.string().optional(),
+    httpStatus: z.number().int().optional(),
+    error: StepErrorSchema.optional(),
+    source: SignalSourceSchema,
+  }),
 ]);
 
 /**
@@ -441,7 +495,17 @@ export const SignalSchema = z.union([
  */
 export const SignalRecordSchema = z.object({
   key: z.string().min(1),
-  kind: z.enum(['launched', 'launchFailed', 'completed', 'logged', 'timer', 'child', 'cancel', 'redrive']),
+  kind: z.enum([
+    'launched',
+    'launchFailed',
+    'completed',
+    'logged',
+    'timer',
+    'child',
+    'cancel',
+    'redrive',
+    'notified',
+  ]),
   acceptedAt: iso,
   seqs: z.array(seq),
   source: SignalSourceSchema,

@@ -43,7 +43,12 @@ const MAX_BACKOFF_SECONDS = 300;
  * Commands dispatched even when their execution is no longer running: stopping work (cancel, a
  * child's cancel) and a child telling its parent that it ended.
  */
-const SETTLES_FINISHED: ReadonlySet<Command['kind']> = new Set(['cancel', 'cancelChild', 'notifyParent']);
+const SETTLES_FINISHED: ReadonlySet<Command['kind']> = new Set([
+  'cancel',
+  'cancelChild',
+  'notifyParent',
+  'notify',
+]);
 
 /** A command that went through the dispatcher, waiting for its outcome to be recorded. */
 export interface Dispatched {
@@ -239,6 +244,7 @@ export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] 
       { kind: 'child', outcome: 'failed', error: outcome.error, path, attempt, index, childId, source },
     ];
   }
+  if (command.kind === 'notify') return notifiedSignals(command, outcome);
   if (command.kind !== 'launch') return [];
   const ref = { commandId: command.id, path: command.path, attempt: command.attempt };
   const source: SignalSource = { kind: 'dispatcher', id: command.id };
@@ -254,6 +260,30 @@ export function signalsOf(command: Command, outcome: DispatchOutcome): Signal[] 
   if (done?.outcome === 'failed')
     signals.push({ kind: 'completed', outcome: 'failed', error: done.error, ...step });
   return signals;
+}
+
+/** A notification delivered or given up on: recorded as NotificationSent / NotificationFailed. */
+function notifiedSignals(command: Extract<Command, { kind: 'notify' }>, outcome: DispatchOutcome): Signal[] {
+  if (outcome.status === 'retry') return [];
+  const ref = {
+    commandId: command.id,
+    rule: command.rule,
+    round: command.attempt,
+    channel: command.channel,
+    source: { kind: 'dispatcher', id: command.id } as SignalSource,
+  };
+  if (outcome.status === 'failed')
+    return [{ kind: 'notified', outcome: 'failed', error: outcome.error, ...ref }];
+  const receipt = outcome.status === 'launched' ? outcome.receipt : undefined;
+  return [
+    {
+      kind: 'notified',
+      outcome: 'sent',
+      ...(typeof receipt?.messageId === 'string' ? { messageId: receipt.messageId } : {}),
+      ...(typeof receipt?.httpStatus === 'number' ? { httpStatus: receipt.httpStatus } : {}),
+      ...ref,
+    },
+  ];
 }
 
 /** Whether a dispatched command ends DONE (its receipt, if any, is all that is left to record). */

@@ -149,6 +149,7 @@ export function answersTo(command: Command, random: () => number): Signal[] {
     case 'startChild':
     case 'cancelChild':
     case 'notifyParent':
+    case 'notify':
       return [];
   }
 }
