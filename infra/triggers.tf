@@ -4,6 +4,7 @@
 #   a Cloud Scheduler job per schedule        → POST <api>/v1/flows/FLOW/triggers/I:schedule
 #   an Eventarc trigger per storage trigger   → POST <api>/v1/flows/FLOW/triggers/I:gcs
 #   a push subscription per Pub/Sub trigger   → POST <api>/v1/flows/FLOW/triggers/I:pubsub
+#   publish rights for the engine on each Pub/Sub topic a flow's `notify` names
 #
 # all signed with an OIDC token of the triggers service account (audience: the API URL), which the API
 # checks (FIRESTEP_TRIGGERS_SERVICE_ACCOUNT). The API names each execution after its event, so a retried
@@ -15,6 +16,23 @@ locals {
   schedule_triggers     = { for t in local.trigger_manifest : t.key => t if t.kind == "schedule" }
   gcs_triggers          = { for t in local.trigger_manifest : t.key => t if t.kind == "gcs" }
   pubsub_triggers       = { for t in local.trigger_manifest : t.key => t if t.kind == "pubsub" }
+  # Topics that flow `notify` rules publish to (the topics themselves are the user's).
+  notify_topics = toset([for t in local.trigger_manifest : t.topic if t.kind == "notify"])
+  notify_publishers = {
+    for pair in setproduct(local.notify_topics, keys(local.dispatchers)) :
+    "${pair[0]} ${pair[1]}" => { topic = pair[0], member = local.dispatchers[pair[1]] }
+  }
+}
+
+# The engine sends notifications from whichever function dispatches the outbox: each may publish to
+# every topic a deployed flow's `notify` names.
+resource "google_pubsub_topic_iam_member" "dispatchers_publish_notifications" {
+  for_each = local.notify_publishers
+
+  project = var.project_id
+  topic   = each.value.topic
+  role    = "roles/pubsub.publisher"
+  member  = each.value.member
 }
 
 resource "google_service_account" "triggers" {

@@ -102,12 +102,13 @@ async function bundleFlows(flowsDir: string, outFlows: string, external: string[
 }
 
 /**
- * One row per trigger of the deployed flows, flat for Terraform's `for_each` (infra/triggers.tf).
+ * One row per trigger of the deployed flows, flat for Terraform's `for_each` (infra/triggers.tf),
+ * then one `notify` row per notify rule that publishes to Pub/Sub (the engine must be allowed to).
  *
  * @example triggerManifest(registry.list()) // [{key: 'nightly-0', flow_id: 'nightly', index: 0, kind: 'schedule', schedule: '0 2 * * *', time_zone: 'UTC'}]
  */
 export function triggerManifest(defs: readonly FlowDefinition[]): Array<Record<string, string | number>> {
-  return defs.flatMap((def) =>
+  const triggers = defs.flatMap((def) =>
     (def.flow.triggers ?? []).map((t, index) => {
       const row = { key: `${def.id}-${index}`, flow_id: def.id, index, kind: triggerKind(t) };
       if ('schedule' in t) return { ...row, schedule: t.schedule, time_zone: t.time_zone };
@@ -115,6 +116,14 @@ export function triggerManifest(defs: readonly FlowDefinition[]): Array<Record<s
       return { ...row, topic: t.pubsub.topic };
     }),
   );
+  const notify = defs.flatMap((def) =>
+    (def.flow.notify ?? []).flatMap((rule, index) =>
+      rule.pubsub === undefined
+        ? []
+        : [{ key: `${def.id}-notify-${index}`, flow_id: def.id, index, kind: 'notify', topic: rule.pubsub }],
+    ),
+  );
+  return [...triggers, ...notify];
 }
 
 /**

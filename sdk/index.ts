@@ -28,6 +28,13 @@ import { type ContextRead, readAttributeContext, readHttpContext } from './conte
 import { type ReplyOptions, sendCallback } from './reply.ts';
 
 export type { FirestepContext } from '../engine/signals/wire/callback.ts';
+export {
+  DELIVERY_HEADER,
+  type NotificationVerdict,
+  notificationKey,
+  SIGNATURE_HEADER,
+  verifyNotification,
+} from '../engine/signals/wire/notification.ts';
 export { readAttributeContext, readHttpContext } from './context.ts';
 export { audienceOf, type CallbackIdToken, isLocalUrl, metadataIdToken } from './id-token.ts';
 export { type ReplyOptions, sendCallback } from './reply.ts';

@@ -61,6 +61,20 @@ describe('infra/triggers.tf', () => {
     expect(nested(push, 'oidc_token')).toMatchObject({ service_account_email: TRIGGERS_SA });
   });
 
+  it('then every function that dispatches the outbox may publish to each topic a notify rule names', () => {
+    const grant = resource('google_pubsub_topic_iam_member', 'dispatchers_publish_notifications');
+    expect(grant).toMatchObject({
+      for_each: tf('local.notify_publishers'),
+      topic: tf('each.value.topic'),
+      role: 'roles/pubsub.publisher',
+      member: tf('each.value.member'),
+    });
+    const publishers = resolveLocals(m, tf('local.notify_publishers'));
+    expect(publishers).toContain('local.notify_topics');
+    expect(publishers).toContain('local.dispatchers');
+    expect(resolveLocals(m, tf('local.notify_topics'))).toContain('t.kind == "notify"');
+  });
+
   it('then the triggers account may invoke the API, and the API is told which account to trust', () => {
     expect(resource('google_cloud_run_v2_service_iam_member', 'triggers_invoke_api')).toMatchObject({
       role: 'roles/run.invoker',
@@ -95,6 +109,21 @@ describe('the trigger manifest (npm run build:functions → triggers.json)', () 
       },
       { key: 'nightly-1', flow_id: 'nightly', index: 1, kind: 'gcs', bucket: 'acme-landing' },
       { key: 'nightly-2', flow_id: 'nightly', index: 2, kind: 'pubsub', topic: 'orders-ready' },
+    ]);
+  });
+
+  it('given notify rules, then one notify row per Pub/Sub rule (webhooks need no grant)', () => {
+    const def = defineFlow({
+      id: 'alerting',
+      start: 'Done',
+      steps: { Done: end() },
+      notify: [
+        { on: ['FAILED'], webhook: 'https://hooks.example/x' },
+        { on: ['FAILED', 'TIMED_OUT'], pubsub: 'alerts' },
+      ],
+    });
+    expect(triggerManifest([def])).toEqual([
+      { key: 'alerting-notify-1', flow_id: 'alerting', index: 1, kind: 'notify', topic: 'alerts' },
     ]);
   });
 });
