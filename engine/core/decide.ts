@@ -162,7 +162,7 @@ export class Run {
           this.def,
           state,
           this.now,
-          event.type === 'ExecutionCancelled' ? event.reason : undefined,
+          event.type === 'ExecutionCancelled' ? { type: event.type, reason: event.reason } : event,
         ),
       );
     for (const action of actions) this.translate(action);

@@ -64,8 +64,15 @@ export function notifyCommandId(rule: number, round: number): string {
   return `notify~${rule}~${round}`;
 }
 
-/** The end status a notify rule's `on` is matched against, or undefined while running. */
-export function endStatus(state: ExecutionState): NotifyOn | undefined {
+/**
+ * The end status a notify rule's `on` is matched against, or undefined while running. An execution
+ * ended by its own time limit (`ExecutionTimedOut`, issue 18's execution timeout) is TIMED_OUT
+ * whatever status that event gives it.
+ *
+ * @example endStatus(failedState, 'ExecutionFailed') === 'FAILED'
+ */
+export function endStatus(state: ExecutionState, endingEvent?: string): NotifyOn | undefined {
+  if (endingEvent === 'ExecutionTimedOut' && state.status !== 'RUNNING') return 'TIMED_OUT';
   const status = state.status as string;
   return status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED' || status === 'TIMED_OUT'
     ? status
@@ -73,8 +80,8 @@ export function endStatus(state: ExecutionState): NotifyOn | undefined {
 }
 
 /**
- * The notify commands of an execution that just ended (`state` is the state after the ending event,
- * `reason` the cancel reason if any). Pure: `now` is the end time.
+ * The notify commands of an execution that just ended (`state` is the state after the ending event
+ * `ending`, with the cancel `reason` if any). Pure: `now` is the end time.
  *
  * @example notifyCommands(def, failedState, now).map((c) => c.id) // ['notify~0~1']
  */
@@ -82,9 +89,10 @@ export function notifyCommands(
   def: FlowDefinition,
   state: ExecutionState,
   now: string,
-  reason?: string,
+  ending: { type: string; reason?: string } = { type: '' },
 ): NotifyCommand[] {
-  const status = endStatus(state);
+  const { reason } = ending;
+  const status = endStatus(state, ending.type);
   if (status === undefined) return [];
   const round = state.redriveCount + 1;
   const payload: NotificationPayload = {

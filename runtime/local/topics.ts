@@ -1,7 +1,8 @@
 /**
- * Pub/Sub plumbing of a flow in a local run: the topics its PubSub targets and Pub/Sub-triggered
- * functions publish to are created on the emulator, and each Pub/Sub-triggered function gets a push
- * subscription to its route on the fake function host — as a deployed function's trigger would.
+ * Pub/Sub plumbing of a flow in a local run: the topics its PubSub targets, Pub/Sub-triggered
+ * functions and `notify` rules publish to are created on the emulator, and each Pub/Sub-triggered
+ * function gets a push subscription to its route on the fake function host — as a deployed
+ * function's trigger would.
  */
 import type { PubSub } from '@google-cloud/pubsub';
 import type { FlowDefinition } from '../../engine/flow/model.ts';
@@ -27,6 +28,9 @@ export async function prepareTopics(
   def: FlowDefinition,
   opts: { projectId: string; region: string; functionHostUrl: string; runId: string },
 ): Promise<void> {
+  // The topics its `notify` rules publish to, so a local run's notifications can be read.
+  for (const rule of def.flow.notify ?? [])
+    if (rule.pubsub !== undefined) await ensureTopic(pubsub, fullTopic(rule.pubsub, opts.projectId));
   for (const { step, path } of taskSteps(def.flow)) {
     const target = step.target;
     const project = target.project_id ?? opts.projectId;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command, NotifyCommand } from '../../engine/core/commands.ts';
 import { applyDecision, decide } from '../../engine/core/decide.ts';
 import type { ExecutionEvent } from '../../engine/core/events.ts';
-import { notificationAttributes } from '../../engine/core/notify.ts';
+import { endStatus, notificationAttributes, notifyCommands } from '../../engine/core/notify.ts';
 import { replay } from '../../engine/core/replay.ts';
 import { type Signal, signalKey } from '../../engine/core/signals.ts';
 import { start } from '../../engine/core/start.ts';
@@ -151,6 +151,18 @@ describe('notify commands', () => {
     expect(notifies(second.decision.commands).map((c) => [c.id, c.payload.redriveCount])).toEqual([
       ['notify~0~2', 1],
     ]);
+  });
+});
+
+describe('the end status', () => {
+  it('given an execution ended by its own time limit (ExecutionTimedOut), then TIMED_OUT rules match, whatever status the event sets', () => {
+    const { state } = step(loadFlow, started(), failed);
+    expect(endStatus(state, 'ExecutionFailed')).toBe('FAILED');
+    expect(endStatus(state, 'ExecutionTimedOut')).toBe('TIMED_OUT');
+    expect(endStatus({ ...state, status: 'TIMED_OUT' as never })).toBe('TIMED_OUT');
+    expect(endStatus({ ...state, status: 'RUNNING' }, 'ExecutionTimedOut')).toBeUndefined();
+    const timedOut = notifyCommands(loadFlow, state, T1, { type: 'ExecutionTimedOut' });
+    expect(timedOut.map((c) => [c.id, c.payload.status])).toEqual([['notify~0~1', 'TIMED_OUT']]);
   });
 });
 
