@@ -39,7 +39,7 @@ export interface ConsoleHandler {
   close(): Promise<void>;
 }
 
-const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
+const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
 function listQuery(params: URLSearchParams): ListQuery {
   const status = params.get('status') || undefined;

@@ -78,6 +78,7 @@ export function command(): Command {
         'SUCCEEDED',
         'FAILED',
         'CANCELLED',
+        'TIMED_OUT',
       ]),
     )
     .option('--limit <n>', 'list at most n executions', '20')

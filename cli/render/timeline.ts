@@ -49,6 +49,8 @@ export function describeEvent(e: ExecutionEvent): string {
       return `${e.error.name}: ${e.error.message}${e.path ? ` (at ${e.path})` : ''}`;
     case 'ExecutionCancelled':
       return e.reason;
+    case 'ExecutionTimedOut':
+      return `${e.error.name}: timeout_seconds ${e.timeoutSeconds} elapsed`;
     case 'ExecutionRedriven':
       return `redrive #${e.redriveCount}: ${e.paths.join(', ')}`;
     case 'NotificationSent':
@@ -72,7 +74,8 @@ function paintType(colors: Colors, type: ExecutionEvent['type']): string {
     type === 'StepFailed' ||
     type === 'ExecutionFailed' ||
     type === 'StepTimedOut' ||
-    type === 'NotificationFailed'
+    type === 'NotificationFailed' ||
+    type === 'ExecutionTimedOut'
   )
     return colors.red(type);
   if (type === 'ExecutionCancelled') return colors.magenta(type);

@@ -4,7 +4,7 @@
  * *follow* another event inside one decision (a retry scheduled after a failure, the execution's
  * own end) have no signal of their own: finding one at the start of a decision is a divergence.
  */
-import { commandId } from '../../engine/core/commands.ts';
+import { commandId, EXECUTION_TIMER_PATH } from '../../engine/core/commands.ts';
 import type { ExecutionEvent, SignalSource } from '../../engine/core/events.ts';
 import type { Signal } from '../../engine/core/signals.ts';
 
@@ -128,6 +128,8 @@ export function signalOf(event: ExecutionEvent): Signal | undefined {
         ...(event.type === 'NotificationFailed' ? { error: event.error } : {}),
         source,
       };
+    case 'ExecutionTimedOut':
+      return { kind: 'timer', timer: 'execution', path: EXECUTION_TIMER_PATH, attempt: event.run, source };
     case 'ExecutionStarted':
     case 'MapStarted':
     case 'ChoiceTaken':

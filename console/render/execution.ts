@@ -119,6 +119,7 @@ function eventDetail(e: ExecutionEvent): string {
     case 'StepFailed':
       return `${e.error.name}: ${e.error.message}`;
     case 'ExecutionFailed':
+    case 'ExecutionTimedOut':
       return `${e.error.name}: ${e.error.message}`;
     case 'ExecutionCancelled':
       return e.reason;

@@ -17,7 +17,7 @@ export interface ListQuery {
 }
 
 const enc = encodeURIComponent;
-const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
 
 /** The rows of the executions table (replaced by live updates). */
 export function executionRows(heads: StoredHead[], now: number): Html {

@@ -7,6 +7,7 @@ import { FirestepError } from '../errors.ts';
 import { launchable, waitsForCallback } from '../flow/launchable.ts';
 import type { FlowDefinition } from '../flow/model.ts';
 import { nameOf, stepAt } from '../flow/paths.ts';
+import { EXECUTION_TIMER_PATH } from './commands.ts';
 import type { EventBody } from './events.ts';
 import type { Signal } from './signals.ts';
 import type { ExecutionState } from './state.ts';
@@ -54,6 +55,7 @@ export function admit(def: FlowDefinition, state: ExecutionState, signal: Signal
   }
   if (signal.kind === 'cancel') return { events: [] };
   if (signal.kind === 'child') return admitChild(def, state, signal);
+  if (signal.kind === 'timer' && signal.timer === 'execution') return admitExecutionTimer(state, signal);
   return admitStepSignal(def, state, signal);
 }
 
@@ -119,6 +121,20 @@ function admitNotified(signal: Extract<Signal, { kind: 'notified' }>): Admission
     message: 'the notification could not be delivered',
   };
   return { events: [{ type: 'NotificationFailed', ...ref, error }] };
+}
+
+/**
+ * The execution's own timeout, for the run it was scheduled in (attempt = redriveCount + 1): a timer
+ * of an earlier run (before a redrive) is stale. Admitted with no events; decide builds them.
+ */
+function admitExecutionTimer(state: ExecutionState, signal: Extract<Signal, { kind: 'timer' }>): Admission {
+  if (signal.path !== EXECUTION_TIMER_PATH || signal.attempt !== state.redriveCount + 1) {
+    return ignore(
+      'STALE_ATTEMPT',
+      `execution timeout ${signal.path}#${signal.attempt} is for an earlier run of "${state.executionId}" (now run ${state.redriveCount + 1}); ignored`,
+    );
+  }
+  return { events: [] };
 }
 
 function admitRedrive(state: ExecutionState): Admission {
@@ -305,8 +321,8 @@ function checkShape(signal: Signal): void {
   if (typeof path !== 'string' || path === '') throw malformed('a step path');
   if (!Number.isInteger(attempt) || (attempt as number) < 1)
     throw malformed(`an attempt ≥ 1, not ${JSON.stringify(attempt)}`);
-  if (kind === 'timer' && timer !== 'retry' && timer !== 'wait' && timer !== 'timeout') {
-    throw malformed(`timer retry, wait or timeout, not ${JSON.stringify(timer)}`);
+  if (kind === 'timer' && !['retry', 'wait', 'timeout', 'execution'].includes(timer as string)) {
+    throw malformed(`timer retry, wait, timeout or execution, not ${JSON.stringify(timer)}`);
   }
   if (kind === 'child' && (!Number.isInteger(index) || (index as number) < 0))
     throw malformed(`an item index ≥ 0, not ${JSON.stringify(index)}`);

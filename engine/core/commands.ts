@@ -36,9 +36,19 @@ export interface LaunchCommand extends CommandBase {
   timeoutSeconds?: number;
 }
 
+/** Step timers (retry backoff, Wait, step timeout) and the execution's own timeout. */
+export type TimerKind = 'retry' | 'wait' | 'timeout' | 'execution';
+
+/**
+ * The path of the execution-level timer (the flow's `timeout_seconds`): no step name starts with `$`.
+ *
+ * @example commandId('timer-execution', EXECUTION_TIMER_PATH, 1) === 'timer-execution~%24execution~1'
+ */
+export const EXECUTION_TIMER_PATH = '$execution';
+
 export interface TimerCommand extends CommandBase {
   kind: 'timer';
-  timer: 'retry' | 'wait' | 'timeout';
+  timer: TimerKind;
   /** ISO time the timer is due. */
   dueAt: string;
 }
@@ -107,7 +117,7 @@ export function isChildCommand(command: Command): command is ChildCommand {
  * @example commandId('timer-retry', 'Step1', 2) === 'timer-retry~Step1~2'
  */
 export function commandId(
-  name: 'launch' | 'cancel' | 'timer-retry' | 'timer-wait' | 'timer-timeout',
+  name: 'launch' | 'cancel' | `timer-${TimerKind}`,
   path: string,
   attempt: number,
 ): string {

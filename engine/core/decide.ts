@@ -20,7 +20,14 @@ import { resolveParametersDetailed, resolveValueDetailed } from '../flow/paramet
 import { stepAt } from '../flow/paths.ts';
 import { lookup, type ReferenceContext } from '../flow/reference.ts';
 import { admit, type Ignored } from './admit.ts';
-import { type Command, childCommandId, commandId, type LaunchCommand } from './commands.ts';
+import {
+  type Command,
+  childCommandId,
+  commandId,
+  EXECUTION_TIMER_PATH,
+  type LaunchCommand,
+  type TimerKind,
+} from './commands.ts';
 import {
   type EventBody,
   type ExecutionEvent,
@@ -29,6 +36,7 @@ import {
   TERMINAL_EXECUTION_EVENTS,
 } from './events.ts';
 import { evolveWithActions } from './evolve.ts';
+import { executionTimeoutError } from './execution-timeout.ts';
 import { contextOf, stepMachine } from './machine.ts';
 import {
   breachesTolerance,
@@ -95,6 +103,7 @@ export function decide(
   const run = new Run(def, state, now, signal.source, options.inPlace, options.traceKey);
   if (signal.kind === 'cancel') run.cancel(signal.reason);
   else if (signal.kind === 'redrive') run.redrive();
+  else if (signal.kind === 'timer' && signal.timer === 'execution') run.timeOut();
   else for (const body of admission.events) run.emit(body);
   return run.finish();
 }
@@ -183,11 +192,49 @@ export class Run {
   }
 
   cancel(reason: string): void {
+    this.stopOpenSteps(`parent execution cancelled: ${reason}`);
+    this.emit({ type: 'ExecutionCancelled', reason });
+  }
+
+  /** The flow's `timeout_seconds` elapsed: stop what runs, as a cancel does, and end TIMED_OUT. */
+  timeOut(): void {
+    const seconds = this.def.flow.timeout_seconds ?? 0;
+    const run = this.require().redriveCount + 1;
+    this.stopOpenSteps(`parent execution timed out after timeout_seconds ${seconds}`);
+    this.emit({
+      type: 'ExecutionTimedOut',
+      error: executionTimeoutError(seconds),
+      timeoutSeconds: seconds,
+      run,
+    });
+  }
+
+  /**
+   * Schedule the execution's own timeout (the flow's `timeout_seconds`) for the run that starts now:
+   * attempt 1 at the start, redriveCount + 1 after a redrive. No-op for a flow without one or a run
+   * that already ended in the decision that started it.
+   */
+  scheduleExecutionTimeout(): void {
+    const state = this.require();
+    const seconds = this.def.flow.timeout_seconds;
+    if (seconds === undefined || state.status !== 'RUNNING') return;
+    this.timer(
+      state,
+      'execution',
+      EXECUTION_TIMER_PATH,
+      EXECUTION_TIMER_PATH,
+      state.redriveCount + 1,
+      addSeconds(this.now, seconds),
+    );
+  }
+
+  /** Cancel commands for every open attempt (a Map's children are cancelled with `why`). */
+  private stopOpenSteps(why: string): void {
     const state = this.require();
     for (const row of Object.values(state.steps)) {
       if (row.type !== 'Task' || !ACTIVE_ATTEMPT.has(row.status)) continue;
       if (stepAt(this.def.flow, row.path)?.type === 'Map') {
-        this.cancelChildren(state, row.path, `parent execution cancelled: ${reason}`);
+        this.cancelChildren(state, row.path, why);
         continue;
       }
       const task = this.task(row.path);
@@ -202,7 +249,6 @@ export class Run {
         ...(row.receipt === undefined ? {} : { receipt: row.receipt }),
       });
     }
-    this.emit({ type: 'ExecutionCancelled', reason });
   }
 
   redrive(): void {
@@ -213,6 +259,7 @@ export class Run {
       a.type === 'launch' || a.type === 'scheduleWait' ? [a.params.path] : [],
     );
     this.emit({ type: 'ExecutionRedriven', redriveCount: state.redriveCount + 1, paths });
+    this.scheduleExecutionTimeout();
   }
 
   finish(): Decision {
@@ -441,7 +488,7 @@ export class Run {
 
   private timer(
     state: ExecutionState,
-    timer: 'retry' | 'wait' | 'timeout',
+    timer: TimerKind,
     step: string,
     path: string,
     attempt: number,

@@ -109,6 +109,9 @@ export type EventBody =
   | { type: 'ExecutionSucceeded'; output: Json }
   | { type: 'ExecutionFailed'; error: StepError; step?: string; path?: string }
   | { type: 'ExecutionCancelled'; reason: string }
+  /** The flow's `timeout_seconds` elapsed while the execution ran: it ends with `States.Timeout`. */
+  /** `run`: 1, or redriveCount + 1 for a redriven execution (the timer's attempt). */
+  | { type: 'ExecutionTimedOut'; error: StepError; timeoutSeconds: number; run: number }
   | { type: 'ExecutionRedriven'; redriveCount: number; paths: string[] }
   /** A `notify` rule's message was published / POSTed (after the execution ended). */
   | ({ type: 'NotificationSent'; messageId?: string; httpStatus?: number } & NotificationRef)
@@ -139,4 +142,5 @@ export const TERMINAL_EXECUTION_EVENTS = [
   'ExecutionSucceeded',
   'ExecutionFailed',
   'ExecutionCancelled',
+  'ExecutionTimedOut',
 ] as const;

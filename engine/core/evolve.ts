@@ -150,6 +150,8 @@ export function evolveWithActions(
       return same({ ...s, status: 'FAILED', error: event.error });
     case 'ExecutionCancelled':
       return same({ ...s, status: 'CANCELLED', steps: cancelOpenSteps(s.steps, at) });
+    case 'ExecutionTimedOut':
+      return same({ ...s, status: 'TIMED_OUT', error: event.error, steps: cancelOpenSteps(s.steps, at) });
     case 'ExecutionRedriven': {
       const { error: _cleared, ...rest } = s;
       return drive(def, { ...rest, status: 'RUNNING', redriveCount: event.redriveCount }, s.steps, at, {

@@ -15,9 +15,10 @@ export type {
   NotifyParentCommand,
   StartChildCommand,
   TimerCommand,
+  TimerKind,
   TraceContext,
 } from './commands.ts';
-export { childCommandId, commandId, isChildCommand } from './commands.ts';
+export { childCommandId, commandId, EXECUTION_TIMER_PATH, isChildCommand } from './commands.ts';
 export { applyDecision, type DecideOptions, type Decision, decide } from './decide.ts';
 export type {
   EventBody,
@@ -29,6 +30,7 @@ export type {
 } from './events.ts';
 export { TERMINAL_EXECUTION_EVENTS } from './events.ts';
 export { evolve } from './evolve.ts';
+export { executionTimeoutError, executionTimerId } from './execution-timeout.ts';
 export { type HeadDocument, toHead } from './head.ts';
 export { childExecutionId, type MapProgress } from './map.ts';
 export { replay } from './replay.ts';

@@ -4,6 +4,7 @@
  * LogEntries / CloudEvents into signals is `engine/signals`' job. `decide` turns signals into events.
  */
 import type { Json } from '../flow/model.ts';
+import type { TimerKind } from './commands.ts';
 import type { NotificationRef, Receipt, SignalSource, StepError } from './events.ts';
 
 export interface StepAttemptRef {
@@ -39,8 +40,11 @@ export type Signal =
   | ({ kind: 'completed'; outcome: 'failed'; error: StepError; source: SignalSource } & StepAttemptRef)
   /** Log lines / metadata reported by a running attempt (callback SDK). */
   | ({ kind: 'logged'; lines: string[]; metadata?: Json; source: SignalSource } & StepAttemptRef)
-  /** A timer the engine scheduled is due. */
-  | ({ kind: 'timer'; timer: 'retry' | 'wait' | 'timeout'; source: SignalSource } & StepAttemptRef)
+  /**
+   * A timer the engine scheduled is due. `execution`: the flow's `timeout_seconds`, at path
+   * `$execution` with attempt = the run it belongs to (redriveCount + 1).
+   */
+  | ({ kind: 'timer'; timer: TimerKind; source: SignalSource } & StepAttemptRef)
   /** A Map iteration's child execution ended (its `notifyParent` command, after the child's commit). */
   | ({
       kind: 'child';

@@ -50,6 +50,7 @@ export function start(
     ...(opts.trigger === undefined ? {} : { trigger: opts.trigger }),
     ...(opts.parent === undefined ? {} : { parent: opts.parent }),
   });
+  run.scheduleExecutionTimeout();
   const state = run.current;
   if (state === undefined) throw new FirestepError('INTERNAL', 'ExecutionStarted produced no state');
   return { state, decision: run.finish() };

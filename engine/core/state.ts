@@ -7,7 +7,8 @@ import type { Json } from '../flow/model.ts';
 import type { Receipt, StepError } from './events.ts';
 import type { MapProgress } from './map.ts';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+/** `TIMED_OUT`: the flow's `timeout_seconds` elapsed (error `States.Timeout`). */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
 
 export type StepStatus =
   /** Launch decided (outbox command written), no receipt yet. */

@@ -71,7 +71,7 @@ export function readFlowOptions(raw: unknown, out: ProblemList): { ok: boolean; 
 }
 
 /** Options read and validated, but not yet acted on by the engine: said, never silently ignored. */
-const NOT_ENFORCED_YET = ['concurrency', 'timeout_seconds'] as const;
+const NOT_ENFORCED_YET = ['concurrency'] as const;
 
 function readTriggers(raw: unknown, path: string, out: ProblemList): Trigger[] | undefined {
   if (raw === undefined) return undefined;

@@ -14,6 +14,7 @@ import {
   decide,
   type ExecutionEvent,
   type ExecutionState,
+  executionTimerId,
   type Ignored,
   type Signal,
   signalKey,
@@ -247,9 +248,8 @@ async function batchBody(
     outcomes.push({ status: 'applied', events: decision.events });
   }
 
-  const settle = events.some((e) => e.type === 'ExecutionCancelled')
-    ? await pendingCommandsOfCancelled(tx, refs, state)
-    : [];
+  const stop = events.find((e) => e.type === 'ExecutionCancelled' || e.type === 'ExecutionTimedOut');
+  const settle = stop ? await pendingCommandsOfCancelled(tx, refs, state) : [];
   const existing = opts.checkCommands
     ? await existingCommands(tx, refs, [...commands.keys()])
     : new Set<string>();
@@ -266,7 +266,7 @@ async function batchBody(
       tx.create(refs.signal(record.key), stamped(JSON.parse(JSON.stringify(record)), expireAt));
   }
   for (const ref of settle)
-    tx.update(ref, { status: 'DONE', finishedAt: now, settledBy: 'ExecutionCancelled' });
+    tx.update(ref, { status: 'DONE', finishedAt: now, settledBy: stop?.type ?? 'ExecutionCancelled' });
   for (const inboxId of consumed) tx.delete(refs.inbox(inboxId));
   for (const r of rejected)
     tx.set(refs.rejected(r.inboxId), await rejectedDoc(ctx, refs.executionId, r, now));
@@ -316,11 +316,11 @@ async function existingCommands(tx: Transaction, refs: ExecutionRefs, ids: strin
 }
 
 /**
- * The outbox entries a cancel settles in its own transaction: every launch and timer of the
- * execution's steps still PENDING (a launch backing off after a 503, or committed just before the
- * cancel), so nothing is launched or scheduled after ExecutionCancelled. Read by id (transactions
- * read by document id), from the step table: launch and timers of each row's attempt (and the
- * retry timer of the next attempt).
+ * The outbox entries a cancel (or the execution's timeout) settles in its own transaction: every
+ * launch and timer still PENDING (a launch backing off after a 503, or committed just before the
+ * cancel), so nothing is launched or scheduled after ExecutionCancelled / ExecutionTimedOut. Read by
+ * id (transactions read by document id), from the step table: launch and timers of each row's
+ * attempt (and the retry timer of the next attempt), plus the execution's own timeout timer.
  */
 async function pendingCommandsOfCancelled(
   tx: Transaction,
@@ -335,6 +335,7 @@ async function pendingCommandsOfCancelled(
     ids.add(commandId('timer-retry', row.path, row.attempt));
     ids.add(commandId('timer-retry', row.path, row.attempt + 1));
   }
+  ids.add(executionTimerId(state.redriveCount + 1));
   if (ids.size === 0) return [];
   const snaps: DocumentSnapshot[] = await tx.getAll(...[...ids].map((id) => refs.command(id)));
   return snaps.filter((snap) => snap.exists && snap.get('status') === 'PENDING').map((snap) => snap.ref);

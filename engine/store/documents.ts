@@ -138,7 +138,7 @@ const headFields = {
   name: z.string().optional(),
   /** 1: keyed trace ids (see docs/internals/trace-keys.md); absent: legacy unkeyed. */
   traceKeyVersion: z.number().int().positive().optional(),
-  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']),
   input: json,
   output: json.optional(),
   error: StepErrorSchema.optional(),
@@ -292,6 +292,13 @@ export const EventDocSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('ExecutionCancelled'), reason: z.string() }),
   z.object({
     ...eventBase,
+    type: z.literal('ExecutionTimedOut'),
+    error: StepErrorSchema,
+    timeoutSeconds: z.number().positive(),
+    run: z.number().int().positive(),
+  }),
+  z.object({
+    ...eventBase,
     type: z.literal('ExecutionRedriven'),
     redriveCount: z.number().int().positive(),
     paths: z.array(z.string()),
@@ -358,7 +365,7 @@ export const CommandSchema = z.discriminatedUnion('kind', [
   z.object({
     ...commandBase,
     kind: z.literal('timer'),
-    timer: z.enum(['retry', 'wait', 'timeout']),
+    timer: z.enum(['retry', 'wait', 'timeout', 'execution']),
     dueAt: iso,
   }),
   z.object({ ...commandBase, kind: z.literal('cancel'), target, receipt: ReceiptSchema.optional() }),
@@ -459,7 +466,11 @@ export const SignalSchema = z.union([
     lines: z.array(z.string()),
     metadata: json.optional(),
   }),
-  z.object({ ...stepSignal, kind: z.literal('timer'), timer: z.enum(['retry', 'wait', 'timeout']) }),
+  z.object({
+    ...stepSignal,
+    kind: z.literal('timer'),
+    timer: z.enum(['retry', 'wait', 'timeout', 'execution']),
+  }),
   z.object({
     ...stepSignal,
     kind: z.literal('child'),

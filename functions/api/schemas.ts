@@ -26,7 +26,7 @@ export const StartExecutionBody = z.strictObject({
 });
 export type StartExecutionBody = z.infer<typeof StartExecutionBody>;
 
-export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const;
 
 const intParam = (min: number, max: number) =>
   z.coerce

@@ -69,7 +69,11 @@ export function launched(path: string, attempt: number): Signal {
   };
 }
 
-export function timer(kind: 'retry' | 'wait' | 'timeout', path: string, attempt: number): Signal {
+export function timer(
+  kind: 'retry' | 'wait' | 'timeout' | 'execution',
+  path: string,
+  attempt: number,
+): Signal {
   return {
     kind: 'timer',
     timer: kind,

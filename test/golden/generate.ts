@@ -6,6 +6,8 @@
  *
  *   FIRESTORE_EMULATOR_HOST=127.0.0.1:8765 METADATA_SERVER_DETECTION=none npx tsx test/golden/generate.ts
  *
+ * `GOLDEN_ONLY=execution-timeout` writes only the named scenario(s).
+ *
  * Writes, per scenario: `<name>.jsonl` (the log, one event per line), `<name>.flow.json` (the pinned
  * definition) and `<name>.head.json` (the head the store held at the end, without store pointers).
  */
@@ -16,6 +18,7 @@ import { Firestore } from '@google-cloud/firestore';
 import sampleDag from '../../examples/sample-dag.ts';
 import type { Signal } from '../../engine/core/index.ts';
 import { cloudFunction, defineFlow, task, wait } from '../../engine/flow/index.ts';
+import { definitionHash } from '../../engine/flow/hash.ts';
 import { loadFlowFromJson } from '../../engine/flow/json-reader.ts';
 import type { FlowDefinition, JsonObject } from '../../engine/flow/model.ts';
 import { ExecutionStore } from '../../engine/store/index.ts';
@@ -43,6 +46,8 @@ const retryWait = defineFlow({
     }),
   },
 });
+const timedFlow = { ...sampleDag.flow, timeout_seconds: 3600 };
+const timedDag: FlowDefinition = { id: 'golden-timed', flow: timedFlow, hash: definitionHash(timedFlow) };
 const conditionFlow = loadFlowFromJson(readFileSync(resolve(HERE, '../../examples/condition.json'), 'utf8'), 'golden-condition');
 
 interface Scenario {
@@ -63,6 +68,15 @@ const SCENARIOS: Scenario[] = [
   { name: 'catch', def: retryCatchFlow, input: {}, outcomeOf: (p) => (p.endsWith('/Left') ? 'failed' : 'succeeded') },
   { name: 'condition', def: conditionFlow, input: { table: 'orders', mode: 'full' } },
   { name: 'cancel', def: sampleDag, input: {}, stopAfter: 6, after: [{ kind: 'cancel', reason: 'operator stopped the run', source: api }] },
+  {
+    name: 'execution-timeout',
+    def: timedDag,
+    input: {},
+    stopAfter: 6,
+    after: [
+      { kind: 'timer', timer: 'execution', path: '$execution', attempt: 1, source: { kind: 'timer', id: 'timer-execution~%24execution~1' } },
+    ],
+  },
   {
     name: 'redrive',
     def: sampleDag,
@@ -95,5 +109,7 @@ async function generate(db: Firestore, s: Scenario): Promise<void> {
 const host = process.env.FIRESTORE_EMULATOR_HOST;
 if (!host) throw new Error('set FIRESTORE_EMULATOR_HOST to a running Firestore emulator');
 const db = new Firestore({ projectId: `golden-${randomUUID().slice(0, 8)}`, host, ssl: false });
-for (const s of SCENARIOS) await generate(db, s);
+// GOLDEN_ONLY=name,name regenerates only those scenarios (a new one), leaving the others as recorded.
+const only = process.env.GOLDEN_ONLY?.split(',');
+for (const s of SCENARIOS) if (only === undefined || only.includes(s.name)) await generate(db, s);
 await db.terminate();

@@ -22,12 +22,13 @@ const names = readdirSync(GOLDEN)
 const read = (file: string) => readFileSync(resolve(GOLDEN, file), 'utf8');
 
 describe('golden logs replay to their stored heads', () => {
-  it('covers success, branch failure, retry, catch, condition, cancel and redrive', () => {
+  it('covers success, branch failure, retry, catch, condition, cancel, execution timeout and redrive', () => {
     expect(names).toEqual([
       'branch-failure',
       'cancel',
       'catch',
       'condition',
+      'execution-timeout',
       'redrive',
       'retry',
       'sample-success',

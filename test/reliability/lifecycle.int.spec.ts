@@ -54,12 +54,27 @@ const flaky = lateFlow(
 );
 const silent = lateFlow('rel-l-wait-silent', { wait_for_callback: true }, { timeout_seconds: 5 });
 const plain = lateFlow('rel-l-plain', {});
+const timed = defineFlow({
+  id: 'rel-l-timed',
+  start: 'A',
+  timeout_seconds: 3600,
+  steps: {
+    A: task(cloudFunction('rel-l-t-a', loc), { next: 'B' }),
+    B: task(cloudFunction('rel-l-t-b', loc), { end: true }),
+  },
+});
+const quick = defineFlow({
+  id: 'rel-l-quick-timeout',
+  start: 'A',
+  timeout_seconds: 1,
+  steps: { A: task(cloudFunction('rel-l-q-a', loc), { end: true }) },
+});
 
 let r: RelRuntime;
 const handle = (raw: unknown) => handleEngineMessage(raw, r.runtime, { via: 'push' });
 
 beforeAll(async () => {
-  r = await startRuntime([chain, waiting, flaky, silent, plain]);
+  r = await startRuntime([chain, waiting, flaky, silent, plain, timed, quick]);
 }, 60_000);
 afterAll(() => r.close());
 
@@ -480,5 +495,108 @@ describe('a late callback’s output (issue 13 item 5)', () => {
     const late = events.filter((e) => e.type === 'LateOutputRejected');
     expect(late).toMatchObject([{ path: 'Count', attempt: 1, output: ROWS, source: { kind: 'callback' } }]);
     expect((late[0] as { reason: string }).reason).toMatch(/"wait_for_callback": true/);
+  });
+});
+
+describe('execution timeout (issue 18 item 6: flow timeout_seconds)', () => {
+  const timerBody = (executionId: string, run = 1) => ({
+    kind: 'firestep.timer',
+    executionId,
+    path: '$execution',
+    attempt: run,
+    timer: 'execution',
+    commandId: `timer-execution~%24execution~${run}`,
+  });
+  const viaTimerRoute = (body: unknown) =>
+    handleEngineMessage(body, r.runtime, {
+      via: 'timer',
+      route: { name: 'POST /v1/timers', accepts: ['timer'] },
+    });
+  const complete = async (executionId: string, path: string) => {
+    const line = await eventually(() =>
+      endLine(r.entries, traceFor(executionId, path, 1, LOCAL_CALLBACK_SECRET).traceId),
+    );
+    return handle(pushBody(line, `${executionId}-${path}`));
+  };
+
+  it('given a flow with timeout_seconds 1 whose step never reports, when the scheduled timer fires, then the execution ends TIMED_OUT with States.Timeout, its running step is stopped and a late completion changes nothing', async () => {
+    // given / when: the local timer scheduler delivers the execution timer through the timer path
+    const { executionId } = await r.runtime.store.startExecution(quick, { case: 'times out' });
+    const head = await eventually(async () => {
+      const h = await r.runtime.store.getHead(executionId);
+      return h?.status === 'TIMED_OUT' ? h : undefined;
+    }, 20_000);
+
+    // then
+    expect(head?.error?.name).toBe('States.Timeout');
+    expect(head?.steps.A?.status).toBe('CANCELLED');
+    expect((await complete(executionId, 'A')).status).toBe('ignored');
+    const { events } = await assertInvariants(r.runtime.db, executionId);
+    expect(events.filter((e) => e.type === 'ExecutionTimedOut')).toHaveLength(1);
+    const timer = await r.runtime.db
+      .doc(`executions/${executionId}/commands/timer-execution~%24execution~1`)
+      .get();
+    expect(timer.get('status')).toBe('DONE');
+  });
+
+  it('given an execution that succeeded first, when its timer is delivered (late, twice), then both are no-ops and it stays SUCCEEDED', async () => {
+    // given
+    const { executionId } = await r.runtime.store.startExecution(timed, { case: 'finishes first' });
+    expect((await complete(executionId, 'A')).status).toBe('applied');
+    expect((await complete(executionId, 'B')).status).toBe('applied');
+
+    // when
+    const late = [await viaTimerRoute(timerBody(executionId)), await viaTimerRoute(timerBody(executionId))];
+
+    // then
+    expect(late.map((o) => o.status)).toEqual(['ignored', 'ignored']);
+    const { head, events } = await assertInvariants(r.runtime.db, executionId);
+    expect(head.status).toBe('SUCCEEDED');
+    expect(events.map((e) => e.type)).not.toContain('ExecutionTimedOut');
+  });
+
+  it('given a running execution, when its timer is delivered twice at once (Cloud Tasks redelivery), then exactly one ExecutionTimedOut; the redelivery changes nothing', async () => {
+    // given: A finished, so B's launch is decided
+    const { executionId } = await r.runtime.store.startExecution(timed, { case: 'duplicate timer' });
+    expect((await complete(executionId, 'A')).status).toBe('applied');
+
+    // when
+    const outcomes = await Promise.all([
+      viaTimerRoute(timerBody(executionId)),
+      viaTimerRoute(timerBody(executionId)),
+    ]);
+
+    // then
+    expect(outcomes.filter((o) => o.status === 'applied')).toHaveLength(1);
+    const { head, events } = await assertInvariants(r.runtime.db, executionId);
+    expect(head.status).toBe('TIMED_OUT');
+    expect(events.filter((e) => e.type === 'ExecutionTimedOut')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'ExecutionTimedOut', timeoutSeconds: 3600, run: 1 });
+  });
+
+  it('given a running execution, when its last completion and its timer race, then exactly one of SUCCEEDED / TIMED_OUT wins and the loser changes nothing', async () => {
+    for (const round of [1, 2, 3]) {
+      // given
+      const { executionId } = await r.runtime.store.startExecution(timed, { case: 'race', round });
+      expect((await complete(executionId, 'A')).status).toBe('applied');
+      const lineB = await eventually(() =>
+        endLine(r.entries, traceFor(executionId, 'B', 1, LOCAL_CALLBACK_SECRET).traceId),
+      );
+
+      // when
+      const [done, timedOut] = await Promise.all([
+        handle(pushBody(lineB, `${executionId}-B`)),
+        viaTimerRoute(timerBody(executionId)),
+      ]);
+
+      // then
+      const { head, events } = await assertInvariants(r.runtime.db, executionId);
+      const terminal = events.filter(
+        (e) => e.type === 'ExecutionSucceeded' || e.type === 'ExecutionTimedOut',
+      );
+      expect(terminal).toHaveLength(1);
+      expect(head.status).toBe(terminal[0]?.type === 'ExecutionSucceeded' ? 'SUCCEEDED' : 'TIMED_OUT');
+      expect([done.status, timedOut.status].sort()).toEqual(['applied', 'ignored']);
+    }
   });
 });

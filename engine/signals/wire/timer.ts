@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { commandId, type TimerCommand } from '../../core/commands.ts';
 
-export const TIMER_KINDS = ['retry', 'wait', 'timeout'] as const;
+/** `execution`: the flow's `timeout_seconds`, at path `$execution`, attempt = run (redriveCount + 1). */
+export const TIMER_KINDS = ['retry', 'wait', 'timeout', 'execution'] as const;
 
 export const TimerMessageSchema = z.object({
   kind: z.literal('firestep.timer'),

@@ -7,12 +7,17 @@
  */
 import type { Firestore } from '@google-cloud/firestore';
 import { expect } from 'vitest';
-import { type ExecutionEvent, replay, toHead } from '../../../engine/core/index.ts';
+import {
+  type ExecutionEvent,
+  replay,
+  TERMINAL_EXECUTION_EVENTS,
+  toHead,
+} from '../../../engine/core/index.ts';
 import type { CommandDispatcher } from '../../../engine/ports/index.ts';
 import { ExecutionStore, type StoredHead } from '../../../engine/store/index.ts';
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-const TERMINAL_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionCancelled']);
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+const TERMINAL_EVENTS = new Set<string>(TERMINAL_EXECUTION_EVENTS);
 
 /** Something that can say how often each launch command was handed to a platform. */
 export interface LaunchCounter {
